@@ -1,0 +1,446 @@
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+void gdb_srv_init(struct gdb_srv *s)
+{
+    *s = (struct gdb_srv){.listen_fd = -1, .client_fd = -1};
+}
+
+const char *gdb_srv_address(const struct gdb_srv *s)
+{
+    return s->address;
+}
+
+bool gdb_srv_is_loopback(const struct gdb_srv *s)
+{
+    return s->is_unix || s->loopback;
+}
+
+static int srv_fail(struct gdb_srv *s, const char *op)
+{
+    int e = errno ? errno : EIO;
+
+    s->err_op = op;
+    return -e;
+}
+
+/*
+ * Make fd raise SIGIO at this thread when it becomes readable (fcntl(2):
+ * F_SETOWN_EX with F_OWNER_TID, O_ASYNC).
+ */
+static int set_async(int fd)
+{
+    struct f_owner_ex owner = {.type = F_OWNER_TID, .pid = gettid()};
+    int fl = fcntl(fd, F_GETFL);
+
+    if (fl < 0 || fcntl(fd, F_SETOWN_EX, &owner) < 0 ||
+        fcntl(fd, F_SETFL, fl | O_ASYNC) < 0)
+        return -errno;
+    return 0;
+}
+
+static bool addr_is_loopback(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const void *)sa;
+        return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    }
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const void *)sa;
+        return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+    }
+    return false;
+}
+
+static int listen_unix(struct gdb_srv *s, const char *path, char *err,
+                       size_t errsz)
+{
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+
+    if (strlen(path) >= sizeof(sun.sun_path)) {
+        snprintf(err, errsz, "socket path too long");
+        return -ENAMETOOLONG;
+    }
+    strcpy(sun.sun_path, path);
+    s->is_unix = true;
+    snprintf(s->address, sizeof(s->address), "unix:%s", path);
+    s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s->listen_fd < 0)
+        goto fail;
+    if (bind(s->listen_fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+        goto fail;
+    strcpy(s->unix_path, path);
+    if (listen(s->listen_fd, 1) < 0)
+        goto fail;
+    return 0;
+fail:;
+    int e = errno;
+    snprintf(err, errsz, "%s: %s", path, strerror(e));
+    return -e;
+}
+
+static int listen_tcp(struct gdb_srv *s, const char *host, const char *port,
+                      char *err, size_t errsz)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *ai = NULL;
+    char hbuf[NI_MAXHOST];
+    int e, one = 1;
+
+    e = getaddrinfo(host, port, &hints, &ai);
+    if (e != 0) {
+        snprintf(err, errsz, "%s: %s", host, gai_strerror(e));
+        return -EINVAL;
+    }
+    s->listen_fd =
+        socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (s->listen_fd < 0)
+        goto fail;
+    if (setsockopt(s->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) <
+        0)
+        goto fail;
+    if (getnameinfo(ai->ai_addr, ai->ai_addrlen, hbuf, sizeof(hbuf), NULL, 0,
+                    NI_NUMERICHOST) != 0)
+        snprintf(hbuf, sizeof(hbuf), "%s", host);
+    snprintf(s->address, sizeof(s->address),
+             ai->ai_family == AF_INET6 ? "[%s]:%s" : "%s:%s", hbuf, port);
+    s->loopback = addr_is_loopback(ai->ai_addr);
+    if (bind(s->listen_fd, ai->ai_addr, ai->ai_addrlen) < 0)
+        goto fail;
+    if (listen(s->listen_fd, 1) < 0)
+        goto fail;
+    freeaddrinfo(ai);
+    return 0;
+fail:
+    e = errno;
+    snprintf(err, errsz, "%s: %s", s->address[0] ? s->address : host,
+             strerror(e));
+    freeaddrinfo(ai);
+    return -e;
+}
+
+int gdb_srv_listen(struct gdb_srv *s, const char *spec, char *err, size_t errsz)
+{
+    char buf[GDB_SRV_ADDR_MAX];
+    const char *host = "127.0.0.1", *port;
+    int e;
+
+    snprintf(err, errsz, "invalid address");
+    if (strlen(spec) >= sizeof(buf))
+        return -EINVAL;
+    strcpy(buf, spec);
+    s->parser = malloc(sizeof(*s->parser));
+    s->reply = malloc(RSP_MAX_PACKET + 1);
+    s->frame = malloc(RSP_MAX_FRAME);
+    s->inbuf = malloc(GDB_SRV_INBUF);
+    if (!s->parser || !s->reply || !s->frame || !s->inbuf) {
+        snprintf(err, errsz, "out of memory");
+        return -ENOMEM;
+    }
+    if (strncmp(buf, "unix:", 5) == 0) {
+        e = listen_unix(s, buf + 5, err, errsz);
+    } else {
+        char *colon = strrchr(buf, ':');
+        port = buf;
+        if (colon) {
+            *colon = '\0';
+            host = buf;
+            port = colon + 1;
+            size_t hl = strlen(buf);
+            if (hl >= 2 && buf[0] == '[' && buf[hl - 1] == ']') {
+                buf[hl - 1] = '\0';
+                host = buf + 1;
+            }
+        }
+        e = listen_tcp(s, host, port, err, errsz);
+    }
+    if (e < 0)
+        return e;
+    if ((e = set_async(s->listen_fd)) < 0) {
+        snprintf(err, errsz, "fcntl O_ASYNC: %s", strerror(-e));
+        return e;
+    }
+    return 0;
+}
+
+static void close_client(struct gdb_srv *s)
+{
+    if (s->client_fd >= 0)
+        close(s->client_fd);
+    s->client_fd = -1;
+    s->noack = false;
+    s->in_pos = s->in_len = 0;
+    s->frame_len = 0;
+}
+
+void gdb_srv_close(struct gdb_srv *s)
+{
+    close_client(s);
+    if (s->listen_fd >= 0)
+        close(s->listen_fd);
+    s->listen_fd = -1;
+    if (s->unix_path[0])
+        unlink(s->unix_path);
+    s->unix_path[0] = '\0';
+    free(s->parser);
+    free(s->reply);
+    free(s->frame);
+    free(s->inbuf);
+    s->parser = NULL;
+    s->reply = NULL;
+    s->frame = NULL;
+    s->inbuf = NULL;
+}
+
+/* Drop the debugger: log it, take its breakpoints out, let the guest go. */
+static void drop_client(struct gdb_srv *s, struct gdb_cmd *cmd, const char *why)
+{
+    fprintf(stderr,
+            "vmm: debugger %s; the guest runs on, waiting for "
+            "another debugger on %s\n",
+            why, s->address);
+    close_client(s);
+    gdb_cmd_detach(cmd);
+    s->running = true;
+}
+
+static int send_all(struct gdb_srv *s, const void *buf, size_t len)
+{
+    const uint8_t *p = buf;
+
+    while (len) {
+        ssize_t n = send(s->client_fd, p, len, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Frame and send a reply; kept for retransmission on '-'. */
+static int send_reply(struct gdb_srv *s, const char *payload, size_t len)
+{
+    s->frame_len = rsp_frame(payload, len, s->frame, RSP_MAX_FRAME);
+    if (s->frame_len == 0)
+        return -EMSGSIZE;
+    return send_all(s, s->frame, s->frame_len);
+}
+
+static void accept_client(struct gdb_srv *s, struct gdb_cmd *cmd)
+{
+    int one = 1;
+    int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+    if (fd < 0)
+        return; /* the peer gave up already (ECONNABORTED etc.) */
+    if (s->client_fd >= 0) {
+        /* One debugger at a time: the second is told nothing and shut. */
+        fprintf(stderr, "vmm: refused a second debugger connection (one is "
+                        "attached)\n");
+        close(fd);
+        return;
+    }
+    if (!s->is_unix)
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (set_async(fd) < 0) {
+        close(fd);
+        return;
+    }
+    s->client_fd = fd;
+    s->noack = false;
+    s->in_pos = s->in_len = 0;
+    s->frame_len = 0;
+    rsp_init(s->parser);
+    fprintf(stderr, "vmm: debugger attached\n");
+    if (s->running) {
+        size_t len;
+        /* gdb expects a stopped target when it connects. */
+        gdb_cmd_interrupt(cmd, 5, s->reply, RSP_MAX_PACKET, &len);
+        s->running = false;
+    }
+}
+
+/* Take every pending SIGIO: from here on, new input raises a new one. */
+static void drain_sigio(void)
+{
+    static const struct timespec zero = {0, 0};
+    sigset_t io;
+
+    sigemptyset(&io);
+    sigaddset(&io, SIGIO);
+    while (sigtimedwait(&io, NULL, &zero) > 0)
+        ;
+}
+
+enum { IN_MORE, IN_KILL, IN_GONE };
+
+/*
+ * Handle buffered input. While the guest runs only '+', '-' and 0x03
+ * matter; when a packet resumes the guest, the rest stays buffered.
+ */
+static int process_input(struct gdb_srv *s, struct gdb_cmd *cmd)
+{
+    size_t len, plen;
+
+    while (s->client_fd >= 0 && s->in_pos < s->in_len) {
+        uint8_t b = s->inbuf[s->in_pos++];
+        enum rsp_event ev = rsp_feed(s->parser, b);
+        int e = 0;
+
+        switch (ev) {
+        case RSP_EV_NONE:
+        case RSP_EV_ACK:
+            break;
+        case RSP_EV_NAK:
+            if (s->frame_len && !s->noack)
+                e = send_all(s, s->frame, s->frame_len);
+            break;
+        case RSP_EV_BAD:
+        case RSP_EV_OVERFLOW:
+            if (!s->noack)
+                e = send_all(s, "-", 1);
+            break;
+        case RSP_EV_INTERRUPT:
+            if (s->running) {
+                gdb_cmd_interrupt(cmd, 2, s->reply, RSP_MAX_PACKET, &len);
+                s->running = false;
+                e = send_reply(s, s->reply, len);
+            }
+            break;
+        case RSP_EV_PACKET: {
+            const char *pkt = rsp_payload(s->parser, &plen);
+            if (!s->noack && (e = send_all(s, "+", 1)) < 0)
+                break;
+            if (s->running)
+                break; /* all-stop: gdb waits for our stop reply */
+            switch (gdb_cmd_handle(cmd, pkt, plen, s->reply, RSP_MAX_PACKET,
+                                   &len)) {
+            case GDB_CMD_REPLY:
+                e = send_reply(s, s->reply, len);
+                break;
+            case GDB_CMD_NOACK:
+                e = send_reply(s, s->reply, len);
+                s->noack = true;
+                break;
+            case GDB_CMD_RESUME:
+                s->running = true;
+                return IN_MORE;
+            case GDB_CMD_DETACH:
+                send_reply(s, s->reply, len);
+                drop_client(s, cmd, "detached");
+                return IN_GONE;
+            case GDB_CMD_KILL:
+                fprintf(stderr, "vmm: killed by the debugger\n");
+                close_client(s);
+                return IN_KILL;
+            }
+            break;
+        }
+        }
+        if (e < 0) {
+            drop_client(s, cmd, "connection lost");
+            return IN_GONE;
+        }
+    }
+    return IN_MORE;
+}
+
+/* Read what the client sent. Returns IN_GONE if it went away. */
+static int read_client(struct gdb_srv *s, struct gdb_cmd *cmd)
+{
+    if (s->in_pos == s->in_len)
+        s->in_pos = s->in_len = 0;
+    if (s->in_len == GDB_SRV_INBUF)
+        return IN_MORE; /* process what we have first */
+    ssize_t n = recv(s->client_fd, s->inbuf + s->in_len,
+                     GDB_SRV_INBUF - s->in_len, MSG_DONTWAIT);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return IN_MORE;
+    if (n <= 0) {
+        drop_client(s, cmd, n == 0 ? "disconnected" : "connection lost");
+        return IN_GONE;
+    }
+    s->in_len += (size_t)n;
+    return IN_MORE;
+}
+
+enum { POLL_LISTEN, POLL_QUIT, POLL_CLIENT };
+
+int gdb_srv_serve(struct gdb_srv *s, struct gdb_cmd *cmd, int quit_fd)
+{
+    struct pollfd pfd[3];
+    size_t len;
+
+    s->running = false;
+    for (;;) {
+        int nfds = s->client_fd >= 0 ? 3 : 2;
+        pfd[POLL_LISTEN] = (struct pollfd){s->listen_fd, POLLIN, 0};
+        pfd[POLL_QUIT] = (struct pollfd){quit_fd, POLLIN, 0};
+        pfd[POLL_CLIENT] = (struct pollfd){s->client_fd, POLLIN, 0};
+        /* Stopped: wait for input. Running: look, then run the guest. */
+        if (s->running)
+            drain_sigio();
+        if (poll(pfd, (nfds_t)nfds, s->running ? 0 : -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return srv_fail(s, "poll");
+        }
+        if (pfd[POLL_QUIT].revents) {
+            close_client(s);
+            return GDB_SRV_QUIT;
+        }
+        if (pfd[POLL_LISTEN].revents)
+            accept_client(s, cmd);
+        if (nfds == 3 && s->client_fd >= 0 && pfd[POLL_CLIENT].revents &&
+            read_client(s, cmd) == IN_GONE)
+            continue;
+        if (s->client_fd >= 0 && process_input(s, cmd) == IN_KILL)
+            return GDB_SRV_KILLED;
+        if (!s->running)
+            continue;
+
+        int r = gdb_cmd_run(cmd, s->reply, RSP_MAX_PACKET, &len);
+        if (r < 0) {
+            s->err_op = "running the guest";
+            return r;
+        }
+        switch (r) {
+        case GDB_RUN_POLL:
+            break;
+        case GDB_RUN_STOPPED:
+            s->running = false;
+            if (s->client_fd < 0)
+                return GDB_SRV_CRASHED; /* only a crash stops a free run */
+            if (send_reply(s, s->reply, len) < 0)
+                drop_client(s, cmd, "connection lost");
+            break;
+        case GDB_RUN_EXITED:
+            if (s->client_fd >= 0)
+                send_reply(s, s->reply, len);
+            close_client(s);
+            return GDB_SRV_EXITED;
+        case GDB_RUN_TERMINATE:
+            close_client(s);
+            return GDB_SRV_QUIT;
+        }
+    }
+}

@@ -1,0 +1,79 @@
+#ifndef GDBSTUB_SERVER_H
+#define GDBSTUB_SERVER_H
+
+/*
+ * The GDB server: listens on TCP or a Unix socket, serves one debugger at a
+ * time, frames packets (rsp.c) and hands them to the dispatcher (cmd.c).
+ *
+ * While the guest runs, the sockets raise SIGIO (O_ASYNC, owned by the
+ * calling thread). The caller keeps SIGIO blocked except inside the
+ * target's run (KVM_RUN's signal mask), so a byte from gdb - such as the
+ * 0x03 interrupt - cuts the run short at once; the server drains SIGIO
+ * before it polls, so none is lost.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cmd.h"
+#include "rsp.h"
+
+#define GDB_SRV_ADDR_MAX 160
+#define GDB_SRV_INBUF    65536
+
+struct gdb_srv {
+    int listen_fd;
+    int client_fd;
+    bool is_unix;
+    bool loopback;
+    bool noack;   /* QStartNoAckMode accepted */
+    bool running; /* the guest is running (with or without a debugger) */
+    char address[GDB_SRV_ADDR_MAX]; /* for messages: "127.0.0.1:1234" */
+    char unix_path[108];            /* to unlink on close */
+    struct rsp_parser *parser;      /* heap: large buffers */
+    char *reply;                    /* RSP_MAX_PACKET + 1 */
+    uint8_t *frame;                 /* RSP_MAX_FRAME: the last frame sent */
+    size_t frame_len;
+    uint8_t *inbuf; /* GDB_SRV_INBUF bytes read, [in_pos, in_len) unread */
+    size_t in_pos, in_len;
+    const char *err_op; /* what failed, for the caller's message */
+};
+
+/* How gdb_srv_serve ended. */
+enum gdb_srv_end {
+    GDB_SRV_KILLED,  /* the debugger sent k */
+    GDB_SRV_EXITED,  /* the guest ended (gdb was told W..) */
+    GDB_SRV_QUIT,    /* quit_fd became readable (SIGINT/SIGTERM) */
+    GDB_SRV_CRASHED, /* the guest crashed with no debugger attached */
+};
+
+/* Make a closed server (safe to gdb_srv_close). */
+void gdb_srv_init(struct gdb_srv *s);
+
+/*
+ * Listen on spec: "PORT", "HOST:PORT", "[V6]:PORT" (HOST defaults to
+ * 127.0.0.1) or "unix:PATH". Returns 0, or -errno with a message in err
+ * (e.g. "127.0.0.1:1234: Address already in use").
+ */
+int gdb_srv_listen(struct gdb_srv *s, const char *spec, char *err,
+                   size_t errsz);
+
+/* "127.0.0.1:1234" or "unix:/path": where it listens. */
+const char *gdb_srv_address(const struct gdb_srv *s);
+
+/* Whether the listening address is loopback-only (or a Unix socket). */
+bool gdb_srv_is_loopback(const struct gdb_srv *s);
+
+/*
+ * Serve debuggers until the session ends; the target starts stopped.
+ * Blocks. quit_fd is polled: readable means "quit now". Returns a
+ * gdb_srv_end, or -errno on a host failure (s->err_op says which).
+ * Dropped clients are logged to stderr and the server keeps serving.
+ */
+int gdb_srv_serve(struct gdb_srv *s, struct gdb_cmd *cmd, int quit_fd);
+
+/* Close every socket, unlink a Unix socket, free buffers. Idempotent. */
+void gdb_srv_close(struct gdb_srv *s);
+
+#endif

@@ -1,0 +1,156 @@
+#ifndef GDBSTUB_TARGET_H
+#define GDBSTUB_TARGET_H
+
+/*
+ * The abstract debug target the GDB stub drives. The stub knows nothing of
+ * KVM: a VMM (or a fake target in the unit tests) fills in a
+ * struct gdb_target_ops and passes it with an opaque context pointer.
+ *
+ * Every operation returns 0 (or a count >= 0) on success and -errno on
+ * failure. None of them may print: they report failures through the return
+ * value only.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The CPU mode picks the target description gdb is given. */
+enum gdb_arch {
+    GDB_ARCH_I8086,  /* real mode: i386 registers, 16-bit disassembly */
+    GDB_ARCH_I386,   /* protected mode */
+    GDB_ARCH_X86_64, /* long mode */
+};
+
+/* Indices into gdb_x86_regs.gpr, named as on amd64. */
+enum gdb_x86_gpr {
+    GDB_RAX,
+    GDB_RBX,
+    GDB_RCX,
+    GDB_RDX,
+    GDB_RSI,
+    GDB_RDI,
+    GDB_RBP,
+    GDB_RSP,
+    GDB_R8,
+    GDB_R9,
+    GDB_R10,
+    GDB_R11,
+    GDB_R12,
+    GDB_R13,
+    GDB_R14,
+    GDB_R15,
+    GDB_NR_GPR,
+};
+
+/* Indices into gdb_x86_regs.seg, in gdb's order. */
+enum gdb_x86_seg {
+    GDB_CS,
+    GDB_SS,
+    GDB_DS,
+    GDB_ES,
+    GDB_FS,
+    GDB_GS,
+    GDB_NR_SEG,
+};
+
+/*
+ * The x86 register file as gdb's org.gnu.gdb.i386.{core,sse,segments}
+ * features see it. Values are in host byte order; the stub encodes them
+ * little-endian on the wire. In i8086/i386 mode only the low 32 bits of
+ * the first eight GPRs, rip and rflags are sent, and xmm0-7.
+ */
+struct gdb_x86_regs {
+    enum gdb_arch arch; /* mode of the vCPU at this stop */
+    uint64_t gpr[GDB_NR_GPR];
+    uint64_t rip;
+    uint64_t rflags;
+    uint32_t seg[GDB_NR_SEG]; /* selectors */
+    uint64_t fs_base;
+    uint64_t gs_base;
+    uint8_t st[8][10]; /* x87 80-bit registers, physical order st0..st7 */
+    uint32_t fctrl, fstat, ftag, fiseg, fioff, foseg, fooff, fop;
+    uint8_t xmm[16][16];
+    uint32_t mxcsr;
+};
+
+/* What the host's debug facilities can do, found out by probing. */
+struct gdb_target_caps {
+    bool sw_bp;      /* int3 is intercepted (exit with exception 3) */
+    bool hw_bp;      /* debug-register execution breakpoints fire */
+    bool hw_watch;   /* debug-register data breakpoints fire */
+    bool singlestep; /* single-step exits after one instruction */
+    int nr_hw_slots; /* debug registers available (4 on x86) */
+};
+
+enum gdb_resume_mode {
+    GDB_RESUME_CONT, /* run until something stops the guest */
+    GDB_RESUME_STEP, /* one instruction for the user: a hlt does not sleep */
+    /*
+     * One instruction standing in for running (breakpoints or watchpoints
+     * emulated by stepping): a hlt behaves as when running (sleeps and
+     * counts towards the halt limit).
+     */
+    GDB_RESUME_STEP_RUN,
+};
+
+/*
+ * How the guest is to run: the debug-register and int3 setup goes with
+ * every resume; the target only reprograms the hardware when it changed.
+ */
+struct gdb_resume {
+    enum gdb_resume_mode mode;
+    bool use_sw_bp; /* intercept int3 */
+    bool use_hw_bp; /* load dr[] and dr7 */
+    uint64_t dr[4];
+    uint64_t dr7;
+};
+
+enum gdb_stop_kind {
+    GDB_STOP_DEBUG,       /* step done, int3 or debug register hit */
+    GDB_STOP_INTERRUPTED, /* a signal cut the run short: poll your fds */
+    GDB_STOP_EXITED,      /* the guest ended (e.g. halt limit): exit_code */
+    GDB_STOP_CRASHED,     /* guest crashed; its state is kept for inspection */
+    GDB_STOP_TERMINATE,   /* the VMM was told to quit (SIGINT/SIGTERM) */
+};
+
+struct gdb_stop {
+    enum gdb_stop_kind kind;
+    int exception;   /* GDB_STOP_DEBUG: 1 (#DB) or 3 (#BP) */
+    uint64_t dr6;    /* GDB_STOP_DEBUG: which debug condition fired */
+    int exit_code;   /* GDB_STOP_EXITED */
+    const char *why; /* GDB_STOP_CRASHED: short text, static storage */
+};
+
+struct gdb_target_ops {
+    /* Fill caps. Never fails. */
+    void (*get_caps)(void *ctx, struct gdb_target_caps *caps);
+    /* Read all registers (the target may cache them until the next resume). */
+    int (*get_regs)(void *ctx, struct gdb_x86_regs *regs);
+    /*
+     * Write all registers. regs->arch is ignored. In real mode a write to a
+     * segment selector also sets its base to selector * 16.
+     */
+    int (*set_regs)(void *ctx, const struct gdb_x86_regs *regs);
+    /*
+     * Copy len bytes at guest linear address addr. Returns 0, or -EFAULT if
+     * any byte is outside guest RAM (then nothing is written), -EINVAL if
+     * addr + len overflows.
+     */
+    int (*read_mem)(void *ctx, uint64_t addr, void *buf, size_t len);
+    int (*write_mem)(void *ctx, uint64_t addr, const void *buf, size_t len);
+    /*
+     * Run the guest as *how says and block until it stops; describe the stop
+     * in *stop. Returns 0, or -errno on a host failure (the session is over).
+     */
+    int (*resume)(void *ctx, const struct gdb_resume *how,
+                  struct gdb_stop *stop);
+    /*
+     * Run a `monitor` command line (NUL-terminated). Writes at most cap - 1
+     * bytes of text plus a NUL to out. Returns the text length, or -ENOENT
+     * for an unknown command (out then holds a message for the user).
+     */
+    int (*monitor)(void *ctx, const char *cmd, char *out, size_t cap);
+};
+
+#endif

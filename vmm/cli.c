@@ -1,0 +1,254 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    OPT_HLT_SLEEP = 256,
+    OPT_MAX_HALTS,
+    OPT_VERSION,
+    OPT_HOST_INFO,
+    OPT_MECHANISM,
+};
+
+static const struct option long_opts[] = {
+    {"mem", required_argument, NULL, 'm'},
+    {"hlt-sleep", required_argument, NULL, OPT_HLT_SLEEP},
+    {"max-halts", required_argument, NULL, OPT_MAX_HALTS},
+    {"gdb", required_argument, NULL, 'g'},
+    {"debug-mechanism", required_argument, NULL, OPT_MECHANISM},
+    {"host-info", no_argument, NULL, OPT_HOST_INFO},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+const char *cli_usage(void)
+{
+    return "Usage: vmm [OPTIONS] IMAGE\n"
+           "Run a flat 16-bit real-mode IMAGE (loaded at guest physical 0,\n"
+           "started at CS:IP 0:0) under KVM. Bytes the guest writes to I/O\n"
+           "port 0xf1 go to stdout.\n"
+           "\n"
+           "  -m, --mem SIZE         guest RAM, K/M/G suffixes (default 1M)\n"
+           "      --hlt-sleep MS     pause after each guest HLT (default "
+           "1000; 0 = none)\n"
+           "      --max-halts N      exit 0 at the N-th HLT (default 0 = "
+           "never)\n"
+           "  -g, --gdb [HOST:]PORT  wait for gdb on TCP HOST:PORT (HOST "
+           "defaults\n"
+           "                         to 127.0.0.1), stopped before the "
+           "first\n"
+           "                         instruction; or unix:PATH for a Unix "
+           "socket\n"
+           "      --debug-mechanism auto|int3|dr|step\n"
+           "                         how breakpoints are implemented "
+           "(default auto)\n"
+           "      --host-info        print what this host's KVM supports "
+           "and exit\n"
+           "  -v, --verbose          trace VM exits on stderr\n"
+           "  -h, --help             show this help and exit\n"
+           "      --version          show the version and exit\n"
+           "\n"
+           "Exit status: 0 normal end (halt limit, SIGINT/SIGTERM, gdb "
+           "kill,\n"
+           "stdout closed), 1 runtime failure (no usable KVM, guest crash),\n"
+           "2 usage or configuration error.\n";
+}
+
+int cli_parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+    char *end;
+
+    if (!s || !*s || *s < '0' || *s > '9')
+        return -EINVAL;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end)
+        return -EINVAL;
+    if (errno == ERANGE || v > max)
+        return -ERANGE;
+    *out = v;
+    return 0;
+}
+
+int cli_parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    unsigned shift = 0;
+
+    if (!s || !*s || *s < '0' || *s > '9')
+        return -EINVAL;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno == ERANGE)
+        return -ERANGE;
+    if (*end) {
+        switch (*end) {
+        case 'k':
+        case 'K':
+            shift = 10;
+            break;
+        case 'm':
+        case 'M':
+            shift = 20;
+            break;
+        case 'g':
+        case 'G':
+            shift = 30;
+            break;
+        default:
+            return -EINVAL;
+        }
+        if (end[1] && strcmp(end + 1, "iB") != 0 && strcmp(end + 1, "B"))
+            return -EINVAL;
+    }
+    if (v > (UINT64_MAX >> shift))
+        return -ERANGE;
+    *out = (uint64_t)v << shift;
+    return 0;
+}
+
+int cli_parse_gdb(const char *spec, char *buf, size_t bufsz, const char **host,
+                  const char **port, bool *is_unix)
+{
+    size_t n = strlen(spec);
+    uint64_t num;
+
+    if (n + 1 > bufsz || n == 0)
+        return -EINVAL;
+    memcpy(buf, spec, n + 1);
+    *is_unix = false;
+    if (strncmp(buf, "unix:", 5) == 0) {
+        if (!buf[5])
+            return -EINVAL;
+        *is_unix = true;
+        *host = NULL;
+        *port = buf + 5;
+        return 0;
+    }
+    char *colon = strrchr(buf, ':');
+    if (!colon) {
+        *host = "127.0.0.1";
+        *port = buf;
+    } else {
+        *colon = '\0';
+        *host = buf;
+        *port = colon + 1;
+        if (buf[0] == '[') { /* [v6addr]:port */
+            size_t hl = strlen(buf);
+            if (hl < 3 || buf[hl - 1] != ']')
+                return -EINVAL;
+            buf[hl - 1] = '\0';
+            *host = buf + 1;
+        }
+        if (!**host)
+            return -EINVAL;
+    }
+    if (cli_parse_uint(*port, 65535, &num) < 0 || num == 0)
+        return -EINVAL;
+    return 0;
+}
+
+/* err = a + b + c */
+static enum cli_action usage_error(char *err, size_t errsz, const char *a,
+                                   const char *b, const char *c)
+{
+    snprintf(err, errsz, "%s%s%s", a, b, c);
+    return CLI_USAGE_ERROR;
+}
+
+enum cli_action cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
+                          size_t errsz)
+{
+    enum cli_action action = CLI_RUN;
+    char gdbbuf[512];
+    const char *h, *p;
+    bool is_unix;
+    uint64_t v;
+    int c;
+
+    *o = (struct cli_opts){
+        .mem_size = CLI_DEFAULT_MEM,
+        .hlt_sleep_ms = CLI_DEFAULT_HLT_SLEEP,
+    };
+    err[0] = '\0';
+    optind = 0; /* full reset of getopt state (glibc), for repeated calls */
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":m:g:vh", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'm':
+            if (cli_parse_size(optarg, &v) < 0 || v == 0 || v > CLI_MAX_MEM)
+                return usage_error(err, errsz, "invalid --mem '", optarg,
+                                   "': want 4K..64G, e.g. 1M");
+            o->mem_size = v;
+            break;
+        case OPT_HLT_SLEEP:
+            if (cli_parse_uint(optarg, CLI_MAX_HLT_SLEEP, &v) < 0)
+                return usage_error(err, errsz, "invalid --hlt-sleep '", optarg,
+                                   "': want milliseconds 0..3600000");
+            o->hlt_sleep_ms = (uint32_t)v;
+            break;
+        case OPT_MAX_HALTS:
+            if (cli_parse_uint(optarg, UINT64_MAX, &v) < 0)
+                return usage_error(err, errsz, "invalid --max-halts '", optarg,
+                                   "': want a count");
+            o->max_halts = v;
+            break;
+        case 'g':
+            if (cli_parse_gdb(optarg, gdbbuf, sizeof(gdbbuf), &h, &p,
+                              &is_unix) < 0)
+                return usage_error(err, errsz, "invalid --gdb '", optarg,
+                                   "': want [HOST:]PORT (port 1-65535) or "
+                                   "unix:PATH");
+            o->gdb = optarg;
+            break;
+        case OPT_MECHANISM:
+            if (!strcmp(optarg, "auto"))
+                o->mechanism = CLI_MECH_AUTO;
+            else if (!strcmp(optarg, "int3"))
+                o->mechanism = CLI_MECH_INT3;
+            else if (!strcmp(optarg, "dr"))
+                o->mechanism = CLI_MECH_DR;
+            else if (!strcmp(optarg, "step"))
+                o->mechanism = CLI_MECH_STEP;
+            else
+                return usage_error(err, errsz, "invalid --debug-mechanism '",
+                                   optarg, "': want auto, int3, dr or step");
+            break;
+        case OPT_HOST_INFO:
+            action = CLI_HOST_INFO;
+            break;
+        case 'v':
+            o->verbose = true;
+            break;
+        case 'h':
+            return CLI_HELP;
+        case OPT_VERSION:
+            return CLI_VERSION;
+        case ':':
+            return usage_error(err, errsz, "option '", argv[optind - 1],
+                               "' needs a value");
+        default:
+            return usage_error(err, errsz, "unknown option '", argv[optind - 1],
+                               "'");
+        }
+    }
+    if (action == CLI_HOST_INFO) {
+        if (optind != argc)
+            return usage_error(err, errsz, "--host-info takes no image", "",
+                               "");
+        return action;
+    }
+    if (optind == argc)
+        return usage_error(err, errsz, "missing IMAGE argument", "", "");
+    if (optind + 1 != argc)
+        return usage_error(err, errsz, "unexpected argument '",
+                           argv[optind + 1], "'");
+    o->image = argv[optind];
+    return CLI_RUN;
+}

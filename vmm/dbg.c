@@ -1,0 +1,379 @@
+#include "dbg.h"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dump.h"
+#include "mem.h"
+#include "vcpu.h"
+
+#define CR0_PE    0x1ull
+#define EFER_LMA  (1ull << 10)
+#define DR6_BS    (1ull << 14)
+#define PAGE_SIZE 4096ull
+
+void dbg_init(struct dbg *d, struct runner *r, const struct probe_result *caps)
+{
+    *d = (struct dbg){.runner = r, .caps = *caps};
+}
+
+static void get_caps(void *ctx, struct gdb_target_caps *caps)
+{
+    struct dbg *d = ctx;
+
+    *caps = (struct gdb_target_caps){
+        .sw_bp = d->caps.sw_bp,
+        .hw_bp = d->caps.hw_bp,
+        .hw_watch = d->caps.hw_watch,
+        .singlestep = d->caps.singlestep,
+        .nr_hw_slots = 4,
+    };
+}
+
+/*
+ * FXSAVE keeps an abridged tag (one "not empty" bit per physical register);
+ * gdb's ftag is the full FSTENV tag word, two bits per physical register:
+ * 00 valid, 01 zero, 10 special, 11 empty (Intel SDM vol. 1, 8.1.7, and
+ * the FXSAVE description in vol. 2).
+ */
+static uint32_t full_tag(const struct kvm_fpu *f)
+{
+    unsigned top = (f->fsw >> 11) & 7;
+    uint32_t tag = 0;
+
+    for (unsigned phys = 0; phys < 8; phys++) {
+        unsigned t;
+        if (!(f->ftwx & (1u << phys))) {
+            t = 3;
+        } else {
+            const uint8_t *v = f->fpr[(phys - top) & 7];
+            unsigned exp = (unsigned)(v[8] | (v[9] << 8)) & 0x7fff;
+            uint64_t mant;
+            memcpy(&mant, v, 8);
+            if (exp == 0x7fff)
+                t = 2;
+            else if (exp == 0)
+                t = mant ? 2 : 1;
+            else
+                t = (mant >> 63) ? 0 : 2;
+        }
+        tag |= t << (2 * phys);
+    }
+    return tag;
+}
+
+static uint8_t abridged_tag(uint32_t ftag)
+{
+    uint8_t t = 0;
+
+    for (unsigned phys = 0; phys < 8; phys++)
+        if (((ftag >> (2 * phys)) & 3) != 3)
+            t |= (uint8_t)(1u << phys);
+    return t;
+}
+
+static int load_all(struct dbg *d, struct kvm_regs **r, struct kvm_sregs **s,
+                    struct kvm_fpu **f)
+{
+    struct vcpu *c = d->runner->vcpu;
+    int e;
+
+    if ((e = vcpu_get_regs(c, r)) < 0 || (e = vcpu_get_sregs(c, s)) < 0 ||
+        (e = vcpu_get_fpu(c, f)) < 0)
+        return e;
+    return 0;
+}
+
+static int get_regs(void *ctx, struct gdb_x86_regs *g)
+{
+    struct dbg *d = ctx;
+    struct kvm_regs *r = NULL;
+    struct kvm_sregs *s = NULL;
+    struct kvm_fpu *f = NULL;
+    int e = load_all(d, &r, &s, &f);
+
+    if (e < 0)
+        return e;
+    memset(g, 0, sizeof(*g));
+    if (!(s->cr0 & CR0_PE))
+        g->arch = GDB_ARCH_I8086;
+    else if ((s->efer & EFER_LMA) && s->cs.l)
+        g->arch = GDB_ARCH_X86_64;
+    else
+        g->arch = GDB_ARCH_I386;
+    g->gpr[GDB_RAX] = r->rax;
+    g->gpr[GDB_RBX] = r->rbx;
+    g->gpr[GDB_RCX] = r->rcx;
+    g->gpr[GDB_RDX] = r->rdx;
+    g->gpr[GDB_RSI] = r->rsi;
+    g->gpr[GDB_RDI] = r->rdi;
+    g->gpr[GDB_RBP] = r->rbp;
+    g->gpr[GDB_RSP] = r->rsp;
+    g->gpr[GDB_R8] = r->r8;
+    g->gpr[GDB_R9] = r->r9;
+    g->gpr[GDB_R10] = r->r10;
+    g->gpr[GDB_R11] = r->r11;
+    g->gpr[GDB_R12] = r->r12;
+    g->gpr[GDB_R13] = r->r13;
+    g->gpr[GDB_R14] = r->r14;
+    g->gpr[GDB_R15] = r->r15;
+    g->rip = r->rip;
+    g->rflags = r->rflags;
+    g->seg[GDB_CS] = s->cs.selector;
+    g->seg[GDB_SS] = s->ss.selector;
+    g->seg[GDB_DS] = s->ds.selector;
+    g->seg[GDB_ES] = s->es.selector;
+    g->seg[GDB_FS] = s->fs.selector;
+    g->seg[GDB_GS] = s->gs.selector;
+    g->fs_base = s->fs.base;
+    g->gs_base = s->gs.base;
+    for (int i = 0; i < 8; i++)
+        memcpy(g->st[i], f->fpr[i], 10);
+    g->fctrl = f->fcw;
+    g->fstat = f->fsw;
+    g->ftag = full_tag(f);
+    g->fioff = (uint32_t)f->last_ip;
+    g->fiseg = (uint32_t)(f->last_ip >> 32) & 0xffff;
+    g->fooff = (uint32_t)f->last_dp;
+    g->foseg = (uint32_t)(f->last_dp >> 32) & 0xffff;
+    g->fop = f->last_opcode;
+    memcpy(g->xmm, f->xmm, sizeof(g->xmm));
+    g->mxcsr = f->mxcsr;
+    return 0;
+}
+
+static void set_seg(struct kvm_segment *seg, uint32_t sel, bool real_mode)
+{
+    if (seg->selector == (uint16_t)sel)
+        return;
+    seg->selector = (uint16_t)sel;
+    /*
+     * Real mode: the base is always selector * 16 (SDM vol. 3, 20.1.1).
+     * In protected mode the cached descriptor is kept: loading one from
+     * the guest's GDT is the guest's business.
+     */
+    if (real_mode)
+        seg->base = (uint64_t)(uint16_t)sel << 4;
+}
+
+static int set_regs(void *ctx, const struct gdb_x86_regs *g)
+{
+    struct dbg *d = ctx;
+    struct vcpu *c = d->runner->vcpu;
+    struct kvm_regs *pr = NULL;
+    struct kvm_sregs *ps = NULL;
+    struct kvm_fpu *pf = NULL;
+    int e = load_all(d, &pr, &ps, &pf);
+
+    if (e < 0)
+        return e;
+    struct kvm_regs r = *pr;
+    struct kvm_sregs s = *ps;
+    struct kvm_fpu f = *pf;
+    bool real_mode = !(s.cr0 & CR0_PE);
+
+    r.rax = g->gpr[GDB_RAX];
+    r.rbx = g->gpr[GDB_RBX];
+    r.rcx = g->gpr[GDB_RCX];
+    r.rdx = g->gpr[GDB_RDX];
+    r.rsi = g->gpr[GDB_RSI];
+    r.rdi = g->gpr[GDB_RDI];
+    r.rbp = g->gpr[GDB_RBP];
+    r.rsp = g->gpr[GDB_RSP];
+    r.r8 = g->gpr[GDB_R8];
+    r.r9 = g->gpr[GDB_R9];
+    r.r10 = g->gpr[GDB_R10];
+    r.r11 = g->gpr[GDB_R11];
+    r.r12 = g->gpr[GDB_R12];
+    r.r13 = g->gpr[GDB_R13];
+    r.r14 = g->gpr[GDB_R14];
+    r.r15 = g->gpr[GDB_R15];
+    r.rip = g->rip;
+    r.rflags = g->rflags | 0x2; /* bit 1 is reserved as 1 */
+    set_seg(&s.cs, g->seg[GDB_CS], real_mode);
+    set_seg(&s.ss, g->seg[GDB_SS], real_mode);
+    set_seg(&s.ds, g->seg[GDB_DS], real_mode);
+    set_seg(&s.es, g->seg[GDB_ES], real_mode);
+    set_seg(&s.fs, g->seg[GDB_FS], real_mode);
+    set_seg(&s.gs, g->seg[GDB_GS], real_mode);
+    if (!real_mode) {
+        s.fs.base = g->fs_base;
+        s.gs.base = g->gs_base;
+    }
+    for (int i = 0; i < 8; i++)
+        memcpy(f.fpr[i], g->st[i], 10);
+    f.fcw = (uint16_t)g->fctrl;
+    f.fsw = (uint16_t)g->fstat;
+    f.ftwx = abridged_tag(g->ftag);
+    f.last_ip = g->fioff | ((uint64_t)(g->fiseg & 0xffff) << 32);
+    f.last_dp = g->fooff | ((uint64_t)(g->foseg & 0xffff) << 32);
+    f.last_opcode = (uint16_t)g->fop;
+    memcpy(f.xmm, g->xmm, sizeof(f.xmm));
+    f.mxcsr = g->mxcsr;
+
+    if (memcmp(&r, pr, sizeof(r)) && (e = vcpu_set_regs(c, &r)) < 0)
+        return e;
+    if (memcmp(&s, ps, sizeof(s)) && (e = vcpu_set_sregs(c, &s)) < 0)
+        return e;
+    if (memcmp(&f, pf, sizeof(f)) && (e = vcpu_set_fpu(c, &f)) < 0)
+        return e;
+    return 0;
+}
+
+/*
+ * Walk [addr, addr + len) a page at a time, translating linear to physical
+ * as the vCPU would. With do_copy false only checks that all of it is RAM.
+ */
+static int access_mem(struct dbg *d, uint64_t addr, uint8_t *buf, size_t len,
+                      bool write, bool do_copy)
+{
+    uint64_t end;
+
+    if (__builtin_add_overflow(addr, (uint64_t)len, &end))
+        return -EINVAL;
+    while (len) {
+        uint64_t gpa;
+        size_t chunk = (size_t)(PAGE_SIZE - (addr & (PAGE_SIZE - 1)));
+        if (chunk > len)
+            chunk = len;
+        int e = vcpu_translate(d->runner->vcpu, addr, &gpa);
+        if (e < 0)
+            return -EFAULT;
+        uint8_t *hva = mem_gpa_to_hva(d->runner->mem, gpa, chunk);
+        if (!hva)
+            return -EFAULT;
+        if (do_copy) {
+            if (write)
+                memcpy(hva, buf, chunk);
+            else
+                memcpy(buf, hva, chunk);
+        }
+        addr += chunk;
+        buf += chunk;
+        len -= chunk;
+    }
+    return 0;
+}
+
+static int read_mem(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+    return access_mem(ctx, addr, buf, len, false, true);
+}
+
+static int write_mem(void *ctx, uint64_t addr, const void *buf, size_t len)
+{
+    /* Check first so that a partly bad range changes nothing. */
+    int e = access_mem(ctx, addr, (uint8_t *)(uintptr_t)buf, len, true, false);
+
+    if (e < 0)
+        return e;
+    return access_mem(ctx, addr, (uint8_t *)(uintptr_t)buf, len, true, true);
+}
+
+static int resume(void *ctx, const struct gdb_resume *how,
+                  struct gdb_stop *stop)
+{
+    struct dbg *d = ctx;
+    struct kvm_guest_debug dbg = {0};
+    static const enum run_mode modes[] = {
+        [GDB_RESUME_CONT] = RUN_CONT,
+        [GDB_RESUME_STEP] = RUN_STEP,
+        [GDB_RESUME_STEP_RUN] = RUN_STEP_RUN,
+    };
+    int e;
+
+    if ((unsigned)how->mode > GDB_RESUME_STEP_RUN)
+        return -EINVAL;
+    if (how->mode != GDB_RESUME_CONT)
+        dbg.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP;
+    if (how->use_sw_bp)
+        dbg.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP;
+    if (how->use_hw_bp) {
+        dbg.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP;
+        for (int i = 0; i < 4; i++)
+            dbg.arch.debugreg[i] = how->dr[i];
+        dbg.arch.debugreg[7] = how->dr7;
+    }
+    if ((e = vcpu_set_guest_debug(d->runner->vcpu, &dbg)) < 0)
+        return e;
+    e = run_vcpu(d->runner, modes[how->mode], &d->last);
+    if (e < 0)
+        return e;
+    *stop = (struct gdb_stop){0};
+    switch (d->last.stop) {
+    case RUN_STOP_DEBUG:
+        stop->kind = GDB_STOP_DEBUG;
+        stop->exception = d->last.exception ? (int)d->last.exception : 1;
+        stop->dr6 = d->last.exception ? d->last.dr6 : DR6_BS;
+        break;
+    case RUN_STOP_SIGNAL:
+        stop->kind = d->last.quit ? GDB_STOP_TERMINATE : GDB_STOP_INTERRUPTED;
+        break;
+    case RUN_STOP_HALTED:
+        stop->kind = GDB_STOP_EXITED;
+        stop->exit_code = 0;
+        break;
+    case RUN_STOP_CRASH:
+        stop->kind = GDB_STOP_CRASHED;
+        stop->why = d->runner->crash.what;
+        break;
+    case RUN_STOP_OUTPUT_CLOSED:
+        stop->kind = GDB_STOP_TERMINATE;
+        break;
+    }
+    return 0;
+}
+
+static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
+{
+    struct dbg *d = ctx;
+    struct runner *r = d->runner;
+
+    if (cap == 0)
+        return -EINVAL;
+    while (*cmd == ' ')
+        cmd++;
+    if (!strcmp(cmd, "help") || !*cmd) {
+        return snprintf(
+            out, cap,
+            "regs         general registers, CS:IP and the code bytes there\n"
+            "sregs        system registers: CR0-CR4, CR8, EFER, segment\n"
+            "             selectors/bases/limits, GDTR, IDTR\n"
+            "host         what this host's KVM supports for debugging\n"
+            "stats        VM exits and HLTs so far\n");
+    }
+    if (!strcmp(cmd, "regs"))
+        return dump_regs(r->vcpu, r->mem, out, cap);
+    if (!strcmp(cmd, "sregs"))
+        return dump_sregs(r->vcpu, out, cap);
+    if (!strcmp(cmd, "host")) {
+        return snprintf(out, cap,
+                        "single-step: %s\nint3 intercepted: %s\n"
+                        "debug-register breakpoints: %s\n"
+                        "debug-register watchpoints: %s\n"
+                        "probe time: %.0f us\n",
+                        d->caps.singlestep ? "yes" : "no",
+                        d->caps.sw_bp ? "yes" : "no",
+                        d->caps.hw_bp ? "yes" : "no",
+                        d->caps.hw_watch ? "yes" : "no", d->caps.usec);
+    }
+    if (!strcmp(cmd, "stats"))
+        return snprintf(out, cap, "exits: %llu\nhalts: %llu\n",
+                        (unsigned long long)r->exits,
+                        (unsigned long long)r->halts);
+    snprintf(out, cap, "unknown monitor command '%s'; try 'monitor help'\n",
+             cmd);
+    return -ENOENT;
+}
+
+const struct gdb_target_ops dbg_target_ops = {
+    .get_caps = get_caps,
+    .get_regs = get_regs,
+    .set_regs = set_regs,
+    .read_mem = read_mem,
+    .write_mem = write_mem,
+    .resume = resume,
+    .monitor = monitor,
+};

@@ -1,0 +1,18 @@
+#ifndef VMM_LOADER_H
+#define VMM_LOADER_H
+
+/* Flat binary images copied into guest RAM. */
+
+#include <stdint.h>
+
+struct mem;
+
+/*
+ * Load the file at path into RAM at guest physical gpa. Returns the number
+ * of bytes loaded, or -errno: -ENOENT/-EACCES (cannot open), -EISDIR (a
+ * directory), -ENODATA (empty file), -EFBIG (does not fit in RAM at gpa).
+ * Nothing is written to RAM unless the whole image fits.
+ */
+long loader_load_file(struct mem *m, const char *path, uint64_t gpa);
+
+#endif

@@ -1,0 +1,297 @@
+/*
+ * kvmstub: run a flat real-mode guest under KVM, optionally under gdb.
+ * The only file that prints fatal errors and picks the exit status.
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "dbg.h"
+#include "dump.h"
+#include "gdbstub/cmd.h"
+#include "gdbstub/server.h"
+#include "loader.h"
+#include "mem.h"
+#include "pio.h"
+#include "probe.h"
+#include "run.h"
+#include "vcpu.h"
+#include "vm.h"
+
+#define VMM_VERSION "0.1"
+
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+struct machine {
+    struct vm vm;
+    struct mem mem;
+    struct vcpu vcpu;
+    struct pio_bus bus;
+    struct pio_console console;
+    struct runner runner;
+};
+
+static int fail_errno(const char *what, int neg_errno)
+{
+    fprintf(stderr, "vmm: %s: %s\n", what, strerror(-neg_errno));
+    return EXIT_RUNTIME;
+}
+
+static int fail_vm(const struct vm *vm, int neg_errno)
+{
+    if (vm->missing_cap)
+        fprintf(stderr, "vmm: KVM lacks required capability %s\n",
+                vm->missing_cap);
+    else
+        fprintf(stderr, "vmm: %s: %s\n", vm->err_op ? vm->err_op : "KVM",
+                strerror(-neg_errno));
+    return EXIT_RUNTIME;
+}
+
+static void report_crash(struct machine *m)
+{
+    const struct run_crash *c = &m->runner.crash;
+    char buf[2048];
+
+    fprintf(stderr, "vmm: guest crashed: %s\n", c->what);
+    fprintf(stderr, "vmm: exit reason %u (%s)", c->exit_reason,
+            run_exit_name(c->exit_reason));
+    if (c->suberror)
+        fprintf(stderr, ", suberror %u", c->suberror);
+    if (c->hw_reason)
+        fprintf(stderr, ", hardware reason 0x%llx",
+                (unsigned long long)c->hw_reason);
+    fprintf(stderr, "\n");
+    if (dump_regs(&m->vcpu, &m->mem, buf, sizeof(buf)) >= 0)
+        fputs(buf, stderr);
+}
+
+static int host_info(void)
+{
+    struct vm vm;
+    struct probe_result p;
+    int e = vm_open(&vm);
+
+    if (e < 0) {
+        int ret = fail_vm(&vm, e);
+        vm_close(&vm);
+        return ret;
+    }
+    printf("KVM API version: %d\n", vm.api_version);
+    static const struct {
+        long cap;
+        const char *name;
+    } caps[] = {
+        {KVM_CAP_SET_GUEST_DEBUG, "KVM_CAP_SET_GUEST_DEBUG"},
+        {KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
+        {KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
+        {KVM_CAP_DEBUGREGS, "KVM_CAP_DEBUGREGS"},
+        {KVM_CAP_SYNC_REGS, "KVM_CAP_SYNC_REGS"},
+        {KVM_CAP_NR_MEMSLOTS, "KVM_CAP_NR_MEMSLOTS"},
+        {KVM_CAP_GUEST_DEBUG_HW_BPS, "KVM_CAP_GUEST_DEBUG_HW_BPS"},
+    };
+    for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+        printf("%-28s %d\n", caps[i].name, vm_check_cap(&vm, caps[i].cap));
+    vm_close(&vm);
+    e = probe_host(&p);
+    if (e < 0)
+        return fail_errno(p.err_op ? p.err_op : "probe", e);
+    printf("single-step (KVM_GUESTDBG_SINGLESTEP): %s\n",
+           p.singlestep ? "yes" : "no");
+    printf("int3 intercepted (KVM_GUESTDBG_USE_SW_BP): %s\n",
+           p.sw_bp ? "yes" : "no");
+    printf("debug-register execution breakpoints: %s\n",
+           p.hw_bp ? "yes" : "no");
+    printf("debug-register data watchpoints: %s\n", p.hw_watch ? "yes" : "no");
+    printf("breakpoint mechanism (auto): %s\n", p.sw_bp   ? "int3"
+                                                : p.hw_bp ? "dr"
+                                                          : "step");
+    printf("watchpoint mechanism (auto): %s\n",
+           p.hw_watch ? "dr" : "step (write watchpoints only)");
+    printf("probe time: %.0f us\n", p.usec);
+    return EXIT_OK;
+}
+
+static int build_machine(struct machine *m, const struct cli_opts *o)
+{
+    int e;
+    long n;
+
+    if ((e = vm_open(&m->vm)) < 0)
+        return fail_vm(&m->vm, e);
+    if ((e = mem_map(&m->mem, &m->vm, o->mem_size)) < 0)
+        return fail_vm(&m->vm, e);
+    n = loader_load_file(&m->mem, o->image, 0);
+    if (n < 0) {
+        const char *why = n == -ENODATA  ? "image is empty"
+                          : n == -EFBIG  ? "image is larger than guest RAM "
+                                           "(see --mem)"
+                          : n == -EINVAL ? "not a regular file"
+                                         : strerror((int)-n);
+        fprintf(stderr, "vmm: %s: %s\n", o->image, why);
+        return EXIT_USAGE;
+    }
+    if ((e = vcpu_create(&m->vcpu, &m->vm)) < 0 ||
+        (e = vcpu_reset_real_mode(&m->vcpu)) < 0)
+        return fail_vm(&m->vm, e);
+    pio_init(&m->bus);
+    m->console = (struct pio_console){.fd = STDOUT_FILENO};
+    if ((e = pio_register(&m->bus, PIO_PORT_CONSOLE, 1, pio_console_handler,
+                          &m->console)) < 0)
+        return fail_errno("pio_register", e);
+    struct run_config rc = {.hlt_sleep_ms = o->hlt_sleep_ms,
+                            .max_halts = o->max_halts,
+                            .verbose = o->verbose};
+    if ((e = run_init(&m->runner, &m->vcpu, &m->mem, &m->bus, &rc)) < 0)
+        return fail_vm(&m->vm, e);
+    return EXIT_OK;
+}
+
+static void destroy_machine(struct machine *m)
+{
+    vcpu_destroy(&m->vcpu);
+    mem_unmap(&m->mem);
+    vm_close(&m->vm);
+}
+
+static int run_plain(struct machine *m)
+{
+    struct run_result res;
+
+    for (;;) {
+        int e = run_vcpu(&m->runner, RUN_CONT, &res);
+        if (e < 0)
+            return fail_vm(&m->vm, e);
+        switch (res.stop) {
+        case RUN_STOP_HALTED:
+        case RUN_STOP_OUTPUT_CLOSED:
+            return EXIT_OK;
+        case RUN_STOP_SIGNAL:
+            if (res.quit)
+                return EXIT_OK;
+            break;
+        case RUN_STOP_CRASH:
+            report_crash(m);
+            return EXIT_RUNTIME;
+        case RUN_STOP_DEBUG:
+            break; /* no debugger: nothing asked for this; go on */
+        }
+    }
+}
+
+static int run_gdb(struct machine *m, const struct cli_opts *o)
+{
+    static const enum gdb_bp_mechanism mech[] = {
+        [CLI_MECH_AUTO] = GDB_BP_AUTO,
+        [CLI_MECH_INT3] = GDB_BP_INT3,
+        [CLI_MECH_DR] = GDB_BP_DR,
+        [CLI_MECH_STEP] = GDB_BP_STEP,
+    };
+    struct probe_result caps;
+    struct dbg dbg;
+    struct gdb_srv srv;
+    char err[256];
+    int ret = EXIT_RUNTIME, e;
+    int sfd = -1;
+
+    gdb_srv_init(&srv);
+    e = probe_host(&caps);
+    if (e < 0)
+        return fail_errno(caps.err_op ? caps.err_op : "probe", e);
+    dbg_init(&dbg, &m->runner, &caps);
+    struct gdb_cmd_config cfg = {.mechanism = mech[o->mechanism]};
+    struct gdb_cmd *cmd = gdb_cmd_new(&dbg_target_ops, &dbg, &cfg);
+    if (!cmd) {
+        if (errno == EINVAL) {
+            fprintf(stderr,
+                    "vmm: --debug-mechanism: this host's KVM cannot do it "
+                    "(see vmm --host-info)\n");
+            return EXIT_USAGE;
+        }
+        return fail_errno("gdb session", -errno);
+    }
+    sigset_t quit;
+    sigemptyset(&quit);
+    sigaddset(&quit, SIGINT);
+    sigaddset(&quit, SIGTERM);
+    sfd = signalfd(-1, &quit, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (sfd < 0) {
+        ret = fail_errno("signalfd", -errno);
+        goto out;
+    }
+    e = gdb_srv_listen(&srv, o->gdb, err, sizeof(err));
+    if (e < 0) {
+        fprintf(stderr, "vmm: --gdb %s: %s\n", o->gdb, err);
+        ret = EXIT_USAGE;
+        goto out;
+    }
+    if (!gdb_srv_is_loopback(&srv))
+        fprintf(stderr,
+                "vmm: warning: the GDB stub listens on %s, not loopback: "
+                "anyone who can reach it controls the guest\n",
+                gdb_srv_address(&srv));
+    fprintf(stderr, "vmm: waiting for gdb on %s (gdb -ex 'target remote %s')\n",
+            gdb_srv_address(&srv), gdb_srv_address(&srv));
+    e = gdb_srv_serve(&srv, cmd, sfd);
+    if (e < 0) {
+        ret = fail_errno(srv.err_op ? srv.err_op : "gdb server", e);
+        goto out;
+    }
+    switch (e) {
+    case GDB_SRV_CRASHED:
+        report_crash(m);
+        ret = EXIT_RUNTIME;
+        break;
+    default:
+        ret = EXIT_OK;
+        break;
+    }
+out:
+    gdb_srv_close(&srv);
+    gdb_cmd_free(cmd);
+    if (sfd >= 0)
+        close(sfd);
+    return ret;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli_opts o;
+    struct machine m = {
+        .vm = {.fd = -1, .kvm_fd = -1},
+        .mem = {.host = MAP_FAILED},
+        .vcpu = {.fd = -1, .run = MAP_FAILED},
+    };
+    char err[256];
+    int ret;
+
+    switch (cli_parse(argc, argv, &o, err, sizeof(err))) {
+    case CLI_HELP:
+        fputs(cli_usage(), stdout);
+        return EXIT_OK;
+    case CLI_VERSION:
+        printf("kvmstub vmm %s\n", VMM_VERSION);
+        return EXIT_OK;
+    case CLI_USAGE_ERROR:
+        fprintf(stderr, "vmm: %s\n%s", err, cli_usage());
+        return EXIT_USAGE;
+    case CLI_HOST_INFO:
+        return host_info();
+    case CLI_RUN:
+        break;
+    }
+    /* A closed stdout must be an EPIPE we can act on, not a kill. */
+    if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+        return fail_errno("signal", -errno);
+    ret = build_machine(&m, &o);
+    if (ret == EXIT_OK)
+        ret = o.gdb ? run_gdb(&m, &o) : run_plain(&m);
+    destroy_machine(&m);
+    return ret;
+}

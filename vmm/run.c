@@ -1,0 +1,365 @@
+#include "run.h"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "mem.h"
+#include "pio.h"
+#include "vcpu.h"
+#include "vm.h"
+
+#define HLT_OPCODE 0xf4
+
+int run_init(struct runner *r, struct vcpu *vcpu, struct mem *mem,
+             struct pio_bus *bus, const struct run_config *cfg)
+{
+    sigset_t cur;
+
+    *r = (struct runner){.vcpu = vcpu, .mem = mem, .bus = bus, .cfg = *cfg};
+    sigemptyset(&r->wake);
+    sigaddset(&r->wake, SIGINT);
+    sigaddset(&r->wake, SIGTERM);
+    sigaddset(&r->wake, SIGIO);
+    if (sigprocmask(SIG_BLOCK, &r->wake, &cur) < 0)
+        return vm_fail(vcpu->vm, "sigprocmask");
+    /* Inside KVM_RUN the wake signals are deliverable: they end the run
+     * with EINTR and stay pending for drain_signals(). The kernel's
+     * sigset is 8 bytes on x86-64 (KVM API doc, KVM_SET_SIGNAL_MASK). */
+    for (int s = 1; s < 64; s++)
+        if (sigismember(&r->wake, s))
+            sigdelset(&cur, s);
+    struct {
+        struct kvm_signal_mask m;
+        uint8_t bits[8];
+    } km = {.m.len = 8};
+    memcpy(km.bits, &cur, 8);
+    if (ioctl(vcpu->fd, KVM_SET_SIGNAL_MASK, &km) < 0)
+        return vm_fail(vcpu->vm, "KVM_SET_SIGNAL_MASK");
+    return 0;
+}
+
+const char *run_exit_name(uint32_t reason)
+{
+    static const char *const names[] = {
+        [KVM_EXIT_UNKNOWN] = "KVM_EXIT_UNKNOWN",
+        [KVM_EXIT_EXCEPTION] = "KVM_EXIT_EXCEPTION",
+        [KVM_EXIT_IO] = "KVM_EXIT_IO",
+        [KVM_EXIT_HYPERCALL] = "KVM_EXIT_HYPERCALL",
+        [KVM_EXIT_DEBUG] = "KVM_EXIT_DEBUG",
+        [KVM_EXIT_HLT] = "KVM_EXIT_HLT",
+        [KVM_EXIT_MMIO] = "KVM_EXIT_MMIO",
+        [KVM_EXIT_IRQ_WINDOW_OPEN] = "KVM_EXIT_IRQ_WINDOW_OPEN",
+        [KVM_EXIT_SHUTDOWN] = "KVM_EXIT_SHUTDOWN",
+        [KVM_EXIT_FAIL_ENTRY] = "KVM_EXIT_FAIL_ENTRY",
+        [KVM_EXIT_INTR] = "KVM_EXIT_INTR",
+        [KVM_EXIT_SET_TPR] = "KVM_EXIT_SET_TPR",
+        [KVM_EXIT_TPR_ACCESS] = "KVM_EXIT_TPR_ACCESS",
+        [KVM_EXIT_NMI] = "KVM_EXIT_NMI",
+        [KVM_EXIT_INTERNAL_ERROR] = "KVM_EXIT_INTERNAL_ERROR",
+        [KVM_EXIT_OSI] = "KVM_EXIT_OSI",
+        [KVM_EXIT_SYSTEM_EVENT] = "KVM_EXIT_SYSTEM_EVENT",
+    };
+
+    if (reason < sizeof(names) / sizeof(names[0]) && names[reason])
+        return names[reason];
+    return "unknown exit reason";
+}
+
+/* Take every pending wake signal; note which kinds arrived. */
+static int drain_signals(struct runner *r, struct run_result *res)
+{
+    static const struct timespec zero = {0, 0};
+
+    for (;;) {
+        int s = sigtimedwait(&r->wake, NULL, &zero);
+        if (s < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN)
+                return 0;
+            return vm_fail(r->vcpu->vm, "sigtimedwait");
+        }
+        if (s == SIGIO)
+            res->io = true;
+        else
+            res->quit = true;
+    }
+}
+
+static void ts_add_ms(struct timespec *t, uint32_t ms)
+{
+    t->tv_sec += ms / 1000;
+    t->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (t->tv_nsec >= 1000000000L) {
+        t->tv_nsec -= 1000000000L;
+        t->tv_sec++;
+    }
+}
+
+/*
+ * Sleep until r->sleep_until unless a wake signal comes first. Returns 1 if
+ * the pause is over, 0 if a signal cut it short (res says which), -errno.
+ */
+static int finish_sleep(struct runner *r, struct run_result *res)
+{
+    for (;;) {
+        struct timespec now, left;
+        if (clock_gettime(CLOCK_MONOTONIC, &now) < 0)
+            return vm_fail(r->vcpu->vm, "clock_gettime");
+        left.tv_sec = r->sleep_until.tv_sec - now.tv_sec;
+        left.tv_nsec = r->sleep_until.tv_nsec - now.tv_nsec;
+        if (left.tv_nsec < 0) {
+            left.tv_nsec += 1000000000L;
+            left.tv_sec--;
+        }
+        if (left.tv_sec < 0) {
+            r->sleep_pending = false;
+            return 1;
+        }
+        int s = sigtimedwait(&r->wake, NULL, &left);
+        if (s < 0) {
+            if (errno == EAGAIN) {
+                r->sleep_pending = false;
+                return 1;
+            }
+            if (errno == EINTR)
+                continue;
+            return vm_fail(r->vcpu->vm, "sigtimedwait");
+        }
+        if (s == SIGIO)
+            res->io = true;
+        else
+            res->quit = true;
+        int e = drain_signals(r, res);
+        return e < 0 ? e : 0;
+    }
+}
+
+/* Count a HLT; true if it is the one that ends the run. */
+static bool count_halt(struct runner *r)
+{
+    r->halts++;
+    return r->cfg.max_halts && r->halts >= r->cfg.max_halts;
+}
+
+static void start_sleep(struct runner *r)
+{
+    if (!r->cfg.hlt_sleep_ms)
+        return;
+    if (clock_gettime(CLOCK_MONOTONIC, &r->sleep_until) < 0)
+        return; /* cannot fail with CLOCK_MONOTONIC; then just don't pause */
+    ts_add_ms(&r->sleep_until, r->cfg.hlt_sleep_ms);
+    r->sleep_pending = true;
+}
+
+/*
+ * Whether the instruction at CS:IP is HLT. Single-stepping a HLT is
+ * emulated (IP += 1) rather than left to KVM: KVM backends disagree on it
+ * (some exit with KVM_EXIT_HLT and lose the step, some report the step and
+ * deliver a stale HLT exit on the next run), while the architectural effect
+ * with no interrupt sources is just "continue at the next instruction".
+ */
+static int next_is_hlt(struct runner *r, bool *is_hlt)
+{
+    struct kvm_regs *regs = NULL;
+    struct kvm_sregs *sregs = NULL;
+    uint64_t gpa;
+    int e;
+
+    *is_hlt = false;
+    if ((e = vcpu_get_regs(r->vcpu, &regs)) < 0 ||
+        (e = vcpu_get_sregs(r->vcpu, &sregs)) < 0)
+        return e;
+    uint64_t ip = regs->rip;
+    if (!(sregs->cr0 & 1))
+        ip &= 0xffff; /* real mode: 16-bit IP */
+    if (vcpu_translate(r->vcpu, sregs->cs.base + ip, &gpa) < 0)
+        return 0; /* unmapped: let KVM step it and report what happens */
+    const uint8_t *p = mem_gpa_to_hva(r->mem, gpa, 1);
+    *is_hlt = p && *p == HLT_OPCODE;
+    return 0;
+}
+
+static int emulate_hlt_step(struct runner *r, enum run_mode mode,
+                            struct run_result *res)
+{
+    struct kvm_regs *regs = NULL;
+    int e = vcpu_get_regs(r->vcpu, &regs);
+
+    if (e < 0)
+        return e;
+    struct kvm_regs next = *regs;
+    next.rip++;
+    if ((e = vcpu_set_regs(r->vcpu, &next)) < 0)
+        return e;
+    if (count_halt(r)) {
+        res->stop = RUN_STOP_HALTED;
+        return 0;
+    }
+    if (mode == RUN_STEP_RUN)
+        start_sleep(r);
+    res->stop = RUN_STOP_DEBUG;
+    return 0;
+}
+
+static void record_crash(struct runner *r, const char *what)
+{
+    struct kvm_run *run = r->vcpu->run;
+
+    r->crash =
+        (struct run_crash){.what = what, .exit_reason = run->exit_reason};
+    if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
+        r->crash.suberror = run->internal.suberror;
+    if (run->exit_reason == KVM_EXIT_FAIL_ENTRY)
+        r->crash.hw_reason = run->fail_entry.hardware_entry_failure_reason;
+}
+
+static int handle_io(struct runner *r)
+{
+    struct kvm_run *run = r->vcpu->run;
+    uint8_t *data = (uint8_t *)run + run->io.data_offset;
+    size_t len = (size_t)run->io.size * run->io.count;
+
+    /* KVM puts the data inside the kvm_run mapping; trust but verify. */
+    if (run->io.data_offset > (uint64_t)r->vcpu->run_size ||
+        len > (size_t)r->vcpu->run_size - run->io.data_offset) {
+        record_crash(r, "KVM_EXIT_IO with data outside kvm_run");
+        return 1;
+    }
+    if (r->cfg.verbose)
+        fprintf(stderr, "vmm: exit io %s port 0x%x size %u count %u\n",
+                run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in",
+                run->io.port, run->io.size, run->io.count);
+    return pio_dispatch(r->bus, run->io.port,
+                        run->io.direction == KVM_EXIT_IO_OUT, run->io.size,
+                        run->io.count, data);
+}
+
+static void handle_mmio(struct runner *r)
+{
+    struct kvm_run *run = r->vcpu->run;
+
+    if (r->cfg.verbose)
+        fprintf(stderr, "vmm: exit mmio %s 0x%llx len %u\n",
+                run->mmio.is_write ? "write" : "read",
+                (unsigned long long)run->mmio.phys_addr, run->mmio.len);
+    /* Nothing is mapped outside RAM: reads see all-ones. */
+    if (!run->mmio.is_write)
+        memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+}
+
+int run_vcpu(struct runner *r, enum run_mode mode, struct run_result *res)
+{
+    struct kvm_run *run = r->vcpu->run;
+    int e;
+
+    *res = (struct run_result){0};
+    if (r->sleep_pending) {
+        if (mode == RUN_STEP) {
+            r->sleep_pending = false; /* a user stepping does not wait */
+        } else {
+            e = finish_sleep(r, res);
+            if (e <= 0) {
+                res->stop = RUN_STOP_SIGNAL;
+                return e;
+            }
+        }
+    }
+    if (mode != RUN_CONT) {
+        bool hlt;
+        if ((e = next_is_hlt(r, &hlt)) < 0)
+            return e;
+        if (hlt)
+            return emulate_hlt_step(r, mode, res);
+    }
+    for (;;) {
+        e = vcpu_run(r->vcpu);
+        if (e == -EINTR) {
+            res->stop = RUN_STOP_SIGNAL;
+            return drain_signals(r, res);
+        }
+        if (e < 0)
+            return e;
+        r->exits++;
+        switch (run->exit_reason) {
+        case KVM_EXIT_IO:
+            e = handle_io(r);
+            if (e == 1) {
+                res->stop = RUN_STOP_CRASH;
+                return 0;
+            }
+            if (e == -EPIPE) {
+                res->stop = RUN_STOP_OUTPUT_CLOSED;
+                return 0;
+            }
+            if (e < 0) {
+                errno = -e;
+                return vm_fail(r->vcpu->vm, "write guest output");
+            }
+            if (mode != RUN_CONT) {
+                /* The instruction is done once KVM completes the I/O. */
+                res->stop = RUN_STOP_DEBUG;
+                return vcpu_complete_io(r->vcpu);
+            }
+            break;
+        case KVM_EXIT_MMIO:
+            handle_mmio(r);
+            if (mode != RUN_CONT) {
+                res->stop = RUN_STOP_DEBUG;
+                return vcpu_complete_io(r->vcpu);
+            }
+            break;
+        case KVM_EXIT_HLT:
+            if (r->cfg.verbose)
+                fprintf(stderr, "vmm: exit hlt (%llu)\n",
+                        (unsigned long long)r->halts + 1);
+            if (count_halt(r)) {
+                res->stop = RUN_STOP_HALTED;
+                return 0;
+            }
+            start_sleep(r);
+            if (mode != RUN_CONT) {
+                if (mode == RUN_STEP)
+                    r->sleep_pending = false;
+                res->stop = RUN_STOP_DEBUG;
+                return 0;
+            }
+            if (r->sleep_pending) {
+                e = finish_sleep(r, res);
+                if (e <= 0) {
+                    res->stop = RUN_STOP_SIGNAL;
+                    return e;
+                }
+            }
+            break;
+        case KVM_EXIT_DEBUG:
+            res->stop = RUN_STOP_DEBUG;
+            res->exception = run->debug.arch.exception;
+            res->dr6 = run->debug.arch.dr6;
+            return 0;
+        case KVM_EXIT_INTR:
+            res->stop = RUN_STOP_SIGNAL;
+            return drain_signals(r, res);
+        case KVM_EXIT_SHUTDOWN:
+            record_crash(r, "triple fault (KVM_EXIT_SHUTDOWN)");
+            res->stop = RUN_STOP_CRASH;
+            return 0;
+        case KVM_EXIT_FAIL_ENTRY:
+            record_crash(r, "VM entry failed (KVM_EXIT_FAIL_ENTRY)");
+            res->stop = RUN_STOP_CRASH;
+            return 0;
+        case KVM_EXIT_INTERNAL_ERROR:
+            record_crash(r, "KVM could not emulate the guest "
+                            "(KVM_EXIT_INTERNAL_ERROR)");
+            res->stop = RUN_STOP_CRASH;
+            return 0;
+        default:
+            record_crash(r, "unexpected VM exit");
+            res->stop = RUN_STOP_CRASH;
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,86 @@
+#ifndef VMM_RUN_H
+#define VMM_RUN_H
+
+/*
+ * The KVM_RUN loop and exit dispatch. Signals in the wake set (SIGINT,
+ * SIGTERM, SIGIO) are blocked in the thread and unblocked only inside
+ * KVM_RUN (KVM_SET_SIGNAL_MASK) and inside HLT pauses (sigtimedwait), so a
+ * signal that arrives at any moment ends the run at once and none is lost.
+ */
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct vcpu;
+struct mem;
+struct pio_bus;
+
+struct run_config {
+    uint32_t hlt_sleep_ms; /* pause after each HLT */
+    uint64_t max_halts;    /* stop at this HLT; 0 = never */
+    bool verbose;          /* trace exits on stderr */
+};
+
+enum run_mode {
+    RUN_CONT,     /* until something stops the guest */
+    RUN_STEP,     /* one instruction (guest debug must have SINGLESTEP) */
+    RUN_STEP_RUN, /* one instruction standing in for running: HLT pauses */
+};
+
+enum run_stop {
+    RUN_STOP_DEBUG,         /* KVM_EXIT_DEBUG, or a step finished */
+    RUN_STOP_SIGNAL,        /* a wake signal arrived: see quit / io */
+    RUN_STOP_HALTED,        /* the max_halts-th HLT */
+    RUN_STOP_CRASH,         /* the guest crashed: see crash */
+    RUN_STOP_OUTPUT_CLOSED, /* stdout's reader went away (EPIPE) */
+};
+
+struct run_crash {
+    const char *what;     /* e.g. "triple fault (KVM_EXIT_SHUTDOWN)" */
+    uint32_t exit_reason; /* KVM_EXIT_* */
+    uint32_t suberror;    /* KVM_EXIT_INTERNAL_ERROR */
+    uint64_t hw_reason;   /* KVM_EXIT_FAIL_ENTRY */
+};
+
+struct run_result {
+    enum run_stop stop;
+    uint32_t exception; /* RUN_STOP_DEBUG: 1 (#DB) or 3 (#BP), 0 if stepped */
+    uint64_t dr6;
+    bool quit; /* RUN_STOP_SIGNAL: SIGINT or SIGTERM arrived */
+    bool io;   /* RUN_STOP_SIGNAL: SIGIO arrived */
+};
+
+struct runner {
+    struct vcpu *vcpu;
+    struct mem *mem;
+    struct pio_bus *bus;
+    struct run_config cfg;
+    sigset_t wake;
+    uint64_t halts;              /* HLTs so far */
+    uint64_t exits;              /* KVM_RUN exits so far */
+    bool sleep_pending;          /* a HLT pause is not over yet */
+    struct timespec sleep_until; /* CLOCK_MONOTONIC */
+    struct run_crash crash;
+};
+
+/*
+ * Set up r and the vCPU's KVM_RUN signal mask; blocks the wake signals in
+ * the calling thread. Returns 0 or -errno (op in vm->err_op).
+ */
+int run_init(struct runner *r, struct vcpu *vcpu, struct mem *mem,
+             struct pio_bus *bus, const struct run_config *cfg);
+
+/*
+ * Run the vCPU in the given mode until it stops; *res says why. Blocks.
+ * Returns 0, or -errno on a host failure. Register state is consistent
+ * afterwards (pending I/O is completed before a step reports).
+ */
+int run_vcpu(struct runner *r, enum run_mode mode, struct run_result *res);
+
+/* Name of a KVM exit reason, e.g. "KVM_EXIT_IO". */
+const char *run_exit_name(uint32_t reason);
+
+#endif

@@ -1,0 +1,202 @@
+#include "vcpu.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vm.h"
+
+int vcpu_create(struct vcpu *c, struct vm *vm)
+{
+    *c = (struct vcpu){.vm = vm, .fd = -1, .run = MAP_FAILED};
+
+    c->fd = ioctl(vm->fd, KVM_CREATE_VCPU, 0);
+    if (c->fd < 0)
+        return vm_fail(vm, "KVM_CREATE_VCPU");
+    c->run_size = vm->vcpu_mmap_size;
+    c->run = mmap(NULL, (size_t)c->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+                  c->fd, 0);
+    if (c->run == MAP_FAILED)
+        return vm_fail(vm, "mmap kvm_run");
+    return 0;
+}
+
+void vcpu_destroy(struct vcpu *c)
+{
+    if (c->run != MAP_FAILED)
+        munmap(c->run, (size_t)c->run_size);
+    c->run = MAP_FAILED;
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+}
+
+static void invalidate(struct vcpu *c)
+{
+    c->regs_valid = c->sregs_valid = c->fpu_valid = false;
+}
+
+int vcpu_get_regs(struct vcpu *c, struct kvm_regs **regs)
+{
+    if (!c->regs_valid) {
+        if (ioctl(c->fd, KVM_GET_REGS, &c->regs) < 0)
+            return vm_fail(c->vm, "KVM_GET_REGS");
+        c->regs_valid = true;
+    }
+    *regs = &c->regs;
+    return 0;
+}
+
+int vcpu_get_sregs(struct vcpu *c, struct kvm_sregs **sregs)
+{
+    if (!c->sregs_valid) {
+        if (ioctl(c->fd, KVM_GET_SREGS, &c->sregs) < 0)
+            return vm_fail(c->vm, "KVM_GET_SREGS");
+        c->sregs_valid = true;
+    }
+    *sregs = &c->sregs;
+    return 0;
+}
+
+int vcpu_get_fpu(struct vcpu *c, struct kvm_fpu **fpu)
+{
+    if (!c->fpu_valid) {
+        if (ioctl(c->fd, KVM_GET_FPU, &c->fpu) < 0)
+            return vm_fail(c->vm, "KVM_GET_FPU");
+        c->fpu_valid = true;
+    }
+    *fpu = &c->fpu;
+    return 0;
+}
+
+int vcpu_set_regs(struct vcpu *c, const struct kvm_regs *regs)
+{
+    c->regs_valid = false;
+    if (ioctl(c->fd, KVM_SET_REGS, regs) < 0)
+        return vm_fail(c->vm, "KVM_SET_REGS");
+    if (regs != &c->regs)
+        c->regs = *regs;
+    c->regs_valid = true;
+    return 0;
+}
+
+int vcpu_set_sregs(struct vcpu *c, const struct kvm_sregs *sregs)
+{
+    c->sregs_valid = false;
+    if (ioctl(c->fd, KVM_SET_SREGS, sregs) < 0)
+        return vm_fail(c->vm, "KVM_SET_SREGS");
+    if (sregs != &c->sregs)
+        c->sregs = *sregs;
+    c->sregs_valid = true;
+    return 0;
+}
+
+int vcpu_set_fpu(struct vcpu *c, const struct kvm_fpu *fpu)
+{
+    c->fpu_valid = false;
+    if (ioctl(c->fd, KVM_SET_FPU, fpu) < 0)
+        return vm_fail(c->vm, "KVM_SET_FPU");
+    if (fpu != &c->fpu)
+        c->fpu = *fpu;
+    c->fpu_valid = true;
+    return 0;
+}
+
+static void real_mode_seg(struct kvm_segment *s, bool code)
+{
+    *s = (struct kvm_segment){
+        .base = 0,
+        .limit = 0xffff,
+        .selector = 0,
+        .type = code ? 0xb : 0x3, /* execute/read accessed, read/write acc. */
+        .present = 1,
+        .s = 1,
+    };
+}
+
+int vcpu_reset_real_mode(struct vcpu *c)
+{
+    struct kvm_sregs *s = NULL;
+    int r = vcpu_get_sregs(c, &s);
+
+    if (r < 0)
+        return r;
+    struct kvm_sregs sregs = *s;
+    real_mode_seg(&sregs.cs, true);
+    real_mode_seg(&sregs.ds, false);
+    real_mode_seg(&sregs.es, false);
+    real_mode_seg(&sregs.fs, false);
+    real_mode_seg(&sregs.gs, false);
+    real_mode_seg(&sregs.ss, false);
+    r = vcpu_set_sregs(c, &sregs);
+    if (r < 0)
+        return r;
+    struct kvm_regs regs = {.rflags = 0x2};
+    return vcpu_set_regs(c, &regs);
+}
+
+int vcpu_set_guest_debug(struct vcpu *c, const struct kvm_guest_debug *dbg)
+{
+    if (c->dbg_valid && memcmp(&c->dbg, dbg, sizeof(*dbg)) == 0)
+        return 0;
+    c->dbg_valid = false;
+    if (ioctl(c->fd, KVM_SET_GUEST_DEBUG, dbg) < 0)
+        return vm_fail(c->vm, "KVM_SET_GUEST_DEBUG");
+    c->dbg = *dbg;
+    c->dbg_valid = true;
+    return 0;
+}
+
+int vcpu_run(struct vcpu *c)
+{
+    invalidate(c);
+    c->io_pending = false;
+    if (ioctl(c->fd, KVM_RUN, 0) < 0) {
+        if (errno == EINTR)
+            return -EINTR;
+        return vm_fail(c->vm, "KVM_RUN");
+    }
+    c->io_pending = c->run->exit_reason == KVM_EXIT_IO ||
+                    c->run->exit_reason == KVM_EXIT_MMIO;
+    return 0;
+}
+
+int vcpu_complete_io(struct vcpu *c)
+{
+    if (!c->io_pending)
+        return 0;
+    invalidate(c);
+    c->io_pending = false;
+    c->run->immediate_exit = 1;
+    int r = ioctl(c->fd, KVM_RUN, 0);
+    int e = errno;
+    c->run->immediate_exit = 0;
+    if (r < 0 && e != EINTR) {
+        errno = e;
+        return vm_fail(c->vm, "KVM_RUN (complete I/O)");
+    }
+    return 0;
+}
+
+int vcpu_translate(struct vcpu *c, uint64_t linear, uint64_t *gpa)
+{
+    struct kvm_sregs *s = NULL;
+    int r = vcpu_get_sregs(c, &s);
+
+    if (r < 0)
+        return r;
+    /* Without paging, linear addresses are physical (SDM vol. 3, 4.1.1). */
+    if (!(s->cr0 & 0x80000000u)) {
+        *gpa = linear;
+        return 0;
+    }
+    struct kvm_translation t = {.linear_address = linear};
+    if (ioctl(c->fd, KVM_TRANSLATE, &t) < 0)
+        return vm_fail(c->vm, "KVM_TRANSLATE");
+    if (!t.valid)
+        return -EFAULT;
+    *gpa = t.physical_address;
+    return 0;
+}

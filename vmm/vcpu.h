@@ -1,0 +1,70 @@
+#ifndef VMM_VCPU_H
+#define VMM_VCPU_H
+
+/* One vCPU: its fd, its kvm_run mapping, and cached register state. */
+
+#include <linux/kvm.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm;
+
+struct vcpu {
+    struct vm *vm;
+    int fd;
+    struct kvm_run *run; /* MAP_FAILED when unmapped */
+    int run_size;
+    /* Register cache: valid until the next KVM_RUN or a set. */
+    bool regs_valid, sregs_valid, fpu_valid;
+    struct kvm_regs regs;
+    struct kvm_sregs sregs;
+    struct kvm_fpu fpu;
+    /* Last KVM_SET_GUEST_DEBUG, to skip redundant calls. */
+    bool dbg_valid;
+    struct kvm_guest_debug dbg;
+    /* The last exit left an I/O or MMIO access for KVM to complete. */
+    bool io_pending;
+};
+
+/* Create vCPU 0 and map its kvm_run. Returns 0 or -errno (vm->err_op).
+ * On failure the caller still calls vcpu_destroy(). */
+int vcpu_create(struct vcpu *c, struct vm *vm);
+
+/* Unmap kvm_run and close the fd. Safe on a half-built vcpu. */
+void vcpu_destroy(struct vcpu *c);
+
+/*
+ * Real-mode reset state for a flat image at 0: CS selector 0 base 0, IP 0,
+ * all segments 0 with 64 KiB limits, RFLAGS 2 (bit 1 is reserved, always 1:
+ * Intel SDM vol. 1, 3.4.3).
+ */
+int vcpu_reset_real_mode(struct vcpu *c);
+
+/* Cached register access. The get functions fill the cache on first use. */
+int vcpu_get_regs(struct vcpu *c, struct kvm_regs **regs);
+int vcpu_get_sregs(struct vcpu *c, struct kvm_sregs **sregs);
+int vcpu_get_fpu(struct vcpu *c, struct kvm_fpu **fpu);
+int vcpu_set_regs(struct vcpu *c, const struct kvm_regs *regs);
+int vcpu_set_sregs(struct vcpu *c, const struct kvm_sregs *sregs);
+int vcpu_set_fpu(struct vcpu *c, const struct kvm_fpu *fpu);
+
+/* KVM_SET_GUEST_DEBUG, skipped when unchanged since the last call. */
+int vcpu_set_guest_debug(struct vcpu *c, const struct kvm_guest_debug *dbg);
+
+/*
+ * KVM_RUN once. Returns 0 (see c->run->exit_reason), -EINTR when a signal
+ * or immediate_exit cut it short, or another -errno.
+ */
+int vcpu_run(struct vcpu *c);
+
+/*
+ * Let KVM finish an I/O or MMIO exit without running the guest further
+ * (KVM_RUN with immediate_exit, KVM API doc 5: "immediate_exit"), so that
+ * registers read afterwards are consistent. No-op if nothing is pending.
+ */
+int vcpu_complete_io(struct vcpu *c);
+
+/* Guest linear address -> guest physical, as the vCPU sees it now. */
+int vcpu_translate(struct vcpu *c, uint64_t linear, uint64_t *gpa);
+
+#endif

@@ -1,0 +1,72 @@
+#include "vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+/* Capabilities the VMM cannot work without (KVM API doc, section 4). */
+static const struct {
+    long cap;
+    const char *name;
+} required_caps[] = {
+    {KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
+    {KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
+};
+
+int vm_fail(struct vm *vm, const char *op)
+{
+    int e = errno ? errno : EIO;
+
+    vm->err_op = op;
+    return -e;
+}
+
+int vm_check_cap(const struct vm *vm, long cap)
+{
+    int r = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, cap);
+
+    return r < 0 ? 0 : r;
+}
+
+int vm_open(struct vm *vm)
+{
+    *vm = (struct vm){.kvm_fd = -1, .fd = -1};
+
+    vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (vm->kvm_fd < 0)
+        return vm_fail(vm, "open /dev/kvm");
+    vm->api_version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+    if (vm->api_version < 0)
+        return vm_fail(vm, "KVM_GET_API_VERSION");
+    if (vm->api_version != KVM_API_VERSION) {
+        errno = ENOTSUP;
+        return vm_fail(vm, "KVM_GET_API_VERSION (want 12)");
+    }
+    for (size_t i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]);
+         i++) {
+        if (!vm_check_cap(vm, required_caps[i].cap)) {
+            vm->missing_cap = required_caps[i].name;
+            errno = ENOSYS;
+            return vm_fail(vm, "KVM_CHECK_EXTENSION");
+        }
+    }
+    vm->vcpu_mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+    if (vm->vcpu_mmap_size < 0)
+        return vm_fail(vm, "KVM_GET_VCPU_MMAP_SIZE");
+    vm->fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+    if (vm->fd < 0)
+        return vm_fail(vm, "KVM_CREATE_VM");
+    return 0;
+}
+
+void vm_close(struct vm *vm)
+{
+    if (vm->fd >= 0)
+        close(vm->fd);
+    vm->fd = -1;
+    if (vm->kvm_fd >= 0)
+        close(vm->kvm_fd);
+    vm->kvm_fd = -1;
+}
