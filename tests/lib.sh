@@ -39,15 +39,19 @@ kvm_usable() {
     [ -c /dev/kvm ] && { exec 9<>/dev/kvm; } 2>/dev/null && exec 9>&-
 }
 
-# A TCP port that is free right now on 127.0.0.1.
+# A TCP port on 127.0.0.1 that nobody listens on right now (bash only: the
+# project needs no python). Callers that lose a race see the VMM exit 2.
 free_port() {
-    python3 - 2>/dev/null <<'PY' || echo $((20000 + RANDOM % 20000))
-import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()
-PY
+    local p i
+    for ((i = 0; i < 50; i++)); do
+        p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            echo "$p"
+            return 0
+        fi
+    done
+    echo 0
+    return 1
 }
 
 # wait_port PORT [TRIES]: poll until 127.0.0.1:PORT accepts (no sleeping

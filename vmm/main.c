@@ -279,7 +279,8 @@ int main(int argc, char **argv)
         printf("kvmstub vmm %s\n", VMM_VERSION);
         return EXIT_OK;
     case CLI_USAGE_ERROR:
-        fprintf(stderr, "vmm: %s\n%s", err, cli_usage());
+        fprintf(stderr, "vmm: %s\nTry 'vmm --help' for more information.\n",
+                err);
         return EXIT_USAGE;
     case CLI_HOST_INFO:
         return host_info();

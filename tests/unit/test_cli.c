@@ -1,0 +1,264 @@
+/* Option and size parsing, the loader's bounds, the port bus. */
+#include "tests/test.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vmm/cli.h"
+#include "vmm/loader.h"
+#include "vmm/mem.h"
+#include "vmm/pio.h"
+
+static enum cli_action parse(struct cli_opts *o, char *err, ...)
+{
+    static char name[] = "vmm";
+    char *argv[16] = {name};
+    int argc = 1;
+    va_list ap;
+
+    va_start(ap, err);
+    for (char *a; argc < 15 && (a = va_arg(ap, char *)); argc++)
+        argv[argc] = a;
+    va_end(ap);
+    return cli_parse(argc, argv, o, err, 256);
+}
+
+static void test_defaults(void)
+{
+    struct cli_opts o;
+    char err[256];
+
+    CHECK_EQ(parse(&o, err, "img", NULL), CLI_RUN);
+    CHECK_EQ(o.mem_size, 1 << 20);
+    CHECK_EQ(o.hlt_sleep_ms, 1000);
+    CHECK_EQ(o.max_halts, 0);
+    CHECK(o.gdb == NULL);
+    CHECK_EQ(o.mechanism, CLI_MECH_AUTO);
+    CHECK_STR(o.image, "img");
+}
+
+static void test_all_options(void)
+{
+    struct cli_opts o;
+    char err[256];
+
+    CHECK_EQ(parse(&o, err, "-m", "2M", "--hlt-sleep", "0", "--max-halts",
+                   "7", "-g", "1234", "--debug-mechanism", "step", "-v",
+                   "img", NULL),
+             CLI_RUN);
+    CHECK_EQ(o.mem_size, 2 << 20);
+    CHECK_EQ(o.hlt_sleep_ms, 0);
+    CHECK_EQ(o.max_halts, 7);
+    CHECK_STR(o.gdb, "1234");
+    CHECK_EQ(o.mechanism, CLI_MECH_STEP);
+    CHECK(o.verbose);
+    CHECK_EQ(parse(&o, err, "--mem=64K", "--gdb=unix:/tmp/x", "img", NULL),
+             CLI_RUN);
+    CHECK_EQ(o.mem_size, 64 << 10);
+    CHECK_EQ(parse(&o, err, "--help", NULL), CLI_HELP);
+    CHECK_EQ(parse(&o, err, "--version", NULL), CLI_VERSION);
+    CHECK_EQ(parse(&o, err, "--host-info", NULL), CLI_HOST_INFO);
+}
+
+static void test_usage_errors(void)
+{
+    static const char *const bad[][3] = {
+        {"--bogus", "img", NULL},    {"img", "extra", NULL},
+        {"-m", "0", "img"},          {"-m", "-1", "img"},
+        {"-m", "abc", "img"},        {"-m", "1Q", "img"},
+        {"-m", "65G", "img"},        {"-m", "99999999999999G", "img"},
+        {"--hlt-sleep", "-5", "img"}, {"--hlt-sleep", "x", "img"},
+        {"--max-halts", "x", "img"}, {"-g", "99999", "img"},
+        {"-g", "abc", "img"},        {"-g", "host:", "img"},
+        {"-g", "unix:", "img"},      {"-g", ":1234", "img"},
+        {"--debug-mechanism", "foo", "img"},
+    };
+    struct cli_opts o;
+    char err[256];
+
+    CHECK_EQ(parse(&o, err, NULL), CLI_USAGE_ERROR);
+    CHECK(strstr(err, "missing IMAGE") != NULL);
+    CHECK_EQ(parse(&o, err, "-m", NULL), CLI_USAGE_ERROR);
+    CHECK(strstr(err, "needs a value") != NULL);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        enum cli_action a =
+            parse(&o, err, bad[i][0], bad[i][1], bad[i][2], NULL);
+        if (a != CLI_USAGE_ERROR)
+            printf("FAIL: accepted %s %s\n", bad[i][0], bad[i][1]);
+        CHECK_EQ(a, CLI_USAGE_ERROR);
+        CHECK(err[0] != '\0');
+    }
+}
+
+static void test_sizes(void)
+{
+    uint64_t v = 0;
+
+    CHECK_OK(cli_parse_size("4096", &v));
+    CHECK_EQ(v, 4096);
+    CHECK_OK(cli_parse_size("4k", &v));
+    CHECK_EQ(v, 4096);
+    CHECK_OK(cli_parse_size("1M", &v));
+    CHECK_EQ(v, 1 << 20);
+    CHECK_OK(cli_parse_size("3G", &v));
+    CHECK_EQ(v, 3ull << 30);
+    CHECK_OK(cli_parse_size("1MiB", &v));
+    CHECK_EQ(v, 1 << 20);
+    CHECK_EQ(cli_parse_size("", &v), -EINVAL);
+    CHECK_EQ(cli_parse_size("M", &v), -EINVAL);
+    CHECK_EQ(cli_parse_size("1MM", &v), -EINVAL);
+    CHECK_EQ(cli_parse_size(" 1", &v), -EINVAL);
+    CHECK_EQ(cli_parse_size("99999999999999999999", &v), -ERANGE);
+    CHECK_EQ(cli_parse_size("17179869184G", &v), -ERANGE);
+}
+
+static void test_gdb_spec(void)
+{
+    char buf[128];
+    const char *h, *p;
+    bool u;
+
+    CHECK_OK(cli_parse_gdb("1234", buf, sizeof(buf), &h, &p, &u));
+    CHECK_STR(h, "127.0.0.1");
+    CHECK_STR(p, "1234");
+    CHECK(!u);
+    CHECK_OK(cli_parse_gdb("0.0.0.0:99", buf, sizeof(buf), &h, &p, &u));
+    CHECK_STR(h, "0.0.0.0");
+    CHECK_STR(p, "99");
+    CHECK_OK(cli_parse_gdb("[::1]:99", buf, sizeof(buf), &h, &p, &u));
+    CHECK_STR(h, "::1");
+    CHECK_OK(cli_parse_gdb("unix:/tmp/s", buf, sizeof(buf), &h, &p, &u));
+    CHECK(u);
+    CHECK_STR(p, "/tmp/s");
+    CHECK(cli_parse_gdb("0", buf, sizeof(buf), &h, &p, &u) < 0);
+    CHECK(cli_parse_gdb("65536", buf, sizeof(buf), &h, &p, &u) < 0);
+    CHECK(cli_parse_gdb("[::1", buf, sizeof(buf), &h, &p, &u) < 0);
+}
+
+static void write_file(const char *path, size_t n)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    uint8_t b = 0xab;
+
+    CHECK(fd >= 0);
+    for (size_t i = 0; i < n; i++)
+        CHECK_EQ(write(fd, &b, 1), 1);
+    close(fd);
+}
+
+static void test_loader_bounds(void)
+{
+    char dir[] = "/tmp/kvmstub-unit.XXXXXX";
+    char path[64];
+    static uint8_t ram[8192];
+    struct mem m = {.host = ram, .size = sizeof(ram)};
+
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof(path), "%s/img", dir);
+    write_file(path, 4096);
+    CHECK_EQ(loader_load_file(&m, path, 0), 4096);
+    CHECK_EQ(ram[0], 0xab);
+    CHECK_EQ(ram[4095], 0xab);
+    CHECK_EQ(ram[4096], 0);
+    CHECK_EQ(loader_load_file(&m, path, 4096), 4096);
+    memset(ram, 0, sizeof(ram));
+    CHECK_EQ(loader_load_file(&m, path, 4097), -EFBIG);
+    CHECK_EQ(loader_load_file(&m, path, UINT64_MAX - 10), -EFBIG);
+    CHECK_EQ(ram[4097], 0); /* nothing written on failure */
+    write_file(path, 8193);
+    CHECK_EQ(loader_load_file(&m, path, 0), -EFBIG);
+    CHECK_EQ(ram[0], 0);
+    write_file(path, 0);
+    CHECK_EQ(loader_load_file(&m, path, 0), -ENODATA);
+    CHECK_EQ(loader_load_file(&m, dir, 0), -EISDIR);
+    snprintf(path, sizeof(path), "%s/missing", dir);
+    CHECK_EQ(loader_load_file(&m, path, 0), -ENOENT);
+    snprintf(path, sizeof(path), "%s/img", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
+static void test_gpa_bounds(void)
+{
+    static uint8_t ram[4096];
+    struct mem m = {.host = ram, .size = sizeof(ram)};
+
+    CHECK(mem_gpa_to_hva(&m, 0, 4096) == ram);
+    CHECK(mem_gpa_to_hva(&m, 4095, 1) == ram + 4095);
+    CHECK(mem_gpa_to_hva(&m, 4095, 2) == NULL);
+    CHECK(mem_gpa_to_hva(&m, 4096, 0) == ram + 4096);
+    CHECK(mem_gpa_to_hva(&m, 4097, 0) == NULL);
+    CHECK(mem_gpa_to_hva(&m, UINT64_MAX, 2) == NULL);
+    m.host = MAP_FAILED;
+    CHECK(mem_gpa_to_hva(&m, 0, 1) == NULL);
+}
+
+static int seen_calls;
+static int count_handler(void *ctx, uint16_t port, bool w, uint8_t size,
+                         uint32_t count, uint8_t *data)
+{
+    (void)ctx;
+    (void)port;
+    (void)w;
+    (void)size;
+    (void)count;
+    data[0] = 0x42;
+    seen_calls++;
+    return 0;
+}
+
+static void test_pio_bus(void)
+{
+    struct pio_bus bus;
+    uint8_t data[8];
+
+    pio_init(&bus);
+    CHECK_OK(pio_register(&bus, 0x10, 4, count_handler, NULL));
+    CHECK_EQ(pio_register(&bus, 0x13, 1, count_handler, NULL), -EBUSY);
+    CHECK_EQ(pio_register(&bus, 0xffff, 2, count_handler, NULL), -EINVAL);
+    CHECK_EQ(pio_register(&bus, 0x20, 0, count_handler, NULL), -EINVAL);
+    CHECK_OK(pio_dispatch(&bus, 0x13, false, 1, 1, data));
+    CHECK_EQ(data[0], 0x42);
+    CHECK_EQ(seen_calls, 1);
+    memset(data, 0, sizeof(data));
+    CHECK_OK(pio_dispatch(&bus, 0x14, false, 4, 2, data));
+    CHECK_EQ(seen_calls, 1);
+    for (int i = 0; i < 8; i++)
+        CHECK_EQ(data[i], 0xff);
+}
+
+static void test_console_writes_all(void)
+{
+    int p[2];
+    uint8_t out[64] = "Hello\n";
+    char in[64] = {0};
+
+    CHECK_OK(pipe(p));
+    struct pio_console con = {.fd = p[1]};
+    CHECK_OK(pio_console_handler(&con, 0xf1, true, 1, 6, out));
+    CHECK_EQ(read(p[0], in, sizeof(in)), 6);
+    CHECK_STR(in, "Hello\n");
+    close(p[0]);
+    signal(SIGPIPE, SIG_IGN);
+    CHECK_EQ(pio_console_handler(&con, 0xf1, true, 1, 6, out), -EPIPE);
+    CHECK(con.closed);
+    close(p[1]);
+}
+
+int main(void)
+{
+    static const struct test_case tests[] = {
+        TEST(test_defaults),      TEST(test_all_options),
+        TEST(test_usage_errors),  TEST(test_sizes),
+        TEST(test_gdb_spec),      TEST(test_loader_bounds),
+        TEST(test_gpa_bounds),    TEST(test_pio_bus),
+        TEST(test_console_writes_all),
+    };
+    return test_main(tests, TEST_COUNT(tests));
+}
