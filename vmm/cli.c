@@ -182,7 +182,7 @@ enum cli_action cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
     while ((c = getopt_long(argc, argv, ":m:g:vh", long_opts, NULL)) != -1) {
         switch (c) {
         case 'm':
-            if (cli_parse_size(optarg, &v) < 0 || v == 0 || v > CLI_MAX_MEM)
+            if (cli_parse_size(optarg, &v) < 0 || v < 4096 || v > CLI_MAX_MEM)
                 return usage_error(err, errsz, "invalid --mem '", optarg,
                                    "': want 4K..64G, e.g. 1M");
             o->mem_size = v;

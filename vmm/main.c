@@ -3,6 +3,7 @@
  * The only file that prints fatal errors and picks the exit status.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/kvm.h>
 #include <signal.h>
 #include <stdio.h>
@@ -118,7 +119,8 @@ static int host_info(void)
     return EXIT_OK;
 }
 
-static int build_machine(struct machine *m, const struct cli_opts *o)
+static int build_machine(struct machine *m, const struct cli_opts *o,
+                         bool stdout_closed)
 {
     int e;
     long n;
@@ -141,7 +143,8 @@ static int build_machine(struct machine *m, const struct cli_opts *o)
         (e = vcpu_reset_real_mode(&m->vcpu)) < 0)
         return fail_vm(&m->vm, e);
     pio_init(&m->bus);
-    m->console = (struct pio_console){.fd = STDOUT_FILENO};
+    m->console =
+        (struct pio_console){.fd = stdout_closed ? -1 : STDOUT_FILENO};
     if ((e = pio_register(&m->bus, PIO_PORT_CONSOLE, 1, pio_console_handler,
                           &m->console)) < 0)
         return fail_errno("pio_register", e);
@@ -287,10 +290,24 @@ int main(int argc, char **argv)
     case CLI_RUN:
         break;
     }
+    /*
+     * Keep fds 0-2 taken so that /dev/kvm or a socket never lands on them:
+     * guest bytes written to "stdout" must not go into another file. A
+     * stdout closed at start stays unusable (writes fail with EBADF).
+     */
+    bool stdout_closed = false;
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        if (fd == STDOUT_FILENO)
+            stdout_closed = true;
+        if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+            return fail_errno("open /dev/null", -errno);
+    }
     /* A closed stdout must be an EPIPE we can act on, not a kill. */
     if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
         return fail_errno("signal", -errno);
-    ret = build_machine(&m, &o);
+    ret = build_machine(&m, &o, stdout_closed);
     if (ret == EXIT_OK)
         ret = o.gdb ? run_gdb(&m, &o) : run_plain(&m);
     destroy_machine(&m);

@@ -297,7 +297,7 @@ int run_vcpu(struct runner *r, enum run_mode mode, struct run_result *res)
             }
             if (e < 0) {
                 errno = -e;
-                return vm_fail(r->vcpu->vm, "write guest output");
+                return vm_fail(r->vcpu->vm, "write guest output to stdout");
             }
             if (mode != RUN_CONT) {
                 /* The instruction is done once KVM completes the I/O. */
