@@ -1,0 +1,137 @@
+#ifndef GDBSTUB_BREAK_H
+#define GDBSTUB_BREAK_H
+
+/*
+ * Breakpoint and watchpoint manager: gdb's Z/z packets carried out with
+ * whatever the host offers (int3 patching, the four x86 debug registers,
+ * or single-stepping and comparing), so that gdb sees the same stops
+ * whichever mechanism is in use. Internal to the stub: cmd.c drives it.
+ *
+ * Debug-register encoding (Intel SDM vol. 3, 17.2.4 "Debug Control
+ * Register (DR7)"): slot i enabled by the local bit L<i> (bit 2i); R/W<i>
+ * at bits 16+4i (00 execute, 01 write, 11 read/write); LEN<i> at bits
+ * 18+4i (00 1 byte, 01 2, 11 4, 10 8). LE (bit 8) is set whenever a slot
+ * is, as gdb does; the reserved bit 10 is left for the target to add.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cmd.h"
+#include "target.h"
+
+/* Z/z packet types. */
+enum gdb_bp_type {
+    GDB_BP_SW,     /* Z0: software breakpoint (any mechanism underneath) */
+    GDB_BP_HW,     /* Z1: hardware breakpoint */
+    GDB_BP_WRITE,  /* Z2: write watchpoint */
+    GDB_BP_READ,   /* Z3: read watchpoint */
+    GDB_BP_ACCESS, /* Z4: access watchpoint */
+};
+
+#define GDB_BP_NR_SLOTS  4
+#define GDB_BP_WATCH_MAX 4096 /* longest watch done by stepping */
+
+/* What ended a gdb_bp_run, as gdb is to hear of it. */
+enum gdb_bp_event {
+    GDB_BP_EV_TRAP,        /* step done or unexplained trap: plain SIGTRAP */
+    GDB_BP_EV_SWBREAK,     /* a Z0 hit: "swbreak:;" */
+    GDB_BP_EV_HWBREAK,     /* a Z1 hit: "hwbreak:;" */
+    GDB_BP_EV_WATCH,       /* "watch:ADDR;" */
+    GDB_BP_EV_RWATCH,      /* "rwatch:ADDR;" */
+    GDB_BP_EV_AWATCH,      /* "awatch:ADDR;" */
+    GDB_BP_EV_INTERRUPTED, /* a signal cut the run short: poll, run again */
+    GDB_BP_EV_EXITED,      /* exit_code */
+    GDB_BP_EV_CRASHED,
+    GDB_BP_EV_TERMINATE,
+};
+
+struct gdb_bp_stop {
+    enum gdb_bp_event ev;
+    uint64_t addr; /* watchpoint start for the watch events */
+    int exit_code; /* GDB_BP_EV_EXITED */
+};
+
+struct gdb_bp_entry; /* private to break.c */
+
+/* The manager. Fields private. */
+struct gdb_bp {
+    const struct gdb_target_ops *ops;
+    void *ctx;
+    struct gdb_target_caps caps;
+    enum gdb_bp_mechanism config; /* as asked for */
+    enum gdb_bp_mechanism mech;   /* resolved: INT3, DR or STEP */
+    struct gdb_bp_entry *v;       /* heap array */
+    size_t n, cap;
+    unsigned next_id;
+    struct {
+        unsigned owner; /* entry id, 0 = free */
+        uint64_t addr;
+        uint64_t dr7_bits; /* R/W and LEN bits, in place */
+    } slot[GDB_BP_NR_SLOTS];
+    bool stepping;  /* the current resume is a single step (s) */
+    bool step_over; /* still to step off a breakpoint at the start pc */
+};
+
+/*
+ * Set up a manager over (ops, ctx) with no breakpoints. Returns 0, or
+ * -EINVAL if mech asks for what caps lack (INT3 without sw_bp, DR without
+ * hw_bp, STEP without singlestep).
+ */
+int gdb_bp_init(struct gdb_bp *b, const struct gdb_target_ops *ops, void *ctx,
+                enum gdb_bp_mechanism mech);
+
+/* Remove everything (as gdb_bp_remove_all) and free. Idempotent. */
+void gdb_bp_destroy(struct gdb_bp *b);
+
+/*
+ * Insert a Z<type> point at addr; kind is the instruction length for
+ * breakpoints and the byte length for watchpoints. Inserting the same
+ * point again counts a reference. Returns 0; -EOPNOTSUPP if this type
+ * cannot be done at all here (gdb should hear an empty reply); -EINVAL for
+ * a bad kind or range; -ENOSPC when no debug register can be had; or the
+ * target's -errno (e.g. -EFAULT patching memory outside RAM).
+ */
+int gdb_bp_insert(struct gdb_bp *b, int type, uint64_t addr, uint64_t kind);
+
+/*
+ * Remove a point. Removing one that is not there succeeds (as gdbserver).
+ * Returns 0, -EINVAL for a bad type, or the target's -errno.
+ */
+int gdb_bp_remove(struct gdb_bp *b, int type, uint64_t addr, uint64_t kind);
+
+/* Remove every point, restoring patched bytes exactly. */
+void gdb_bp_remove_all(struct gdb_bp *b);
+
+/*
+ * Guest memory as gdb must see it: reads show the original bytes under
+ * int3 patches; writes over a patch update the saved byte and keep the
+ * 0xCC, and refresh the bytes remembered for stepping watchpoints.
+ * Same returns as the target's read_mem/write_mem.
+ */
+int gdb_bp_read_mem(struct gdb_bp *b, uint64_t addr, void *buf, size_t len);
+int gdb_bp_write_mem(struct gdb_bp *b, uint64_t addr, const void *buf,
+                     size_t len);
+
+/*
+ * Get ready to resume: step says one instruction (s) rather than
+ * continue. Call after setting the pc and before the first gdb_bp_run.
+ */
+void gdb_bp_start(struct gdb_bp *b, bool step);
+
+/*
+ * Run the guest, as gdb_bp_start said, until a stop gdb must hear of or an
+ * interruption (then call again to go on). Blocks. Returns 0 with *stop
+ * filled, or the target's -errno.
+ */
+int gdb_bp_run(struct gdb_bp *b, struct gdb_bp_stop *stop);
+
+/*
+ * Describe the breakpoints and the mechanism in use as text for `monitor
+ * breakpoints`. Writes at most cap - 1 bytes plus a NUL; returns the length
+ * (truncated if cap is short).
+ */
+size_t gdb_bp_describe(const struct gdb_bp *b, char *out, size_t cap);
+
+#endif

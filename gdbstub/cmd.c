@@ -1,0 +1,499 @@
+#include "cmd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch.h"
+#include "break.h"
+#include "cmd_priv.h"
+#include "rsp.h"
+
+/* Signals as gdb numbers them (include/gdb/signals.def). */
+#define SIG_NONE 0
+#define SIG_TRAP 5
+
+/* Reply for malformed packets: gdb only checks for the leading E. */
+#define EBADPKT 1
+
+struct gdb_cmd *gdb_cmd_new(const struct gdb_target_ops *ops, void *ctx,
+                            const struct gdb_cmd_config *cfg)
+{
+    struct gdb_cmd *s = calloc(1, sizeof(*s));
+    int r;
+
+    if (!s)
+        return NULL;
+    s->ops = ops;
+    s->ctx = ctx;
+    s->stopped = true;
+    s->last = (struct gdb_cmd_stop){.sig = SIG_TRAP, .ev = GDB_BP_EV_TRAP};
+    s->buf = malloc(RSP_MAX_PACKET + 1);
+    s->text = malloc(RSP_MAX_PACKET / 2 + 1);
+    if (!s->buf || !s->text) {
+        gdb_cmd_free(s);
+        errno = ENOMEM;
+        return NULL;
+    }
+    r = gdb_bp_init(&s->bp, ops, ctx, cfg ? cfg->mechanism : GDB_BP_AUTO);
+    if (r < 0) {
+        gdb_cmd_free(s);
+        errno = -r;
+        return NULL;
+    }
+    return s;
+}
+
+void gdb_cmd_free(struct gdb_cmd *s)
+{
+    if (!s)
+        return;
+    gdb_bp_destroy(&s->bp);
+    free(s->buf);
+    free(s->text);
+    free(s);
+}
+
+enum gdb_cmd_result gdb_cmd_reply_str(const char *str, char *reply, size_t cap,
+                                      size_t *len)
+{
+    size_t n = strlen(str);
+
+    if (n > cap)
+        n = cap;
+    memcpy(reply, str, n);
+    *len = n;
+    return GDB_CMD_REPLY;
+}
+
+enum gdb_cmd_result gdb_cmd_reply_err(int e, char *reply, size_t cap,
+                                      size_t *len)
+{
+    char buf[8];
+
+    if (e < 0)
+        e = -e;
+    snprintf(buf, sizeof(buf), "E%02x", (unsigned)e & 0xff);
+    return gdb_cmd_reply_str(buf, reply, cap, len);
+}
+
+bool gdb_cmd_parse_hex(const char **p, const char *end, uint64_t *v)
+{
+    const char *q = *p;
+    uint64_t x = 0;
+    int d;
+
+    while (q < end && (d = rsp_hex_digit((unsigned char)*q)) >= 0) {
+        if (q - *p == 16)
+            return false;
+        x = x << 4 | (uint64_t)d;
+        q++;
+    }
+    if (q == *p)
+        return false;
+    *p = q;
+    *v = x;
+    return true;
+}
+
+int gdb_cmd_fix_arch(struct gdb_cmd *s)
+{
+    struct gdb_x86_regs regs;
+    int r;
+
+    if (s->arch_fixed)
+        return 0;
+    if ((r = s->ops->get_regs(s->ctx, &regs)) < 0)
+        return r;
+    s->arch = regs.arch;
+    s->arch_fixed = true;
+    return 0;
+}
+
+size_t gdb_cmd_put_reg(enum gdb_arch arch, const struct gdb_x86_regs *regs,
+                       int regno, char *out)
+{
+    uint8_t val[16];
+    int n = gdb_arch_reg_get(arch, regs, regno, val);
+
+    if (n <= 0)
+        return 0;
+    rsp_hex_encode(val, (size_t)n, out);
+    return 2 * (size_t)n;
+}
+
+/* ? */
+static enum gdb_cmd_result handle_why(struct gdb_cmd *s, char *reply,
+                                      size_t cap, size_t *len)
+{
+    *len = gdb_cmd_render_stop(s, reply, cap);
+    return GDB_CMD_REPLY;
+}
+
+/* g */
+static enum gdb_cmd_result read_regs(struct gdb_cmd *s, char *reply, size_t cap,
+                                     size_t *len)
+{
+    struct gdb_x86_regs regs;
+    size_t n = 0;
+    int r;
+
+    if ((r = gdb_cmd_fix_arch(s)) < 0 ||
+        (r = s->ops->get_regs(s->ctx, &regs)) < 0)
+        return gdb_cmd_reply_err(r, reply, cap, len);
+    if (2 * gdb_arch_regs_size(s->arch) + 1 > cap)
+        return gdb_cmd_reply_err(ENOSPC, reply, cap, len);
+    for (int i = 0; i < gdb_arch_nr_regs(s->arch); i++)
+        n += gdb_cmd_put_reg(s->arch, &regs, i, reply + n);
+    *len = n;
+    return GDB_CMD_REPLY;
+}
+
+/* G XX... */
+static enum gdb_cmd_result write_regs(struct gdb_cmd *s, const char *arg,
+                                      size_t alen, char *reply, size_t cap,
+                                      size_t *len)
+{
+    struct gdb_x86_regs regs;
+    size_t off = 0;
+    int r;
+
+    if ((r = gdb_cmd_fix_arch(s)) < 0)
+        return gdb_cmd_reply_err(r, reply, cap, len);
+    if (alen != 2 * gdb_arch_regs_size(s->arch) ||
+        rsp_hex_decode(arg, alen, s->buf) < 0)
+        return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
+    if ((r = s->ops->get_regs(s->ctx, &regs)) < 0)
+        return gdb_cmd_reply_err(r, reply, cap, len);
+    for (int i = 0; i < gdb_arch_nr_regs(s->arch); i++) {
+        int size = gdb_arch_reg_size(s->arch, i);
+        gdb_arch_reg_set(s->arch, &regs, i, s->buf + off, (size_t)size);
+        off += (size_t)size;
+    }
+    if ((r = s->ops->set_regs(s->ctx, &regs)) < 0)
+        return gdb_cmd_reply_err(r, reply, cap, len);
+    return gdb_cmd_reply_str("OK", reply, cap, len);
+}
+
+/* p n, P n=r... */
+static enum gdb_cmd_result one_reg(struct gdb_cmd *s, bool write,
+                                   const char *arg, const char *end,
+                                   char *reply, size_t cap, size_t *len)
+{
+    struct gdb_x86_regs regs;
+    uint64_t regno;
+    int r, size;
+
+    if ((r = gdb_cmd_fix_arch(s)) < 0)
+        return gdb_cmd_reply_err(r, reply, cap, len);
+    if (!gdb_cmd_parse_hex(&arg, end, &regno) || regno > 0xffff ||
+        (size = gdb_arch_reg_size(s->arch, (int)regno)) <= 0)
+        return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
+    if (!write && arg != end)
+        return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
+    if (write && (arg == end || *arg++ != '=' ||
+                  (size_t)(end - arg) != 2 * (size_t)size ||
+                  rsp_hex_decode(arg, (size_t)(end - arg), s->buf) < 0))
+        return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
+    if ((r = s->ops->get_regs(s->ctx, &regs)) < 0)
+        return gdb_cmd_reply_err(r, reply, cap, len);
+    if (!write) {
+        *len = gdb_cmd_put_reg(s->arch, &regs, (int)regno, reply);
+        return GDB_CMD_REPLY;
+    }
+    gdb_arch_reg_set(s->arch, &regs, (int)regno, s->buf, (size_t)size);
+    if ((r = s->ops->set_regs(s->ctx, &regs)) < 0)
+        return gdb_cmd_reply_err(r, reply, cap, len);
+    return gdb_cmd_reply_str("OK", reply, cap, len);
+}
+
+/* "addr,length" then sep (or the end if sep is 0); checks the range. */
+static bool parse_range(const char **p, const char *end, char sep,
+                        uint64_t *addr, uint64_t *n)
+{
+    uint64_t last;
+
+    if (!gdb_cmd_parse_hex(p, end, addr) || *p == end || *(*p)++ != ',' ||
+        !gdb_cmd_parse_hex(p, end, n))
+        return false;
+    if (__builtin_add_overflow(*addr, *n, &last))
+        return false;
+    if (sep == 0)
+        return *p == end;
+    return *p < end && *(*p)++ == sep;
+}
+
+/* m addr,length (hex) and x addr,length (binary, gdb 16) */
+static enum gdb_cmd_result read_mem(struct gdb_cmd *s, bool binary,
+                                    const char *arg, const char *end,
+                                    char *reply, size_t cap, size_t *len)
+{
+    uint64_t addr, n, max;
+    int r;
+
+    if (!parse_range(&arg, end, 0, &addr, &n))
+        return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
+    /* Cap the length so the reply fits (gdb asks again for the rest). */
+    max = binary ? cap - 1 : (cap - 1) / 2;
+    if (max > RSP_MAX_PACKET)
+        max = RSP_MAX_PACKET;
+    if (n > max)
+        n = max;
+    if ((r = gdb_bp_read_mem(&s->bp, addr, s->buf, n)) < 0)
+        return gdb_cmd_reply_err(r, reply, cap, len);
+    if (binary) {
+        reply[0] = 'b';
+        memcpy(reply + 1, s->buf, n);
+        *len = n + 1;
+    } else {
+        rsp_hex_encode(s->buf, n, reply);
+        *len = 2 * n;
+    }
+    return GDB_CMD_REPLY;
+}
+
+/* M addr,length:XX... and X addr,length:binary */
+static enum gdb_cmd_result write_mem(struct gdb_cmd *s, bool binary,
+                                     const char *arg, const char *end,
+                                     char *reply, size_t cap, size_t *len)
+{
+    uint64_t addr, n;
+    size_t dlen;
+    int r;
+
+    if (!parse_range(&arg, end, ':', &addr, &n) || n > RSP_MAX_PACKET)
+        return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
+    dlen = (size_t)(end - arg);
+    if (binary) {
+        if (dlen != n)
+            return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
+        memcpy(s->buf, arg, dlen);
+    } else if (dlen != 2 * n || rsp_hex_decode(arg, dlen, s->buf) < 0) {
+        return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
+    }
+    if (n && (r = gdb_bp_write_mem(&s->bp, addr, s->buf, n)) < 0)
+        return gdb_cmd_reply_err(r, reply, cap, len);
+    return gdb_cmd_reply_str("OK", reply, cap, len);
+}
+
+/* Start the guest: one instruction (step) or until something happens. */
+static enum gdb_cmd_result resume(struct gdb_cmd *s, bool step, bool has_pc,
+                                  uint64_t pc, char *reply, size_t cap,
+                                  size_t *len)
+{
+    struct gdb_x86_regs regs;
+    int r;
+
+    if (has_pc) {
+        if ((r = s->ops->get_regs(s->ctx, &regs)) < 0)
+            return gdb_cmd_reply_err(r, reply, cap, len);
+        regs.rip = pc;
+        if ((r = s->ops->set_regs(s->ctx, &regs)) < 0)
+            return gdb_cmd_reply_err(r, reply, cap, len);
+    }
+    gdb_bp_start(&s->bp, step);
+    s->stopped = false;
+    *len = 0;
+    return GDB_CMD_RESUME;
+}
+
+/* c [addr], s [addr], C sig[;addr], S sig[;addr] (the signal is dropped) */
+static enum gdb_cmd_result cont(struct gdb_cmd *s, const char *pkt,
+                                const char *end, char *reply, size_t cap,
+                                size_t *len)
+{
+    bool step = pkt[0] == 's' || pkt[0] == 'S';
+    const char *p = pkt + 1;
+    uint64_t sig, pc = 0;
+    bool has_pc = false;
+
+    if (pkt[0] == 'C' || pkt[0] == 'S') {
+        if (!gdb_cmd_parse_hex(&p, end, &sig) || sig > 0xff)
+            return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
+        if (p < end && *p != ';')
+            return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
+        if (p < end)
+            p++; /* ";addr" must follow */
+        else
+            return resume(s, step, false, 0, reply, cap, len);
+    }
+    if (p < end || p[-1] == ';') {
+        if (!gdb_cmd_parse_hex(&p, end, &pc) || p != end)
+            return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
+        has_pc = true;
+    }
+    return resume(s, step, has_pc, pc, reply, cap, len);
+}
+
+/* Which thread ids besides 1 (our only thread) a packet may name. */
+#define TID_ALL 1 /* -1: all threads */
+#define TID_ANY 2 /* 0: any thread */
+
+static bool parse_tid(const char **p, const char *end, int also)
+{
+    uint64_t tid;
+
+    if ((also & TID_ALL) && *p + 2 <= end && (*p)[0] == '-' && (*p)[1] == '1') {
+        *p += 2;
+        return true;
+    }
+    if (!gdb_cmd_parse_hex(p, end, &tid))
+        return false;
+    return tid == 1 || ((also & TID_ANY) && tid == 0);
+}
+
+/* vCont;action[:tid]... with actions c, Csig, s, Ssig, t */
+static enum gdb_cmd_result vcont(struct gdb_cmd *s, const char *p,
+                                 const char *end, char *reply, size_t cap,
+                                 size_t *len)
+{
+    char first = 0;
+    uint64_t sig;
+
+    if (p == end)
+        return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
+    while (p < end) {
+        char act;
+        if (*p++ != ';' || p == end)
+            return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
+        act = *p++;
+        if (!act || !strchr("cCsSt", act))
+            return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
+        if ((act == 'C' || act == 'S') &&
+            (!gdb_cmd_parse_hex(&p, end, &sig) || sig > 0xff))
+            return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
+        if (p < end && *p == ':') {
+            p++;
+            if (!parse_tid(&p, end, TID_ALL))
+                return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
+        }
+        if (!first)
+            first = act;
+    }
+    if (first == 't') {
+        /* Already stopped (all-stop): report a stop with no signal. */
+        s->last = (struct gdb_cmd_stop){.sig = SIG_NONE};
+        *len = gdb_cmd_render_stop(s, reply, cap);
+        return GDB_CMD_REPLY;
+    }
+    return resume(s, first == 's' || first == 'S', false, 0, reply, cap, len);
+}
+
+/* Z type,addr,kind and z type,addr,kind */
+static enum gdb_cmd_result zpoint(struct gdb_cmd *s, const char *pkt,
+                                  const char *end, char *reply, size_t cap,
+                                  size_t *len)
+{
+    const char *p = pkt + 1;
+    uint64_t type, addr, kind;
+    int r;
+
+    if (!gdb_cmd_parse_hex(&p, end, &type) || p == end || *p++ != ',')
+        return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
+    if (type > GDB_BP_ACCESS)
+        return gdb_cmd_reply_str("", reply, cap, len);
+    if (!gdb_cmd_parse_hex(&p, end, &addr) || p == end || *p++ != ',' ||
+        !gdb_cmd_parse_hex(&p, end, &kind) || p != end)
+        return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
+    if (pkt[0] == 'Z')
+        r = gdb_bp_insert(&s->bp, (int)type, addr, kind);
+    else
+        r = gdb_bp_remove(&s->bp, (int)type, addr, kind);
+    if (r == -EOPNOTSUPP)
+        return gdb_cmd_reply_str("", reply, cap, len);
+    if (r < 0)
+        return gdb_cmd_reply_err(r, reply, cap, len);
+    return gdb_cmd_reply_str("OK", reply, cap, len);
+}
+
+static bool is(const char *pkt, size_t len, const char *word)
+{
+    return len == strlen(word) && memcmp(pkt, word, len) == 0;
+}
+
+static bool has_prefix(const char *pkt, size_t len, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return len >= n && memcmp(pkt, prefix, n) == 0;
+}
+
+enum gdb_cmd_result gdb_cmd_handle(struct gdb_cmd *s, const char *pkt,
+                                   size_t len, char *reply, size_t cap,
+                                   size_t *reply_len)
+{
+    const char *end = pkt + len, *p = pkt + 1;
+
+    *reply_len = 0;
+    if (s->free_run) {
+        /* A debugger came without gdb_cmd_interrupt: a new session. */
+        s->free_run = false;
+        s->arch_fixed = false;
+    }
+    s->stopped = true;
+    if (len == 0)
+        return GDB_CMD_REPLY;
+    switch (pkt[0]) {
+    case '?': /* ? */
+        if (len != 1)
+            return gdb_cmd_reply_err(EBADPKT, reply, cap, reply_len);
+        return handle_why(s, reply, cap, reply_len);
+    case 'g': /* g */
+        if (len != 1)
+            return gdb_cmd_reply_err(EBADPKT, reply, cap, reply_len);
+        return read_regs(s, reply, cap, reply_len);
+    case 'G': /* G XX... */
+        return write_regs(s, p, len - 1, reply, cap, reply_len);
+    case 'p': /* p n */
+    case 'P': /* P n=r... */
+        return one_reg(s, pkt[0] == 'P', p, end, reply, cap, reply_len);
+    case 'm': /* m addr,length */
+    case 'x': /* x addr,length */
+        return read_mem(s, pkt[0] == 'x', p, end, reply, cap, reply_len);
+    case 'M': /* M addr,length:XX... */
+    case 'X': /* X addr,length:binary */
+        return write_mem(s, pkt[0] == 'X', p, end, reply, cap, reply_len);
+    case 'c': /* c [addr] */
+    case 's': /* s [addr] */
+    case 'C': /* C sig[;addr] */
+    case 'S': /* S sig[;addr] */
+        return cont(s, pkt, end, reply, cap, reply_len);
+    case 'Z': /* Z type,addr,kind */
+    case 'z': /* z type,addr,kind */
+        return zpoint(s, pkt, end, reply, cap, reply_len);
+    case 'H': /* H op thread-id */
+        if (len < 3 || (pkt[1] != 'g' && pkt[1] != 'c'))
+            return gdb_cmd_reply_err(EBADPKT, reply, cap, reply_len);
+        p = pkt + 2;
+        if (!parse_tid(&p, end, TID_ALL | TID_ANY) || p != end)
+            return gdb_cmd_reply_err(EBADPKT, reply, cap, reply_len);
+        return gdb_cmd_reply_str("OK", reply, cap, reply_len);
+    case 'T': /* T thread-id */
+        if (!parse_tid(&p, end, 0) || p != end)
+            return gdb_cmd_reply_err(EBADPKT, reply, cap, reply_len);
+        return gdb_cmd_reply_str("OK", reply, cap, reply_len);
+    case 'D': /* D or D;pid */
+        if (!is(pkt, len, "D") && !is(pkt, len, "D;1"))
+            return gdb_cmd_reply_err(EBADPKT, reply, cap, reply_len);
+        gdb_cmd_detach(s);
+        gdb_cmd_reply_str("OK", reply, cap, reply_len);
+        return GDB_CMD_DETACH;
+    case 'k': /* k */
+        return GDB_CMD_KILL;
+    case 'v':
+        if (is(pkt, len, "vCont?")) /* vCont? */
+            return gdb_cmd_reply_str("vCont;c;C;s;S;t", reply, cap, reply_len);
+        if (has_prefix(pkt, len, "vCont;")) /* vCont;action[:tid]... */
+            return vcont(s, pkt + 5, end, reply, cap, reply_len);
+        if (has_prefix(pkt, len, "vKill")) { /* vKill;pid */
+            gdb_cmd_reply_str("OK", reply, cap, reply_len);
+            return GDB_CMD_KILL;
+        }
+        return GDB_CMD_REPLY; /* vMustReplyEmpty and the rest */
+    case 'q':
+    case 'Q':
+        return gdb_cmd_query(s, pkt, len, reply, cap, reply_len);
+    default:
+        return GDB_CMD_REPLY;
+    }
+}

@@ -1,0 +1,161 @@
+/*
+ * General query packets (q..., Q...): features, threads, the target
+ * description and monitor commands.
+ */
+#include "cmd_priv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arch.h"
+#include "rsp.h"
+
+/* PacketSize is RSP_MAX_PACKET in hex. */
+_Static_assert(RSP_MAX_PACKET == 0x20000, "PacketSize in qSupported");
+
+static const char supported[] =
+    "PacketSize=20000;qXfer:features:read+;QStartNoAckMode+;"
+    "vContSupported+;swbreak+;hwbreak+";
+
+static const char monitor_help[] =
+    "breakpoints  list breakpoints and the mechanism in use\n";
+
+static bool is(const char *pkt, size_t len, const char *word)
+{
+    return len == strlen(word) && memcmp(pkt, word, len) == 0;
+}
+
+static bool has_prefix(const char *pkt, size_t len, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return len >= n && memcmp(pkt, prefix, n) == 0;
+}
+
+/* qXfer:features:read:annex:offset,length */
+static enum gdb_cmd_result xfer_features(struct gdb_cmd *s, const char *p,
+                                         const char *end, char *reply,
+                                         size_t cap, size_t *len)
+{
+    static const char annex[] = "target.xml:";
+    uint64_t off, n;
+    const char *colon = memchr(p, ':', (size_t)(end - p));
+    const char *xml;
+    size_t xlen;
+    int r;
+
+    if (!colon)
+        return gdb_cmd_reply_err(1, reply, cap, len);
+    if ((size_t)(colon + 1 - p) != strlen(annex) ||
+        memcmp(p, annex, strlen(annex)) != 0)
+        return gdb_cmd_reply_str("E00", reply, cap, len);
+    p = colon + 1;
+    if (!gdb_cmd_parse_hex(&p, end, &off) || p == end || *p++ != ',' ||
+        !gdb_cmd_parse_hex(&p, end, &n) || p != end)
+        return gdb_cmd_reply_err(1, reply, cap, len);
+    /* This is where gdb learns the layout: fix it for the session. */
+    if ((r = gdb_cmd_fix_arch(s)) < 0)
+        return gdb_cmd_reply_err(r, reply, cap, len);
+    xml = gdb_arch_target_xml(s->arch, &xlen);
+    if (off >= xlen)
+        return gdb_cmd_reply_str("l", reply, cap, len);
+    if (n > cap - 1)
+        n = cap - 1;
+    if (n > xlen - off)
+        n = xlen - off;
+    reply[0] = off + n < xlen ? 'm' : 'l';
+    memcpy(reply + 1, xml + off, n);
+    *len = n + 1;
+    return GDB_CMD_REPLY;
+}
+
+/* Append at most cap - 1 - *n bytes of str to out. */
+static void append(char *out, size_t cap, size_t *n, const char *str,
+                   size_t slen)
+{
+    if (*n + 1 >= cap)
+        return;
+    if (slen > cap - 1 - *n)
+        slen = cap - 1 - *n;
+    memcpy(out + *n, str, slen);
+    *n += slen;
+    out[*n] = '\0';
+}
+
+/* qRcmd,hex-command */
+static enum gdb_cmd_result rcmd(struct gdb_cmd *s, const char *p,
+                                const char *end, char *reply, size_t cap,
+                                size_t *len)
+{
+    size_t hlen = (size_t)(end - p), tcap, n = 0;
+    char *cmd = (char *)s->buf, *out = s->text;
+    int r;
+
+    if (hlen % 2 || rsp_hex_decode(p, hlen, cmd) < 0)
+        return gdb_cmd_reply_err(1, reply, cap, len);
+    cmd[hlen / 2] = '\0';
+    if (strlen(cmd) != hlen / 2)
+        return gdb_cmd_reply_err(1, reply, cap, len); /* embedded NUL */
+    /* Output goes back hex-encoded: two characters per byte. */
+    tcap = (cap - 1) / 2 + 1;
+    if (tcap > RSP_MAX_PACKET / 2 + 1)
+        tcap = RSP_MAX_PACKET / 2 + 1;
+    out[0] = '\0';
+    if (strcmp(cmd, "help") == 0) {
+        append(out, tcap, &n, monitor_help, strlen(monitor_help));
+        r = s->ops->monitor(s->ctx, cmd, out + n, tcap - n);
+        if (r > 0)
+            n += strlen(out + n);
+        else
+            out[n] = '\0';
+    } else if (strcmp(cmd, "breakpoints") == 0) {
+        n = gdb_bp_describe(&s->bp, out, tcap);
+    } else {
+        r = s->ops->monitor(s->ctx, cmd, out, tcap);
+        if (r < 0 && r != -ENOENT)
+            return gdb_cmd_reply_err(r, reply, cap, len);
+        out[tcap - 1] = '\0';
+        n = strlen(out);
+    }
+    if (n == 0)
+        return gdb_cmd_reply_str("OK", reply, cap, len);
+    rsp_hex_encode(out, n, reply);
+    *len = 2 * n;
+    return GDB_CMD_REPLY;
+}
+
+enum gdb_cmd_result gdb_cmd_query(struct gdb_cmd *s, const char *pkt,
+                                  size_t len, char *reply, size_t cap,
+                                  size_t *reply_len)
+{
+    const char *end = pkt + len;
+
+    /* qSupported[:gdbfeature;...] */
+    if (is(pkt, len, "qSupported") || has_prefix(pkt, len, "qSupported:"))
+        return gdb_cmd_reply_str(supported, reply, cap, reply_len);
+    /* QStartNoAckMode */
+    if (is(pkt, len, "QStartNoAckMode")) {
+        gdb_cmd_reply_str("OK", reply, cap, reply_len);
+        return GDB_CMD_NOACK;
+    }
+    /* qC */
+    if (is(pkt, len, "qC"))
+        return gdb_cmd_reply_str("QC1", reply, cap, reply_len);
+    /* qfThreadInfo */
+    if (is(pkt, len, "qfThreadInfo"))
+        return gdb_cmd_reply_str("m1", reply, cap, reply_len);
+    /* qsThreadInfo */
+    if (is(pkt, len, "qsThreadInfo"))
+        return gdb_cmd_reply_str("l", reply, cap, reply_len);
+    /* qAttached[:pid] */
+    if (is(pkt, len, "qAttached") || has_prefix(pkt, len, "qAttached:"))
+        return gdb_cmd_reply_str("1", reply, cap, reply_len);
+    /* qXfer:features:read:annex:offset,length */
+    if (has_prefix(pkt, len, "qXfer:features:read:"))
+        return xfer_features(s, pkt + 20, end, reply, cap, reply_len);
+    /* qRcmd,command-hex */
+    if (has_prefix(pkt, len, "qRcmd,"))
+        return rcmd(s, pkt + 6, end, reply, cap, reply_len);
+    *reply_len = 0;
+    return GDB_CMD_REPLY;
+}

@@ -1,0 +1,176 @@
+/*
+ * Run control: running the guest for gdb (or freely once it detached),
+ * and the stop replies that report how it stopped.
+ */
+#include "cmd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arch.h"
+#include "break.h"
+#include "cmd_priv.h"
+
+/* Signals as gdb numbers them (include/gdb/signals.def). */
+#define SIG_TRAP 5
+#define SIG_SEGV 11
+
+/* The stop reason gdb is told of, or NULL for none. */
+static const char *reason_name(enum gdb_bp_event ev)
+{
+    switch (ev) {
+    case GDB_BP_EV_SWBREAK:
+        return "swbreak";
+    case GDB_BP_EV_HWBREAK:
+        return "hwbreak";
+    case GDB_BP_EV_WATCH:
+        return "watch";
+    case GDB_BP_EV_RWATCH:
+        return "rwatch";
+    case GDB_BP_EV_AWATCH:
+        return "awatch";
+    default:
+        return NULL;
+    }
+}
+
+/* A stop reply: "W" exit code, or "T" signal, thread, reason, pc/sp/fp. */
+size_t gdb_cmd_render_stop(struct gdb_cmd *s, char *reply, size_t cap)
+{
+    const struct gdb_cmd_stop *st = &s->last;
+    struct gdb_x86_regs regs;
+    const char *why;
+    char out[256];
+    size_t n;
+
+    if (st->exited) {
+        snprintf(out, sizeof(out), "W%02x", (unsigned)st->exit_code & 0xff);
+        gdb_cmd_reply_str(out, reply, cap, &n);
+        return n;
+    }
+    n = (size_t)snprintf(out, sizeof(out), "T%02xthread:1;",
+                         (unsigned)st->sig & 0xff);
+    why = reason_name(st->ev);
+    if (why && st->ev >= GDB_BP_EV_WATCH) /* watch:ADDR; and the like */
+        n += (size_t)snprintf(out + n, sizeof(out) - n, "%s:%llx;", why,
+                              (unsigned long long)st->addr);
+    else if (why)
+        n += (size_t)snprintf(out + n, sizeof(out) - n, "%s:;", why);
+    if (s->ops->get_regs(s->ctx, &regs) == 0) {
+        enum gdb_arch arch = s->arch_fixed ? s->arch : regs.arch;
+        int regno[3] = {gdb_arch_pc_regno(arch), gdb_arch_sp_regno(arch),
+                        gdb_arch_fp_regno(arch)};
+        for (int i = 0; i < 3; i++) {
+            /* "NN:" + at most 16 bytes in hex + ";" */
+            if (regno[i] < 0 || n + 4 + 32 + 1 >= sizeof(out))
+                continue;
+            n += (size_t)snprintf(out + n, sizeof(out) - n,
+                                  "%02x:", (unsigned)regno[i]);
+            n += gdb_cmd_put_reg(arch, &regs, regno[i], out + n);
+            out[n++] = ';';
+        }
+    }
+    out[n] = '\0';
+    gdb_cmd_reply_str(out, reply, cap, &n);
+    return n;
+}
+
+/* Record a stop and write its reply. */
+static void stop_with(struct gdb_cmd *s, struct gdb_cmd_stop st, char *reply,
+                      size_t cap, size_t *len)
+{
+    s->last = st;
+    s->stopped = true;
+    *len = gdb_cmd_render_stop(s, reply, cap);
+}
+
+/* Detached: run with no breakpoints until a crash, an exit or a signal. */
+static int run_free(struct gdb_cmd *s, char *reply, size_t cap, size_t *len)
+{
+    const struct gdb_resume how = {.mode = GDB_RESUME_CONT};
+    struct gdb_stop st;
+    int r;
+
+    for (;;) {
+        if ((r = s->ops->resume(s->ctx, &how, &st)) < 0)
+            return r;
+        switch (st.kind) {
+        case GDB_STOP_DEBUG:
+            continue; /* nothing of ours is armed */
+        case GDB_STOP_INTERRUPTED:
+            return GDB_RUN_POLL;
+        case GDB_STOP_EXITED:
+            stop_with(s,
+                      (struct gdb_cmd_stop){.exited = true,
+                                            .exit_code = st.exit_code},
+                      reply, cap, len);
+            return GDB_RUN_EXITED;
+        case GDB_STOP_CRASHED:
+            s->free_run = false;
+            stop_with(s, (struct gdb_cmd_stop){.sig = SIG_SEGV}, reply, cap,
+                      len);
+            return GDB_RUN_STOPPED;
+        case GDB_STOP_TERMINATE:
+            return GDB_RUN_TERMINATE;
+        }
+    }
+}
+
+int gdb_cmd_run(struct gdb_cmd *s, char *reply, size_t cap, size_t *len)
+{
+    struct gdb_bp_stop bs;
+    int r;
+
+    *len = 0;
+    if (s->stopped)
+        return -EINVAL;
+    if (s->free_run)
+        return run_free(s, reply, cap, len);
+    if ((r = gdb_bp_run(&s->bp, &bs)) < 0)
+        return r;
+    switch (bs.ev) {
+    case GDB_BP_EV_INTERRUPTED:
+        return GDB_RUN_POLL;
+    case GDB_BP_EV_TERMINATE:
+        return GDB_RUN_TERMINATE;
+    case GDB_BP_EV_EXITED:
+        stop_with(
+            s, (struct gdb_cmd_stop){.exited = true, .exit_code = bs.exit_code},
+            reply, cap, len);
+        return GDB_RUN_EXITED;
+    case GDB_BP_EV_CRASHED:
+        stop_with(s, (struct gdb_cmd_stop){.sig = SIG_SEGV}, reply, cap, len);
+        return GDB_RUN_STOPPED;
+    default:
+        stop_with(s,
+                  (struct gdb_cmd_stop){
+                      .sig = SIG_TRAP, .ev = bs.ev, .addr = bs.addr},
+                  reply, cap, len);
+        return GDB_RUN_STOPPED;
+    }
+}
+
+void gdb_cmd_interrupt(struct gdb_cmd *s, int sig, char *reply, size_t cap,
+                       size_t *reply_len)
+{
+    if (s->free_run) {
+        /* A debugger connected to a guest running freely: a new session. */
+        s->free_run = false;
+        s->arch_fixed = false;
+    }
+    stop_with(s, (struct gdb_cmd_stop){.sig = sig}, reply, cap, reply_len);
+}
+
+void gdb_cmd_detach(struct gdb_cmd *s)
+{
+    gdb_bp_remove_all(&s->bp);
+    s->free_run = true;
+    s->stopped = false;
+    s->arch_fixed = false;
+}
+
+bool gdb_cmd_is_stopped(const struct gdb_cmd *s)
+{
+    return s->stopped;
+}

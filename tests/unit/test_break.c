@@ -1,0 +1,595 @@
+/*
+ * Breakpoint manager tests: each mechanism (int3, debug registers,
+ * single-stepping) must give gdb the same stops, over the fake target.
+ */
+#include "tests/fake_target.h"
+#include "tests/test.h"
+
+#include "gdbstub/break.h"
+
+enum mode { M_INT3, M_DR, M_STEP, M_NR };
+
+static const char *const mode_name[M_NR] = {"int3", "dr", "step"};
+
+/* A host with just enough for the mechanism (so AUTO picks it). */
+static struct fake_sess *sess_for(enum mode m)
+{
+    switch (m) {
+    case M_INT3:
+        return fake_sess_new(true, true, true, GDB_BP_AUTO);
+    case M_DR:
+        return fake_sess_new(false, true, true, GDB_BP_AUTO);
+    default:
+        return fake_sess_new(false, false, false, GDB_BP_AUTO);
+    }
+}
+
+/* "TSSthread:1;REASON" + i386 pc, sp, fp as the fake sets them. */
+static const char *stop_str(char *buf, const char *head, uint32_t pc)
+{
+    uint32_t v[3] = {pc, 0x8000, 0x8800};
+    int regno[3] = {8, 4, 5};
+    size_t n = (size_t)sprintf(buf, "%s", head);
+
+    for (int i = 0; i < 3; i++)
+        n += (size_t)sprintf(buf + n, "%02x:%02x%02x%02x%02x;", regno[i],
+                             v[i] & 0xff, (v[i] >> 8) & 0xff,
+                             (v[i] >> 16) & 0xff, v[i] >> 24);
+    return buf;
+}
+
+static void check_stop(struct fake_sess *s, const char *head, uint32_t pc)
+{
+    char want[256];
+
+    CHECK_EQ(s->run, GDB_RUN_STOPPED);
+    CHECK_STR(s->reply, stop_str(want, head, pc));
+    CHECK_EQ(s->t.regs.rip, pc);
+}
+
+/* "Zt,addr,kind" (or zt) with the reply checked. */
+static void z(struct fake_sess *s, const char *zt, uint64_t addr, uint64_t kind,
+              const char *want)
+{
+    char pkt[64];
+
+    snprintf(pkt, sizeof(pkt), "%s,%llx,%llx", zt, (unsigned long long)addr,
+             (unsigned long long)kind);
+    CHECK_STR(fake_pkt(s, pkt), want);
+}
+
+static void test_mechanism_choice(void)
+{
+    struct fake_sess *s;
+
+    errno = 0;
+    CHECK(!fake_sess_new(false, true, true, GDB_BP_INT3));
+    CHECK_EQ(errno, EINVAL);
+    errno = 0;
+    CHECK(!fake_sess_new(true, false, false, GDB_BP_DR));
+    CHECK_EQ(errno, EINVAL);
+    s = fake_sess_new(true, true, true, GDB_BP_STEP);
+    CHECK(s);
+    fake_sess_free(s);
+    s = fake_sess_new(true, false, false, GDB_BP_INT3);
+    CHECK(s);
+    fake_sess_free(s);
+}
+
+/* 13 breakpoints over a loop, hit in order, then round again. */
+static void loop_13(enum mode m)
+{
+    struct fake_sess *s = sess_for(m);
+
+    printf("  mechanism %s\n", mode_name[m]);
+    s->t.exit_after = 100000;
+    s->t.mem[0x1040] = 0xEB; /* jmp 0x1000 */
+    s->t.mem[0x1041] = (uint8_t)(0x1000 - 0x1042);
+    for (int k = 0; k < 13; k++)
+        z(s, "Z0", 0x1002 + 4 * (uint64_t)k, 1, "OK");
+    for (int round = 0; round < 2; round++) {
+        for (int k = 0; k < 13; k++) {
+            fake_go(s, "c");
+            check_stop(s, "T05thread:1;swbreak:;", 0x1002 + 4 * (uint32_t)k);
+        }
+    }
+    CHECK_EQ(s->t.bad_step + s->t.bad_sw + s->t.bad_hw, 0);
+    if (m == M_INT3)
+        CHECK_EQ(s->t.conts, 26); /* 25 of them after stepping off */
+    fake_sess_free(s);
+}
+
+static void test_loop_13(void)
+{
+    for (int m = 0; m < M_NR; m++)
+        loop_13((enum mode)m);
+}
+
+/* 100 breakpoints in straight-line code, then the guest exits. */
+static void hundred(enum mode m)
+{
+    struct fake_sess *s = sess_for(m);
+
+    printf("  mechanism %s\n", mode_name[m]);
+    s->t.regs.rip = 0x2000;
+    s->t.mem[0x2000 + 300] = 0xF4;
+    for (int k = 0; k < 100; k++)
+        z(s, "Z0", 0x2001 + 3 * (uint64_t)k, 1, "OK");
+    for (int k = 0; k < 100; k++) {
+        fake_go(s, "c");
+        check_stop(s, "T05thread:1;swbreak:;", 0x2001 + 3 * (uint32_t)k);
+    }
+    fake_go(s, "c");
+    CHECK_EQ(s->run, GDB_RUN_EXITED);
+    CHECK_STR(s->reply, "W00");
+    CHECK_STR(fake_pkt(s, "?"), "W00");
+    fake_sess_free(s);
+}
+
+static void test_hundred(void)
+{
+    for (int m = 0; m < M_NR; m++)
+        hundred((enum mode)m);
+}
+
+static void test_int3_bookkeeping(void)
+{
+    struct fake_sess *s = sess_for(M_INT3);
+    uint8_t *snap = malloc(FAKE_MEM_SIZE);
+
+    for (int i = 0; i < 16; i++)
+        s->t.mem[0x1000 + i] = (uint8_t)(0x10 + i);
+    memcpy(snap, s->t.mem, FAKE_MEM_SIZE);
+    CHECK_STR(fake_pkt(s, "Z0,1001,1"), "OK");
+    CHECK_STR(fake_pkt(s, "Z0,1003,1"), "OK");
+    CHECK_EQ(s->t.mem[0x1001], 0xCC);
+    CHECK_EQ(s->t.mem[0x1003], 0xCC);
+    CHECK_STR(fake_pkt(s, "m1000,4"), "10111213"); /* patches hidden */
+    CHECK_STR(fake_pkt(s, "x1001,1"), "b\x11");
+    /* A write over a patch updates the saved byte and keeps the 0xCC. */
+    CHECK_STR(fake_pkt(s, "M1000,3:aabbcc"), "OK");
+    CHECK_EQ(s->t.mem[0x1000], 0xaa);
+    CHECK_EQ(s->t.mem[0x1001], 0xCC);
+    CHECK_EQ(s->t.mem[0x1002], 0xcc);
+    CHECK_STR(fake_pkt(s, "m1000,4"), "aabbcc13");
+    CHECK_STR(fake_pkt(s, "X1003,1:\x77"), "OK");
+    CHECK_EQ(s->t.mem[0x1003], 0xCC);
+    CHECK_STR(fake_pkt(s, "m1003,1"), "77");
+    snap[0x1000] = 0xaa;
+    snap[0x1001] = 0xbb;
+    snap[0x1002] = 0xcc;
+    snap[0x1003] = 0x77;
+    /* Removal restores the byte gdb last wrote. */
+    CHECK_STR(fake_pkt(s, "z0,1001,1"), "OK");
+    CHECK_EQ(s->t.mem[0x1001], 0xbb);
+    /* Twice inserted, removed once: still in. */
+    CHECK_STR(fake_pkt(s, "Z0,1005,1"), "OK");
+    CHECK_STR(fake_pkt(s, "Z0,1005,1"), "OK");
+    CHECK_STR(fake_pkt(s, "z0,1005,1"), "OK");
+    CHECK_EQ(s->t.mem[0x1005], 0xCC);
+    for (int k = 0; k < 50; k++)
+        z(s, "Z0", 0x3000 + 7 * (uint64_t)k, 1, "OK");
+    /* Detach takes everything out, byte for byte. */
+    CHECK_STR(fake_pkt(s, "D"), "OK");
+    CHECK_EQ(s->res, GDB_CMD_DETACH);
+    CHECK_MEM(s->t.mem, snap, FAKE_MEM_SIZE);
+    gdb_cmd_detach(s->cmd); /* again, as the server does */
+    CHECK_MEM(s->t.mem, snap, FAKE_MEM_SIZE);
+    free(snap);
+    fake_sess_free(s);
+}
+
+/* Resuming from a breakpoint's address steps off it first. */
+static void step_over(enum mode m)
+{
+    struct fake_sess *s = sess_for(m);
+
+    printf("  mechanism %s\n", mode_name[m]);
+    s->t.exit_after = 1000;
+    CHECK_STR(fake_pkt(s, "Z0,1000,1"), "OK");
+    CHECK_STR(fake_pkt(s, "Z0,1001,1"), "OK");
+    CHECK_STR(fake_pkt(s, "Z0,1005,1"), "OK");
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;swbreak:;", 0x1001);
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;swbreak:;", 0x1005);
+    fake_go(s, "s"); /* a user step reports no breakpoint */
+    check_stop(s, "T05thread:1;", 0x1006);
+    fake_go(s, "c1000"); /* from a breakpoint, via the pc given */
+    check_stop(s, "T05thread:1;swbreak:;", 0x1001);
+    /* Removed while stopped at it: the run goes on past. */
+    CHECK_STR(fake_pkt(s, "z0,1001,1"), "OK");
+    fake_go(s, "s1000");
+    check_stop(s, "T05thread:1;", 0x1001);
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;swbreak:;", 0x1005);
+    if (m == M_INT3) {
+        CHECK_EQ(s->t.mem[0x1000], 0xCC);
+        CHECK_EQ(s->t.mem[0x1001], 0x90);
+    }
+    CHECK_EQ(s->t.bad_step + s->t.bad_sw + s->t.bad_hw, 0);
+    fake_sess_free(s);
+}
+
+static void test_step_over(void)
+{
+    for (int m = 0; m < M_NR; m++)
+        step_over((enum mode)m);
+}
+
+/* A jmp-to-self with a breakpoint on it hits again at once. */
+static void test_self_loop(void)
+{
+    for (int m = 0; m < M_NR; m++) {
+        struct fake_sess *s = sess_for((enum mode)m);
+        s->t.exit_after = 1000;
+        s->t.mem[0x1000] = 0xEB;
+        s->t.mem[0x1001] = 0xFE;
+        CHECK_STR(fake_pkt(s, "Z0,1000,1"), "OK");
+        fake_go(s, "c");
+        check_stop(s, "T05thread:1;swbreak:;", 0x1000);
+        CHECK_EQ(s->t.executed, 1);
+        fake_sess_free(s);
+    }
+}
+
+static void test_dr_sharing(void)
+{
+    struct fake_sess *s = sess_for(M_DR);
+
+    s->t.exit_after = 1000;
+    CHECK_STR(fake_pkt(s, "Z0,1010,1"), "OK"); /* takes DR0 */
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;swbreak:;", 0x1010);
+    CHECK_EQ(s->t.last_how.dr7 & 0xff, 0x01);
+    CHECK_EQ(s->t.steps, 0);
+    CHECK_STR(fake_pkt(s, "s1000"), "");
+    CHECK_STR(fake_run(s, 0), "T05thread:1;08:01100000;04:00800000;"
+                              "05:00880000;");
+    for (int k = 0; k < 4; k++)
+        z(s, "Z1", 0x1020 + 0x10 * (uint64_t)k, 1, "OK");
+    z(s, "Z1", 0x1070, 1, "E1c"); /* all four held by Z1s */
+    z(s, "Z1", 0x1020, 1, "OK");  /* the same one again */
+    /* The Z0 went to stepping and still hits; Z1s report hwbreak. */
+    s->t.steps = 0;
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;swbreak:;", 0x1010);
+    CHECK(s->t.steps > 0);
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;hwbreak:;", 0x1020);
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;hwbreak:;", 0x1030);
+    /* Z0 gone: no stepping; the Z1s in DR0-3 fire as #DB. */
+    CHECK_STR(fake_pkt(s, "z0,1010,1"), "OK");
+    s->t.steps = 0;
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;hwbreak:;", 0x1040);
+    CHECK_EQ(s->t.steps, 1); /* stepping off 0x1030 only */
+    CHECK_EQ(s->t.last_how.dr7 & 0xff, 0x55);
+    CHECK(s->t.last_how.use_hw_bp);
+    CHECK(!s->t.last_how.use_sw_bp);
+    /* Freeing a DR lets a stepping Z0 have it back. */
+    CHECK_STR(fake_pkt(s, "Z0,1060,1"), "OK");
+    CHECK_STR(fake_pkt(s, "z1,1050,1"), "OK");
+    s->t.steps = 0;
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;swbreak:;", 0x1060);
+    CHECK_EQ(s->t.steps, 1);
+    fake_sess_free(s);
+}
+
+static void test_hbreak_int3_host(void)
+{
+    struct fake_sess *s = sess_for(M_INT3);
+
+    s->t.exit_after = 1000;
+    CHECK_STR(fake_pkt(s, "Z1,1004,1"), "OK");
+    CHECK_STR(fake_pkt(s, "Z0,1008,1"), "OK");
+    CHECK_EQ(s->t.mem[0x1004], 0x90); /* no patch for a Z1 */
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;hwbreak:;", 0x1004);
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;swbreak:;", 0x1008);
+    CHECK(s->t.last_how.use_sw_bp && s->t.last_how.use_hw_bp);
+    for (int k = 1; k < 4; k++)
+        z(s, "Z1", 0x1100 + (uint64_t)k, 1, "OK");
+    z(s, "Z1", 0x1200, 1, "E1c");
+    /* No debug registers at all: a Z1 is stepped, still hwbreak. */
+    fake_sess_free(s);
+    s = fake_sess_new(true, false, false, GDB_BP_AUTO);
+    s->t.exit_after = 1000;
+    CHECK_STR(fake_pkt(s, "Z1,1004,1"), "OK");
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;hwbreak:;", 0x1004);
+    CHECK_EQ(s->t.bad_hw, 0);
+    fake_sess_free(s);
+}
+
+/* A write watchpoint done by stepping stops just after the write. */
+static void step_watch(struct fake_sess *s)
+{
+    s->t.exit_after = 1000;
+    fake_trigger(&s->t, 0x1003, 0x3002, 0x55, false);
+    fake_trigger(&s->t, 0x1009, 0x3002, 0x55, false); /* same value */
+    fake_trigger(&s->t, 0x100b, 0x3060, 0x66, false);
+    CHECK_STR(fake_pkt(s, "Z2,3000,4"), "OK");
+    CHECK_STR(fake_pkt(s, "Z2,3010,64"), "OK");
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;watch:3000;", 0x1004);
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;watch:3010;", 0x100c);
+    /* gdb's own write to a watched byte is no hit. */
+    CHECK_STR(fake_pkt(s, "M3001,1:42"), "OK");
+    CHECK_STR(fake_pkt(s, "z2,3010,64"), "OK");
+    s->t.mem[0x1010] = 0xF4;
+    fake_go(s, "c");
+    CHECK_STR(s->reply, "W00");
+}
+
+static void test_step_watch(void)
+{
+    struct fake_sess *s = sess_for(M_STEP);
+    step_watch(s);
+    CHECK_STR(fake_pkt(s, "Z3,3000,4"), ""); /* unsupported */
+    CHECK_STR(fake_pkt(s, "Z4,3000,4"), "");
+    CHECK_EQ(s->t.bad_hw + s->t.bad_sw + s->t.bad_step, 0);
+    fake_sess_free(s);
+    /* int3 host without data breakpoints: the same by stepping. */
+    s = fake_sess_new(true, true, false, GDB_BP_AUTO);
+    step_watch(s);
+    CHECK_STR(fake_pkt(s, "Z3,3000,4"), "");
+    fake_sess_free(s);
+    /* Forced STEP ignores the debug registers the host has. */
+    s = fake_sess_new(true, true, true, GDB_BP_STEP);
+    step_watch(s);
+    CHECK_EQ(s->t.last_how.use_hw_bp, false);
+    fake_sess_free(s);
+}
+
+static void test_step_watch_user_step(void)
+{
+    struct fake_sess *s = sess_for(M_STEP);
+
+    fake_trigger(&s->t, 0x1000, 0x3000, 0x1, false);
+    CHECK_STR(fake_pkt(s, "Z2,3000,1"), "OK");
+    fake_go(s, "s");
+    check_stop(s, "T05thread:1;watch:3000;", 0x1001);
+    fake_go(s, "s");
+    check_stop(s, "T05thread:1;", 0x1002);
+    z(s, "Z2", 0x3000, 0x1001, "E16"); /* too long to step */
+    z(s, "Z2", 0xfffe, 4, "E0e");      /* outside RAM */
+    z(s, "Z2", 0xfffffffffffffffe, 4, "E16");
+    fake_sess_free(s);
+}
+
+static void test_hw_watch(void)
+{
+    struct fake_sess *s = sess_for(M_INT3);
+
+    s->t.exit_after = 1000;
+    fake_trigger(&s->t, 0x1002, 0x3001, 0x9, false);
+    fake_trigger(&s->t, 0x1004, 0x3104, 0, true);
+    fake_trigger(&s->t, 0x1006, 0x3205, 0x7, false);
+    CHECK_STR(fake_pkt(s, "Z2,3000,4"), "OK");
+    CHECK_STR(fake_pkt(s, "Z3,3104,1"), "OK");
+    CHECK_STR(fake_pkt(s, "Z4,3200,8"), "OK");
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;watch:3000;", 0x1003);
+    CHECK_EQ(s->t.steps, 0);
+    /* DR0 write 4 bytes, DR1 read/write 1, DR2 read/write 8. */
+    CHECK_EQ(s->t.last_how.dr7, 0x1 | 0x4 | 0x10 | 0x100 | (0x1ULL << 16) |
+                                    (0x3ULL << 18) | (0x3ULL << 20) |
+                                    (0x3ULL << 24) | (0x2ULL << 26));
+    CHECK_EQ(s->t.last_how.dr[0], 0x3000);
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;rwatch:3104;", 0x1005);
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;awatch:3200;", 0x1007);
+    CHECK_STR(fake_pkt(s, "Z2,4000,8"), "OK"); /* the last DR */
+    CHECK_STR(fake_pkt(s, "Z3,4100,1"), "E1c");
+    CHECK_STR(fake_pkt(s, "Z2,4100,3"), "OK"); /* goes to stepping */
+    CHECK_STR(fake_pkt(s, "z2,4000,8"), "OK");
+    CHECK_STR(fake_pkt(s, "z2,4100,3"), "OK");
+    CHECK_STR(fake_pkt(s, "z3,3104,1"), "OK");
+    CHECK_STR(fake_pkt(s, "z4,3200,8"), "OK");
+    /* Unaligned: split over aligned pieces (1 + 2 + 1 bytes). */
+    CHECK_STR(fake_pkt(s, "Z2,4001,4"), "OK");
+    fake_trigger(&s->t, 0x1008, 0x4004, 0x1, false);
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;watch:4001;", 0x1009);
+    CHECK_EQ(s->t.steps, 0);
+    CHECK_STR(fake_pkt(s, "z2,4001,4"), "OK");
+    CHECK_STR(fake_pkt(s, "z2,3000,4"), "OK");
+    CHECK_STR(fake_pkt(s, "c"), "");
+    fake_run(s, 0);
+    CHECK_EQ(s->t.last_how.use_hw_bp, false);
+    CHECK_STR(s->reply, "W00");
+    fake_sess_free(s);
+}
+
+/* A data breakpoint stealing a Z0's debug register (DR mechanism). */
+static void test_watch_evicts_break(void)
+{
+    struct fake_sess *s = sess_for(M_DR);
+
+    s->t.exit_after = 1000;
+    fake_trigger(&s->t, 0x1020, 0x3000, 0x9, false);
+    for (int k = 0; k < 4; k++)
+        z(s, "Z0", 0x1010 + (uint64_t)k, 1, "OK");
+    CHECK_STR(fake_pkt(s, "Z4,3000,2"), "OK");
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;swbreak:;", 0x1010);
+    for (int k = 0; k < 4; k++)
+        z(s, "z0", 0x1010 + (uint64_t)k, 1, "OK");
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;awatch:3000;", 0x1021);
+    fake_sess_free(s);
+}
+
+static void test_z_errors(void)
+{
+    struct fake_sess *s = sess_for(M_INT3);
+
+    CHECK_STR(fake_pkt(s, "Z0,1000,0"), "E16");
+    CHECK_STR(fake_pkt(s, "Z0,1000,10"), "E16");
+    CHECK_STR(fake_pkt(s, "Z0,ffffffff,1"), "E0e");
+    CHECK_STR(fake_pkt(s, "Z2,1000,0"), "E16");
+    CHECK_STR(fake_pkt(s, "Z5,1000,1"), "");
+    CHECK_STR(fake_pkt(s, "z7,1000,1"), "");
+    CHECK_STR(fake_pkt(s, "Z0,1000"), "E01");
+    CHECK_STR(fake_pkt(s, "Z0,1000,1;X1,0"), "E01");
+    CHECK_STR(fake_pkt(s, "Z0"), "E01");
+    CHECK_STR(fake_pkt(s, "Zx,1000,1"), "E01");
+    CHECK_STR(fake_pkt(s, "Z0,10000000000000000,1"), "E01");
+    CHECK_STR(fake_pkt(s, "z0,1000,1"), "OK"); /* not there: fine */
+    CHECK_EQ(s->t.mem_writes, 0);
+    fake_sess_free(s);
+}
+
+static void test_interrupted(void)
+{
+    for (int m = 0; m < M_NR; m++) {
+        struct fake_sess *s = sess_for((enum mode)m);
+        s->t.exit_after = 10000;
+        CHECK_STR(fake_pkt(s, "Z0,1000,1"), "OK");
+        CHECK_STR(fake_pkt(s, "Z0,1050,1"), "OK");
+        s->t.interrupt_after = 20;
+        CHECK_STR(fake_pkt(s, "c"), "");
+        CHECK_EQ(s->res, GDB_CMD_RESUME);
+        CHECK(!gdb_cmd_is_stopped(s->cmd));
+        fake_run(s, 0);
+        CHECK_EQ(s->run, GDB_RUN_POLL);
+        CHECK_EQ(s->t.regs.rip, 0x1014);
+        if (m == M_INT3)
+            CHECK_EQ(s->t.mem[0x1000], 0xCC);
+        /* Run again after the poll: on to the breakpoint. */
+        fake_run(s, 0);
+        check_stop(s, "T05thread:1;swbreak:;", 0x1050);
+        /* Or gdb interrupts: SIGINT. */
+        s->t.interrupt_after = s->t.executed + 5;
+        fake_pkt(s, "c");
+        fake_run(s, 0);
+        CHECK_EQ(s->run, GDB_RUN_POLL);
+        gdb_cmd_interrupt(s->cmd, 2, s->reply, RSP_MAX_PACKET, &s->len);
+        s->reply[s->len] = '\0';
+        CHECK_STR(s->reply, "T02thread:1;08:55100000;04:00800000;05:00880000;");
+        CHECK(gdb_cmd_is_stopped(s->cmd));
+        CHECK_STR(fake_pkt(s, "?"), s->reply);
+        fake_sess_free(s);
+    }
+}
+
+/* Interrupted while stepping off a breakpoint: the patch goes back. */
+static void test_interrupted_step_over(void)
+{
+    struct fake_sess *s = sess_for(M_INT3);
+
+    CHECK_STR(fake_pkt(s, "Z0,1000,1"), "OK");
+    CHECK_STR(fake_pkt(s, "Z0,1002,1"), "OK");
+    fake_pkt(s, "c");
+    s->t.interrupt_after = 1;
+    s->t.executed = 1; /* fires before the first instruction */
+    fake_run(s, 0);
+    CHECK_EQ(s->run, GDB_RUN_POLL);
+    CHECK_EQ(s->t.regs.rip, 0x1000);
+    CHECK_EQ(s->t.mem[0x1000], 0xCC);
+    fake_run(s, 0);
+    check_stop(s, "T05thread:1;swbreak:;", 0x1002);
+    fake_sess_free(s);
+}
+
+static void test_exit_and_crash(void)
+{
+    for (int m = 0; m < M_NR; m++) {
+        struct fake_sess *s = sess_for((enum mode)m);
+        CHECK_STR(fake_pkt(s, "Z0,1004,1"), "OK");
+        s->t.mem[0x1002] = 0x0F;
+        s->t.mem[0x1003] = 0x0B;
+        fake_go(s, "c");
+        check_stop(s, "T0bthread:1;", 0x1002);
+        CHECK_STR(fake_pkt(s, "?"), s->reply);
+        s->t.mem[0x1002] = 0xF4;
+        s->t.exit_code = 3;
+        fake_go(s, "c");
+        CHECK_EQ(s->run, GDB_RUN_EXITED);
+        CHECK_STR(s->reply, "W03");
+        fake_sess_free(s);
+    }
+}
+
+static void test_detach_free_run(void)
+{
+    struct fake_sess *s = sess_for(M_INT3);
+    char want[256];
+
+    CHECK_STR(fake_pkt(s, "Z0,1004,1"), "OK");
+    CHECK_STR(fake_pkt(s, "Z2,3000,4"), "OK");
+    CHECK_STR(fake_pkt(s, "D;1"), "OK");
+    CHECK_EQ(s->res, GDB_CMD_DETACH);
+    CHECK(!gdb_cmd_is_stopped(s->cmd));
+    CHECK_EQ(s->t.mem[0x1004], 0x90);
+    s->t.interrupt_after = 10;
+    fake_run(s, 0);
+    CHECK_EQ(s->run, GDB_RUN_POLL);
+    CHECK_EQ(s->t.last_how.mode, GDB_RESUME_CONT);
+    CHECK(!s->t.last_how.use_sw_bp && !s->t.last_how.use_hw_bp);
+    /* A debugger connects: SIGTRAP, and a new session. */
+    gdb_cmd_interrupt(s->cmd, 5, s->reply, RSP_MAX_PACKET, &s->len);
+    s->reply[s->len] = '\0';
+    CHECK_STR(s->reply, stop_str(want, "T05thread:1;", 0x100a));
+    CHECK_STR(fake_pkt(s, "D"), "OK");
+    /* A crash while running freely stops with SIGSEGV. */
+    s->t.mem[0x1010] = 0x0F;
+    s->t.mem[0x1011] = 0x0B;
+    fake_run(s, 0);
+    check_stop(s, "T0bthread:1;", 0x1010);
+    CHECK(gdb_cmd_is_stopped(s->cmd));
+    fake_sess_free(s);
+}
+
+static void test_monitor_breakpoints(void)
+{
+    struct fake_sess *s = sess_for(M_DR);
+    char text[1024];
+
+    for (int k = 0; k < 5; k++)
+        z(s, "Z0", 0x1000 + (uint64_t)k, 1, "OK");
+    CHECK_STR(fake_pkt(s, "Z2,3000,2"), "OK");
+    fake_pkt(s, "qRcmd,627265616b706f696e7473");
+    CHECK(s->len % 2 == 0 && s->len / 2 < sizeof(text));
+    CHECK_OK(rsp_hex_decode(s->reply, s->len, text));
+    text[s->len / 2] = '\0';
+    printf("%s", text);
+    CHECK(strstr(text, "breakpoints by debug registers (auto)"));
+    CHECK(strstr(text, "break   0x1001 dr1"));
+    CHECK(strstr(text, "break   0x1000 single-step"));
+    CHECK(strstr(text, "break   0x1004 single-step"));
+    CHECK(strstr(text, "watch   0x3000 len 2 dr0"));
+    CHECK(strstr(text, "continue runs by single-stepping"));
+    fake_sess_free(s);
+}
+
+int main(void)
+{
+    static const struct test_case tests[] = {
+        TEST(test_mechanism_choice),
+        TEST(test_loop_13),
+        TEST(test_hundred),
+        TEST(test_int3_bookkeeping),
+        TEST(test_step_over),
+        TEST(test_self_loop),
+        TEST(test_dr_sharing),
+        TEST(test_hbreak_int3_host),
+        TEST(test_step_watch),
+        TEST(test_step_watch_user_step),
+        TEST(test_hw_watch),
+        TEST(test_watch_evicts_break),
+        TEST(test_z_errors),
+        TEST(test_interrupted),
+        TEST(test_interrupted_step_over),
+        TEST(test_exit_and_crash),
+        TEST(test_detach_free_run),
+        TEST(test_monitor_breakpoints),
+    };
+    return test_main(tests, TEST_COUNT(tests));
+}

@@ -1,0 +1,428 @@
+/*
+ * Packet dispatch tests: exact replies for good and bad packets over the
+ * fake target.
+ */
+#include "tests/fake_target.h"
+#include "tests/test.h"
+
+#include "gdbstub/arch.h"
+
+#define STOP_I386 "T05thread:1;08:00100000;04:00800000;05:00880000;"
+
+static struct fake_sess *sess(void)
+{
+    return fake_sess_new(true, true, true, GDB_BP_AUTO);
+}
+
+/* The reply as text after hex-decoding it. */
+static const char *unhex(const struct fake_sess *s, char *buf, size_t cap)
+{
+    if (s->len % 2 || s->len / 2 >= cap ||
+        rsp_hex_decode(s->reply, s->len, buf) < 0)
+        return "(bad hex)";
+    buf[s->len / 2] = '\0';
+    return buf;
+}
+
+static const char *hex(const char *text, char *buf)
+{
+    rsp_hex_encode(text, strlen(text), buf);
+    buf[2 * strlen(text)] = '\0';
+    return buf;
+}
+
+static void test_supported(void)
+{
+    struct fake_sess *s = sess();
+    static const char want[] = "PacketSize=20000;qXfer:features:read+;"
+                               "QStartNoAckMode+;vContSupported+;swbreak+;"
+                               "hwbreak+";
+
+    CHECK_STR(fake_pkt(s, "qSupported"), want);
+    CHECK_STR(fake_pkt(s, "qSupported:multiprocess+;swbreak+;hwbreak+;"
+                          "xmlRegisters=i386"),
+              want);
+    CHECK_EQ(s->res, GDB_CMD_REPLY);
+    CHECK_STR(fake_pkt(s, "QStartNoAckMode"), "OK");
+    CHECK_EQ(s->res, GDB_CMD_NOACK);
+    fake_sess_free(s);
+}
+
+static void test_unknown(void)
+{
+    struct fake_sess *s = sess();
+    static const char *const pkts[] = {"vMustReplyEmpty",
+                                       "qTStatus",
+                                       "qFoo",
+                                       "QBar",
+                                       "!",
+                                       "qSupportedX",
+                                       "qCRC:0,1",
+                                       "vFile:open:x",
+                                       "qXfer:auxv:read::0,10",
+                                       "vCont",
+                                       "i",
+                                       "\x01"};
+
+    for (size_t i = 0; i < sizeof(pkts) / sizeof(pkts[0]); i++) {
+        CHECK_STR(fake_pkt(s, pkts[i]), "");
+        CHECK_EQ(s->res, GDB_CMD_REPLY);
+    }
+    CHECK_STR(fake_pktn(s, "", 0), "");
+    CHECK_EQ(s->t.resumes + s->t.mem_writes, 0);
+    fake_sess_free(s);
+}
+
+static void test_why(void)
+{
+    struct fake_sess *s = sess();
+
+    CHECK_STR(fake_pkt(s, "?"), STOP_I386);
+    CHECK_STR(fake_pkt(s, "?x"), "E01");
+    /* Long mode: 64-bit values for rip (16), rsp (7), rbp (6). */
+    s->t.regs.arch = GDB_ARCH_X86_64;
+    CHECK_STR(fake_pkt(s, "?"), "T05thread:1;10:0010000000000000;"
+                                "07:0080000000000000;06:0088000000000000;");
+    fake_sess_free(s);
+}
+
+static void test_regs(void)
+{
+    struct fake_sess *s = sess();
+    size_t size = gdb_arch_regs_size(GDB_ARCH_I386);
+    char *g = malloc(2 * size + 1);
+
+    fake_pkt(s, "g");
+    CHECK_EQ(s->len, 2 * size);
+    CHECK(strncmp(s->reply, "00000000", 8) == 0);         /* eax */
+    CHECK(strncmp(s->reply + 8 * 8, "00100000", 8) == 0); /* eip */
+    memcpy(g, s->reply, s->len + 1);
+    memcpy(g + 8 * 8, "78563412", 8);
+    memcpy(g, "efbeadde", 8);
+    CHECK_STR(fake_pkt(s, "gx"), "E01");
+    /* G: the whole file back, changed */
+    char *pkt = malloc(2 * size + 2);
+    pkt[0] = 'G';
+    memcpy(pkt + 1, g, 2 * size + 1);
+    CHECK_STR(fake_pkt(s, pkt), "OK");
+    CHECK_EQ(s->t.regs.rip, 0x12345678);
+    CHECK_EQ(s->t.regs.gpr[GDB_RAX], 0xdeadbeef);
+    pkt[2 * size] = '\0'; /* one digit short */
+    CHECK_STR(fake_pkt(s, pkt), "E01");
+    pkt[1] = 'x';
+    pkt[2 * size] = '0';
+    CHECK_STR(fake_pkt(s, pkt), "E01"); /* not hex */
+    CHECK_STR(fake_pkt(s, "G00"), "E01");
+    CHECK_EQ(s->t.regs.rip, 0x12345678);
+    /* p / P */
+    CHECK_STR(fake_pkt(s, "p8"), "78563412");
+    CHECK_STR(fake_pkt(s, "p4"), "00800000");
+    CHECK_STR(fake_pkt(s, "p29"), "E01");      /* 41: past mxcsr (40) */
+    CHECK_STR(fake_pkt(s, "p28"), "00000000"); /* mxcsr */
+    CHECK_STR(fake_pkt(s, "p99"), "E01");
+    CHECK_STR(fake_pkt(s, "p"), "E01");
+    CHECK_STR(fake_pkt(s, "p8x"), "E01");
+    CHECK_STR(fake_pkt(s, "P8=00200000"), "OK");
+    CHECK_EQ(s->t.regs.rip, 0x2000);
+    CHECK_STR(fake_pkt(s, "P8=0020"), "E01");
+    CHECK_STR(fake_pkt(s, "P8=0020000000"), "E01");
+    CHECK_STR(fake_pkt(s, "P8"), "E01");
+    CHECK_STR(fake_pkt(s, "P99=00000000"), "E01");
+    CHECK_STR(fake_pkt(s, "P8=zz200000"), "E01");
+    CHECK_EQ(s->t.regs.rip, 0x2000);
+    free(pkt);
+    free(g);
+    fake_sess_free(s);
+}
+
+/* The layout described to gdb sticks for the session. */
+static void test_arch_fixed(void)
+{
+    struct fake_sess *s = sess();
+    size_t len;
+
+    fake_pkt(s, "qXfer:features:read:target.xml:0,10");
+    CHECK_EQ(s->reply[0], 'm');
+    s->t.regs.arch = GDB_ARCH_X86_64;
+    fake_pkt(s, "g");
+    CHECK_EQ(s->len, 2 * gdb_arch_regs_size(GDB_ARCH_I386));
+    CHECK_STR(fake_pkt(s, "?"), STOP_I386);
+    gdb_cmd_detach(s->cmd);
+    gdb_cmd_interrupt(s->cmd, 5, s->reply, RSP_MAX_PACKET, &len);
+    fake_pkt(s, "g");
+    CHECK_EQ(s->len, 2 * gdb_arch_regs_size(GDB_ARCH_X86_64));
+    s->t.regs.arch = GDB_ARCH_I8086;
+    fake_pkt(s, "g");
+    CHECK_EQ(s->len, 2 * gdb_arch_regs_size(GDB_ARCH_X86_64));
+    fake_sess_free(s);
+}
+
+static void test_xfer(void)
+{
+    struct fake_sess *s = sess();
+    size_t xlen, got = 0;
+    const char *xml = gdb_arch_target_xml(GDB_ARCH_I386, &xlen);
+    char *all = malloc(xlen + 1), pkt[80];
+
+    for (int i = 0; i < 1000; i++) {
+        snprintf(pkt, sizeof(pkt), "qXfer:features:read:target.xml:%zx,40",
+                 got);
+        fake_pkt(s, pkt);
+        CHECK(s->len >= 1 && s->len <= 0x41);
+        if (s->len < 1 || got + s->len - 1 > xlen)
+            break;
+        memcpy(all + got, s->reply + 1, s->len - 1);
+        got += s->len - 1;
+        if (s->reply[0] != 'm')
+            break;
+        CHECK_EQ(s->len, 0x41);
+    }
+    CHECK_EQ(s->reply[0], 'l');
+    CHECK_EQ(got, xlen);
+    CHECK_MEM(all, xml, xlen);
+    /* One big read. */
+    fake_pkt(s, "qXfer:features:read:target.xml:0,ffff");
+    CHECK_EQ(s->reply[0], 'l');
+    CHECK_EQ(s->len, xlen + 1);
+    snprintf(pkt, sizeof(pkt), "qXfer:features:read:target.xml:%zx,10", xlen);
+    CHECK_STR(fake_pkt(s, pkt), "l");
+    CHECK_STR(fake_pkt(s, "qXfer:features:read:target.xml:ffffffff,10"), "l");
+    CHECK_STR(fake_pkt(s, "qXfer:features:read:other.xml:0,10"), "E00");
+    CHECK_STR(fake_pkt(s, "qXfer:features:read:target.xml:0"), "E01");
+    CHECK_STR(fake_pkt(s, "qXfer:features:read:target.xml:,10"), "E01");
+    CHECK_STR(fake_pkt(s, "qXfer:features:read:target.xml:0,10x"), "E01");
+    CHECK_STR(fake_pkt(s, "qXfer:features:read:target.xml"), "E01");
+    free(all);
+    fake_sess_free(s);
+}
+
+static void test_mem_read(void)
+{
+    struct fake_sess *s = sess();
+
+    memcpy(s->t.mem + 0x1000, "\x01\x23\x45\x67\x89\xab\xcd\xef", 8);
+    CHECK_STR(fake_pkt(s, "m1000,8"), "0123456789abcdef");
+    CHECK_STR(fake_pkt(s, "m1003,2"), "6789");
+    CHECK_STR(fake_pkt(s, "m1000,0"), "");
+    CHECK_STR(fake_pkt(s, "mfffe,2"), "9090");
+    CHECK_STR(fake_pkt(s, "mffff,2"), "E0e");
+    CHECK_STR(fake_pkt(s, "m10000,1"), "E0e");
+    CHECK_STR(fake_pkt(s, "mffffffffffffffff,2"), "E01");
+    CHECK_STR(fake_pkt(s, "mffffffffffffffff,1"), "E01");
+    CHECK_STR(fake_pkt(s, "m1000"), "E01");
+    CHECK_STR(fake_pkt(s, "m1000,"), "E01");
+    CHECK_STR(fake_pkt(s, "m,4"), "E01");
+    CHECK_STR(fake_pkt(s, "m1000,4x"), "E01");
+    CHECK_STR(fake_pkt(s, "m1000;4"), "E01");
+    CHECK_STR(fake_pkt(s, "m11112222333344445,1"), "E01");
+    /* Long reads are cut to fit the reply. */
+    fake_pkt(s, "m0,ffffff");
+    CHECK_EQ(s->len, 2 * ((RSP_MAX_PACKET - 1) / 2));
+    fake_pkt(s, "m0,10000");
+    CHECK_EQ(s->len, 2 * ((RSP_MAX_PACKET - 1) / 2));
+    /* x: binary */
+    fake_pkt(s, "x1000,8");
+    CHECK_EQ(s->len, 9);
+    CHECK_MEM(s->reply, "b\x01\x23\x45\x67\x89\xab\xcd\xef", 9);
+    CHECK_STR(fake_pkt(s, "x1000,0"), "b");
+    CHECK_STR(fake_pkt(s, "xffff,2"), "E0e");
+    CHECK_STR(fake_pkt(s, "xffffffffffffffff,2"), "E01");
+    fake_pkt(s, "x0,10000");
+    CHECK_EQ(s->len, 0x10001);
+    fake_sess_free(s);
+}
+
+static void test_mem_write(void)
+{
+    struct fake_sess *s = sess();
+    uint8_t *snap = malloc(FAKE_MEM_SIZE);
+
+    CHECK_STR(fake_pkt(s, "M1000,3:a1B2c3"), "OK");
+    CHECK_MEM(s->t.mem + 0x1000, "\xa1\xb2\xc3\x90", 4);
+    CHECK_STR(fake_pkt(s, "M1000,0:"), "OK");
+    memcpy(snap, s->t.mem, FAKE_MEM_SIZE);
+    CHECK_STR(fake_pkt(s, "M1000,3:a1b2"), "E01");
+    CHECK_STR(fake_pkt(s, "M1000,1:a1b2"), "E01");
+    CHECK_STR(fake_pkt(s, "M1000,2:a1g2"), "E01");
+    CHECK_STR(fake_pkt(s, "M1000,2"), "E01");
+    CHECK_STR(fake_pkt(s, "M1000:2,0000"), "E01");
+    CHECK_STR(fake_pkt(s, "Mffffffffffffffff,2:0000"), "E01");
+    CHECK_STR(fake_pkt(s, "Mffff,2:0000"), "E0e");
+    CHECK_MEM(s->t.mem, snap, FAKE_MEM_SIZE);
+    /* X: binary, already unescaped (NUL, '}', '#' are data) */
+    CHECK_STR(fake_pktn(s, "X2000,4:\x00}#\xff", 12), "OK");
+    CHECK_MEM(s->t.mem + 0x2000, "\x00}#\xff", 4);
+    memcpy(snap, s->t.mem, FAKE_MEM_SIZE);
+    CHECK_STR(fake_pkt(s, "X2000,0:"), "OK"); /* the probe */
+    CHECK_STR(fake_pkt(s, "X2000,3:ab"), "E01");
+    CHECK_STR(fake_pkt(s, "X2000,1:ab"), "E01");
+    CHECK_STR(fake_pkt(s, "X2000,1"), "E01");
+    CHECK_STR(fake_pkt(s, "Xffffffffffffffff,2:ab"), "E01");
+    CHECK_STR(fake_pkt(s, "Xffff,2:ab"), "E0e");
+    CHECK_MEM(s->t.mem, snap, FAKE_MEM_SIZE);
+    free(snap);
+    fake_sess_free(s);
+}
+
+static void test_resume(void)
+{
+    struct fake_sess *s = sess();
+
+    s->t.exit_after = 1;
+    CHECK_STR(fake_pkt(s, "c"), "");
+    CHECK_EQ(s->res, GDB_CMD_RESUME);
+    CHECK_EQ(s->t.resumes, 0); /* the run is gdb_cmd_run's */
+    fake_run(s, 0);
+    CHECK_STR(s->reply, "W00");
+    fake_sess_free(s);
+
+    s = sess();
+    fake_go(s, "s");
+    CHECK_STR(s->reply, "T05thread:1;08:01100000;04:00800000;05:00880000;");
+    fake_go(s, "s2000");
+    CHECK_EQ(s->t.regs.rip, 0x2001);
+    fake_go(s, "S05;3000");
+    CHECK_EQ(s->t.regs.rip, 0x3001);
+    fake_go(s, "S05");
+    CHECK_EQ(s->t.regs.rip, 0x3002);
+    CHECK_EQ(s->t.steps, 4);
+    s->t.exit_after = s->t.executed + 2;
+    fake_go(s, "C0b;4000");
+    CHECK_STR(s->reply, "W00");
+    CHECK_EQ(s->t.regs.rip, 0x4002);
+    static const char *const bad[] = {"cxyz", "c10g",     "s-1",
+                                      "C",    "C123",     "C05;",
+                                      "S05x", "Cxx;1000", "c;1000"};
+    unsigned resumes = s->t.resumes;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK_STR(fake_pkt(s, bad[i]), "E01");
+        CHECK_EQ(s->res, GDB_CMD_REPLY);
+    }
+    CHECK_EQ(s->t.regs.rip, 0x4002);
+    CHECK_EQ(s->t.resumes, resumes);
+    fake_sess_free(s);
+}
+
+static void test_vcont(void)
+{
+    struct fake_sess *s = sess();
+
+    CHECK_STR(fake_pkt(s, "vCont?"), "vCont;c;C;s;S;t");
+    fake_go(s, "vCont;s:1;c");
+    CHECK_EQ(s->t.regs.rip, 0x1001);
+    CHECK_EQ(s->t.last_how.mode, GDB_RESUME_STEP);
+    fake_go(s, "vCont;s");
+    CHECK_EQ(s->t.regs.rip, 0x1002);
+    fake_go(s, "vCont;S05:-1");
+    CHECK_EQ(s->t.regs.rip, 0x1003);
+    fake_go(s, "vCont;S0b:1;C02");
+    CHECK_EQ(s->t.regs.rip, 0x1004);
+    s->t.exit_after = s->t.executed + 3;
+    fake_go(s, "vCont;c:1;s");
+    CHECK_STR(s->reply, "W00");
+    CHECK_EQ(s->t.regs.rip, 0x1007);
+    s->t.exit_after = 0;
+    s->t.interrupt_after = s->t.executed + 3;
+    CHECK_STR(fake_pkt(s, "vCont;C05:-1"), "");
+    CHECK_EQ(s->res, GDB_CMD_RESUME);
+    fake_run(s, 0);
+    CHECK_EQ(s->run, GDB_RUN_POLL);
+    CHECK_STR(fake_pkt(s, "vCont;t"),
+              "T00thread:1;08:0a100000;04:00800000;05:00880000;");
+    CHECK_EQ(s->res, GDB_CMD_REPLY);
+    CHECK(gdb_cmd_is_stopped(s->cmd));
+    CHECK_STR(fake_pkt(s, "?"), s->reply);
+    static const char *const bad[] = {
+        "vCont;",   "vCont;x",    "vCont;c:2",  "vCont;s:0",
+        "vCont;c:", "vCont;C",    "vCont;Cxy",  "vCont;c;",
+        "vCont;cc", "vCont;c:1x", "vCont;r1,2", "vCont;s:p1.1"};
+    unsigned resumes = s->t.resumes;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK_STR(fake_pkt(s, bad[i]), "E01");
+        CHECK_EQ(s->res, GDB_CMD_REPLY);
+    }
+    CHECK_EQ(s->t.resumes, resumes);
+    fake_sess_free(s);
+}
+
+static void test_threads(void)
+{
+    struct fake_sess *s = sess();
+
+    CHECK_STR(fake_pkt(s, "Hg0"), "OK");
+    CHECK_STR(fake_pkt(s, "Hg-1"), "OK");
+    CHECK_STR(fake_pkt(s, "Hg1"), "OK");
+    CHECK_STR(fake_pkt(s, "Hc-1"), "OK");
+    CHECK_STR(fake_pkt(s, "Hc0"), "OK");
+    CHECK_STR(fake_pkt(s, "Hg2"), "E01");
+    CHECK_STR(fake_pkt(s, "Hg"), "E01");
+    CHECK_STR(fake_pkt(s, "Hx0"), "E01");
+    CHECK_STR(fake_pkt(s, "Hg1x"), "E01");
+    CHECK_STR(fake_pkt(s, "qC"), "QC1");
+    CHECK_STR(fake_pkt(s, "qfThreadInfo"), "m1");
+    CHECK_STR(fake_pkt(s, "qsThreadInfo"), "l");
+    CHECK_STR(fake_pkt(s, "T1"), "OK");
+    CHECK_STR(fake_pkt(s, "T2"), "E01");
+    CHECK_STR(fake_pkt(s, "T"), "E01");
+    CHECK_STR(fake_pkt(s, "T-1"), "E01");
+    CHECK_STR(fake_pkt(s, "qAttached"), "1");
+    CHECK_STR(fake_pkt(s, "qAttached:1"), "1");
+    fake_sess_free(s);
+}
+
+static void test_detach_kill(void)
+{
+    struct fake_sess *s = sess();
+
+    CHECK_STR(fake_pkt(s, "D;2"), "E01");
+    CHECK_EQ(s->res, GDB_CMD_REPLY);
+    CHECK_STR(fake_pkt(s, "Dx"), "E01");
+    CHECK_STR(fake_pkt(s, "D"), "OK");
+    CHECK_EQ(s->res, GDB_CMD_DETACH);
+    CHECK_STR(fake_pkt(s, "D;1"), "OK");
+    CHECK_EQ(s->res, GDB_CMD_DETACH);
+    fake_pkt(s, "k");
+    CHECK_EQ(s->res, GDB_CMD_KILL);
+    fake_pkt(s, "vKill;1");
+    CHECK_EQ(s->res, GDB_CMD_KILL);
+    fake_sess_free(s);
+}
+
+static void test_monitor(void)
+{
+    struct fake_sess *s = sess();
+    char text[4096], h[256], pkt[300];
+
+    snprintf(pkt, sizeof(pkt), "qRcmd,%s", hex("help", h));
+    fake_pkt(s, pkt);
+    CHECK_STR(unhex(s, text, sizeof(text)),
+              "breakpoints  list breakpoints and the mechanism in use\n"
+              "echo TEXT  print TEXT\n");
+    fake_pkt(s, "qRcmd,6563686f206869"); /* echo hi */
+    CHECK_STR(s->reply, "6869");
+    CHECK_STR(fake_pkt(s, "qRcmd,7175696574"), "OK"); /* quiet */
+    fake_pkt(s, "qRcmd,666f6f");                      /* foo */
+    CHECK_STR(unhex(s, text, sizeof(text)), "unknown command: foo");
+    fake_pkt(s, "qRcmd,627265616b706f696e7473"); /* breakpoints */
+    CHECK_STR(unhex(s, text, sizeof(text)),
+              "breakpoints by int3 (auto); host: int3 yes, hw breakpoints "
+              "yes, hw watchpoints yes, single-step yes\nno breakpoints\n");
+    CHECK_STR(fake_pkt(s, "qRcmd,6"), "E01");
+    CHECK_STR(fake_pkt(s, "qRcmd,zz"), "E01");
+    CHECK_STR(fake_pkt(s, "qRcmd,00"), "E01");
+    fake_pkt(s, "qRcmd,"); /* an empty command goes to the target */
+    CHECK_STR(unhex(s, text, sizeof(text)), "unknown command: ");
+    fake_sess_free(s);
+}
+
+int main(void)
+{
+    static const struct test_case tests[] = {
+        TEST(test_supported), TEST(test_unknown),    TEST(test_why),
+        TEST(test_regs),      TEST(test_arch_fixed), TEST(test_xfer),
+        TEST(test_mem_read),  TEST(test_mem_write),  TEST(test_resume),
+        TEST(test_vcont),     TEST(test_threads),    TEST(test_detach_kill),
+        TEST(test_monitor),
+    };
+    return test_main(tests, TEST_COUNT(tests));
+}
