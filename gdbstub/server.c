@@ -408,11 +408,13 @@ int gdb_srv_serve(struct gdb_srv *s, struct gdb_cmd *cmd, int quit_fd)
             close_client(s);
             return GDB_SRV_QUIT;
         }
+        /* The client first: a debugger that hung up and reconnected at
+         * once must find its old connection gone, not be refused. */
+        if (nfds == 3 && s->client_fd >= 0 && pfd[POLL_CLIENT].revents &&
+            read_client(s, cmd) == IN_GONE && !pfd[POLL_LISTEN].revents)
+            continue;
         if (pfd[POLL_LISTEN].revents)
             accept_client(s, cmd);
-        if (nfds == 3 && s->client_fd >= 0 && pfd[POLL_CLIENT].revents &&
-            read_client(s, cmd) == IN_GONE)
-            continue;
         if (s->client_fd >= 0 && process_input(s, cmd) == IN_KILL)
             return GDB_SRV_KILLED;
         if (!s->running)

@@ -42,6 +42,7 @@ if [ -x "$BUILD/tests/fuzz/replay" ]; then
 fi
 for t in tests/integration/*.sh tests/gdb/*.sh; do
     [ -f "$t" ] || continue
+    case "$t" in *lib.sh) continue ;; esac # helpers, not suites
     run_suite "$t" bash "$t"
 done
 
