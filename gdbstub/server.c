@@ -349,6 +349,9 @@ static int process_input(struct gdb_srv *s, struct gdb_cmd *cmd)
                 drop_client(s, cmd, "detached");
                 return IN_GONE;
             case GDB_CMD_KILL:
+                /* vKill wants its OK; k wants nothing (gdb takes EOF). */
+                if (len)
+                    send_reply(s, s->reply, len);
                 fprintf(stderr, "vmm: killed by the debugger\n");
                 close_client(s);
                 return IN_KILL;
