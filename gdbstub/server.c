@@ -398,7 +398,8 @@ int gdb_srv_serve(struct gdb_srv *s, struct gdb_cmd *cmd, int quit_fd)
         int nfds = s->client_fd >= 0 ? 3 : 2;
         pfd[POLL_LISTEN] = (struct pollfd){s->listen_fd, POLLIN, 0};
         pfd[POLL_QUIT] = (struct pollfd){quit_fd, POLLIN, 0};
-        pfd[POLL_CLIENT] = (struct pollfd){s->client_fd, POLLIN, 0};
+        pfd[POLL_CLIENT] =
+            (struct pollfd){s->client_fd, POLLIN | POLLRDHUP, 0};
         /* Stopped: wait for input. Running: look, then run the guest. */
         if (s->running)
             drain_sigio();
@@ -411,15 +412,28 @@ int gdb_srv_serve(struct gdb_srv *s, struct gdb_cmd *cmd, int quit_fd)
             close_client(s);
             return GDB_SRV_QUIT;
         }
-        /* The client first: a debugger that hung up and reconnected at
-         * once must find its old connection gone, not be refused. */
-        if (nfds == 3 && s->client_fd >= 0 && pfd[POLL_CLIENT].revents &&
-            read_client(s, cmd) == IN_GONE && !pfd[POLL_LISTEN].revents)
-            continue;
-        if (pfd[POLL_LISTEN].revents)
-            accept_client(s, cmd);
+        bool client_in = nfds == 3 && pfd[POLL_CLIENT].revents;
+        bool hangup =
+            nfds == 3 && (pfd[POLL_CLIENT].revents & (POLLRDHUP | POLLHUP));
+        if (client_in)
+            read_client(s, cmd);
         if (s->client_fd >= 0 && process_input(s, cmd) == IN_KILL)
             return GDB_SRV_KILLED;
+        /*
+         * A debugger that hung up and reconnected at once must find its
+         * old connection gone, not be refused as a second debugger: its
+         * last bytes and its EOF may need two reads, so drain the old
+         * connection before accepting.
+         */
+        while (hangup && s->client_fd >= 0 && s->in_pos == s->in_len &&
+               read_client(s, cmd) != IN_GONE) {
+            if (process_input(s, cmd) == IN_KILL)
+                return GDB_SRV_KILLED;
+            if (s->in_pos == s->in_len && s->in_len == 0)
+                break; /* nothing read: EAGAIN */
+        }
+        if (pfd[POLL_LISTEN].revents)
+            accept_client(s, cmd);
         if (!s->running)
             continue;
 
