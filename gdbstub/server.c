@@ -398,8 +398,7 @@ int gdb_srv_serve(struct gdb_srv *s, struct gdb_cmd *cmd, int quit_fd)
         int nfds = s->client_fd >= 0 ? 3 : 2;
         pfd[POLL_LISTEN] = (struct pollfd){s->listen_fd, POLLIN, 0};
         pfd[POLL_QUIT] = (struct pollfd){quit_fd, POLLIN, 0};
-        pfd[POLL_CLIENT] =
-            (struct pollfd){s->client_fd, POLLIN | POLLRDHUP, 0};
+        pfd[POLL_CLIENT] = (struct pollfd){s->client_fd, POLLIN | POLLRDHUP, 0};
         /* Stopped: wait for input. Running: look, then run the guest. */
         if (s->running)
             drain_sigio();
