@@ -143,8 +143,7 @@ static int build_machine(struct machine *m, const struct cli_opts *o,
         (e = vcpu_reset_real_mode(&m->vcpu)) < 0)
         return fail_vm(&m->vm, e);
     pio_init(&m->bus);
-    m->console =
-        (struct pio_console){.fd = stdout_closed ? -1 : STDOUT_FILENO};
+    m->console = (struct pio_console){.fd = stdout_closed ? -1 : STDOUT_FILENO};
     if ((e = pio_register(&m->bus, PIO_PORT_CONSOLE, 1, pio_console_handler,
                           &m->console)) < 0)
         return fail_errno("pio_register", e);

@@ -48,9 +48,9 @@ static void test_all_options(void)
     struct cli_opts o;
     char err[256];
 
-    CHECK_EQ(parse(&o, err, "-m", "2M", "--hlt-sleep", "0", "--max-halts",
-                   "7", "-g", "1234", "--debug-mechanism", "step", "-v",
-                   "img", NULL),
+    CHECK_EQ(parse(&o, err, "-m", "2M", "--hlt-sleep", "0", "--max-halts", "7",
+                   "-g", "1234", "--debug-mechanism", "step", "-v", "img",
+                   NULL),
              CLI_RUN);
     CHECK_EQ(o.mem_size, 2 << 20);
     CHECK_EQ(o.hlt_sleep_ms, 0);
@@ -69,14 +69,22 @@ static void test_all_options(void)
 static void test_usage_errors(void)
 {
     static const char *const bad[][3] = {
-        {"--bogus", "img", NULL},    {"img", "extra", NULL},
-        {"-m", "0", "img"},          {"-m", "-1", "img"},
-        {"-m", "abc", "img"},        {"-m", "1Q", "img"},
-        {"-m", "65G", "img"},        {"-m", "99999999999999G", "img"},
-        {"--hlt-sleep", "-5", "img"}, {"--hlt-sleep", "x", "img"},
-        {"--max-halts", "x", "img"}, {"-g", "99999", "img"},
-        {"-g", "abc", "img"},        {"-g", "host:", "img"},
-        {"-g", "unix:", "img"},      {"-g", ":1234", "img"},
+        {"--bogus", "img", NULL},
+        {"img", "extra", NULL},
+        {"-m", "0", "img"},
+        {"-m", "-1", "img"},
+        {"-m", "abc", "img"},
+        {"-m", "1Q", "img"},
+        {"-m", "65G", "img"},
+        {"-m", "99999999999999G", "img"},
+        {"--hlt-sleep", "-5", "img"},
+        {"--hlt-sleep", "x", "img"},
+        {"--max-halts", "x", "img"},
+        {"-g", "99999", "img"},
+        {"-g", "abc", "img"},
+        {"-g", "host:", "img"},
+        {"-g", "unix:", "img"},
+        {"-g", ":1234", "img"},
         {"--debug-mechanism", "foo", "img"},
     };
     struct cli_opts o;
@@ -254,10 +262,10 @@ static void test_console_writes_all(void)
 int main(void)
 {
     static const struct test_case tests[] = {
-        TEST(test_defaults),      TEST(test_all_options),
-        TEST(test_usage_errors),  TEST(test_sizes),
-        TEST(test_gdb_spec),      TEST(test_loader_bounds),
-        TEST(test_gpa_bounds),    TEST(test_pio_bus),
+        TEST(test_defaults),           TEST(test_all_options),
+        TEST(test_usage_errors),       TEST(test_sizes),
+        TEST(test_gdb_spec),           TEST(test_loader_bounds),
+        TEST(test_gpa_bounds),         TEST(test_pio_bus),
         TEST(test_console_writes_all),
     };
     return test_main(tests, TEST_COUNT(tests));
