@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -30,6 +31,8 @@
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 struct machine {
+    int quit_fd; /* signalfd: SIGINT, SIGTERM */
+    int out_fd;  /* our own non-blocking description of stdout, or -1 */
     struct vm vm;
     struct mem mem;
     struct vcpu vcpu;
@@ -143,7 +146,25 @@ static int build_machine(struct machine *m, const struct cli_opts *o,
         (e = vcpu_reset_real_mode(&m->vcpu)) < 0)
         return fail_vm(&m->vm, e);
     pio_init(&m->bus);
-    m->console = (struct pio_console){.fd = stdout_closed ? -1 : STDOUT_FILENO};
+    m->console = (struct pio_console){
+        .fd = stdout_closed ? -1 : STDOUT_FILENO,
+        .wake_fd = m->quit_fd,
+    };
+    /*
+     * A pipe or terminal can fill up. Write through a private non-blocking
+     * open file description of it (the shell's own stays blocking), so
+     * that SIGTERM still ends the VMM while the reader stalls. Sockets
+     * cannot be reopened this way: they stay blocking.
+     */
+    struct stat st;
+    if (!stdout_closed && fstat(STDOUT_FILENO, &st) == 0 &&
+        !S_ISREG(st.st_mode)) {
+        int fd = open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd >= 0) {
+            m->out_fd = fd;
+            m->console.fd = fd;
+        }
+    }
     if ((e = pio_register(&m->bus, PIO_PORT_CONSOLE, 1, pio_console_handler,
                           &m->console)) < 0)
         return fail_errno("pio_register", e);
@@ -157,6 +178,9 @@ static int build_machine(struct machine *m, const struct cli_opts *o,
 
 static void destroy_machine(struct machine *m)
 {
+    if (m->out_fd >= 0)
+        close(m->out_fd);
+    m->out_fd = -1;
     vcpu_destroy(&m->vcpu);
     mem_unmap(&m->mem);
     vm_close(&m->vm);
@@ -200,7 +224,6 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
     struct gdb_srv srv;
     char err[256];
     int ret = EXIT_RUNTIME, e;
-    int sfd = -1;
 
     gdb_srv_init(&srv);
     e = probe_host(&caps);
@@ -218,15 +241,6 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
         }
         return fail_errno("gdb session", -errno);
     }
-    sigset_t quit;
-    sigemptyset(&quit);
-    sigaddset(&quit, SIGINT);
-    sigaddset(&quit, SIGTERM);
-    sfd = signalfd(-1, &quit, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (sfd < 0) {
-        ret = fail_errno("signalfd", -errno);
-        goto out;
-    }
     e = gdb_srv_listen(&srv, o->gdb, err, sizeof(err));
     if (e < 0) {
         fprintf(stderr, "vmm: --gdb %s: %s\n", o->gdb, err);
@@ -240,7 +254,7 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
                 gdb_srv_address(&srv));
     fprintf(stderr, "vmm: waiting for gdb on %s (gdb -ex 'target remote %s')\n",
             gdb_srv_address(&srv), gdb_srv_address(&srv));
-    e = gdb_srv_serve(&srv, cmd, sfd);
+    e = gdb_srv_serve(&srv, cmd, m->quit_fd);
     if (e < 0) {
         ret = fail_errno(srv.err_op ? srv.err_op : "gdb server", e);
         goto out;
@@ -257,8 +271,6 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
 out:
     gdb_srv_close(&srv);
     gdb_cmd_free(cmd);
-    if (sfd >= 0)
-        close(sfd);
     return ret;
 }
 
@@ -266,6 +278,8 @@ int main(int argc, char **argv)
 {
     struct cli_opts o;
     struct machine m = {
+        .quit_fd = -1,
+        .out_fd = -1,
         .vm = {.fd = -1, .kvm_fd = -1},
         .mem = {.host = MAP_FAILED},
         .vcpu = {.fd = -1, .run = MAP_FAILED},
@@ -306,9 +320,24 @@ int main(int argc, char **argv)
     /* A closed stdout must be an EPIPE we can act on, not a kill. */
     if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
         return fail_errno("signal", -errno);
+    /*
+     * SIGINT and SIGTERM stay blocked: they are read through a signalfd
+     * wherever the VMM waits on fds, and with sigtimedwait after KVM_RUN
+     * and in HLT pauses (run.c).
+     */
+    sigset_t quit;
+    sigemptyset(&quit);
+    sigaddset(&quit, SIGINT);
+    sigaddset(&quit, SIGTERM);
+    if (sigprocmask(SIG_BLOCK, &quit, NULL) < 0)
+        return fail_errno("sigprocmask", -errno);
+    m.quit_fd = signalfd(-1, &quit, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (m.quit_fd < 0)
+        return fail_errno("signalfd", -errno);
     ret = build_machine(&m, &o, stdout_closed);
     if (ret == EXIT_OK)
         ret = o.gdb ? run_gdb(&m, &o) : run_plain(&m);
     destroy_machine(&m);
+    close(m.quit_fd);
     return ret;
 }

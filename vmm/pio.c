@@ -64,10 +64,16 @@ int pio_console_handler(void *ctx, uint16_t port, bool is_write, uint8_t size,
             if (errno == EINTR)
                 continue;
             if (errno == EAGAIN) {
-                /* A non-blocking stdout that is full: wait, don't drop. */
-                struct pollfd pfd = {.fd = con->fd, .events = POLLOUT};
-                if (poll(&pfd, 1, -1) >= 0 || errno == EINTR)
-                    continue;
+                /* Full pipe: wait for room, or for a reason to quit. */
+                struct pollfd pfd[2] = {
+                    {.fd = con->fd, .events = POLLOUT},
+                    {.fd = con->wake_fd, .events = POLLIN},
+                };
+                if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+                    return -errno;
+                if (pfd[1].revents)
+                    return -EINTR;
+                continue;
             }
             if (errno == EPIPE)
                 con->closed = true;

@@ -41,16 +41,22 @@ int pio_register(struct pio_bus *bus, uint16_t base, uint16_t len,
 int pio_dispatch(const struct pio_bus *bus, uint16_t port, bool is_write,
                  uint8_t size, uint32_t count, uint8_t *data);
 
-/* The console device: fd is where guest bytes go (normally 1). */
+/*
+ * The console device: fd is where guest bytes go (normally 1). If fd is
+ * non-blocking, a full pipe is waited for with poll(2), and wake_fd (a
+ * signalfd for the quit signals, or -1) becoming readable ends the wait.
+ */
 struct pio_console {
     int fd;
+    int wake_fd;
     bool closed; /* the reader went away (EPIPE): the VMM ends quietly */
 };
 
 /*
  * pio_handler for the console: writes all size*count bytes with as few
  * write(2) calls as the kernel allows (one for a pipe or file), retrying
- * short writes and EINTR. EPIPE sets closed and returns -EPIPE.
+ * short writes and EINTR. EPIPE sets closed and returns -EPIPE; a quit
+ * signal while waiting for room returns -EINTR (the rest is dropped).
  */
 int pio_console_handler(void *ctx, uint16_t port, bool is_write, uint8_t size,
                         uint32_t count, uint8_t *data);

@@ -295,6 +295,10 @@ int run_vcpu(struct runner *r, enum run_mode mode, struct run_result *res)
                 res->stop = RUN_STOP_OUTPUT_CLOSED;
                 return 0;
             }
+            if (e == -EINTR) { /* told to quit while stdout was full */
+                res->stop = RUN_STOP_SIGNAL;
+                return drain_signals(r, res);
+            }
             if (e < 0) {
                 errno = -e;
                 return vm_fail(r->vcpu->vm, "write guest output to stdout");
