@@ -252,8 +252,10 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
                 "vmm: warning: the GDB stub listens on %s, not loopback: "
                 "anyone who can reach it controls the guest\n",
                 gdb_srv_address(&srv));
+    /* gdb takes a Unix socket by its bare path. */
+    const char *addr = gdb_srv_address(&srv);
     fprintf(stderr, "vmm: waiting for gdb on %s (gdb -ex 'target remote %s')\n",
-            gdb_srv_address(&srv), gdb_srv_address(&srv));
+            addr, strncmp(addr, "unix:", 5) ? addr : addr + 5);
     e = gdb_srv_serve(&srv, cmd, m->quit_fd);
     if (e < 0) {
         ret = fail_errno(srv.err_op ? srv.err_op : "gdb server", e);
