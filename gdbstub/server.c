@@ -400,6 +400,7 @@ int gdb_srv_serve(struct gdb_srv *s, struct gdb_cmd *cmd, int quit_fd)
         pfd[POLL_QUIT] = (struct pollfd){quit_fd, POLLIN, 0};
         pfd[POLL_CLIENT] = (struct pollfd){s->client_fd, POLLIN | POLLRDHUP, 0};
         /* Stopped: wait for input. Running: look, then run the guest. */
+        bool was_running = s->running;
         if (s->running)
             drain_sigio();
         if (poll(pfd, (nfds_t)nfds, s->running ? 0 : -1) < 0) {
@@ -435,6 +436,15 @@ int gdb_srv_serve(struct gdb_srv *s, struct gdb_cmd *cmd, int quit_fd)
             accept_client(s, cmd);
         if (!s->running)
             continue;
+        if (!was_running) {
+            /*
+             * The packet that resumed the guest left a SIGIO pending: take
+             * it and look at the sockets once more before entering the
+             * guest, instead of a KVM_RUN that would return EINTR at once.
+             */
+            was_running = true;
+            continue;
+        }
 
         int r = gdb_cmd_run(cmd, s->reply, RSP_MAX_PACKET, &len);
         if (r < 0) {

@@ -128,6 +128,13 @@ struct gdb_target_ops {
     /* Read all registers (the target may cache them until the next resume). */
     int (*get_regs)(void *ctx, struct gdb_x86_regs *regs);
     /*
+     * Optional (may be NULL): like get_regs, but only arch, the GPRs, rip,
+     * rflags and the segments need be filled (st, x87 control, xmm and
+     * mxcsr may be left zero). Used on hot paths - stop replies and the PC
+     * checks of a stepped continue - where reading the FPU would be waste.
+     */
+    int (*get_core_regs)(void *ctx, struct gdb_x86_regs *regs);
+    /*
      * Write all registers. regs->arch is ignored. In real mode a write to a
      * segment selector also sets its base to selector * 16.
      */

@@ -86,15 +86,15 @@ static int load_all(struct dbg *d, struct kvm_regs **r, struct kvm_sregs **s,
     return 0;
 }
 
-static int get_regs(void *ctx, struct gdb_x86_regs *g)
+static int get_core_regs(void *ctx, struct gdb_x86_regs *g)
 {
     struct dbg *d = ctx;
     struct kvm_regs *r = NULL;
     struct kvm_sregs *s = NULL;
-    struct kvm_fpu *f = NULL;
-    int e = load_all(d, &r, &s, &f);
+    int e;
 
-    if (e < 0)
+    if ((e = vcpu_get_regs(d->runner->vcpu, &r)) < 0 ||
+        (e = vcpu_get_sregs(d->runner->vcpu, &s)) < 0)
         return e;
     memset(g, 0, sizeof(*g));
     if (!(s->cr0 & CR0_PE))
@@ -129,6 +129,18 @@ static int get_regs(void *ctx, struct gdb_x86_regs *g)
     g->seg[GDB_GS] = s->gs.selector;
     g->fs_base = s->fs.base;
     g->gs_base = s->gs.base;
+    return 0;
+}
+
+static int get_regs(void *ctx, struct gdb_x86_regs *g)
+{
+    struct dbg *d = ctx;
+    struct kvm_fpu *f = NULL;
+    int e;
+
+    if ((e = get_core_regs(ctx, g)) < 0 ||
+        (e = vcpu_get_fpu(d->runner->vcpu, &f)) < 0)
+        return e;
     for (int i = 0; i < 8; i++)
         memcpy(g->st[i], f->fpr[i], 10);
     g->fctrl = f->fcw;
@@ -371,6 +383,7 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
 const struct gdb_target_ops dbg_target_ops = {
     .get_caps = get_caps,
     .get_regs = get_regs,
+    .get_core_regs = get_core_regs,
     .set_regs = set_regs,
     .read_mem = read_mem,
     .write_mem = write_mem,
