@@ -40,7 +40,9 @@ done
 if [ -x "$BUILD/tests/fuzz/replay" ]; then
     run_suite "fuzz-replay" "$BUILD/tests/fuzz/replay" tests/fuzz/corpus
 fi
-for t in tests/fuzz/short.sh tests/integration/*.sh tests/gdb/*.sh; do
+# The bench only as a smoke run with tiny counts, to keep it from rotting.
+for t in tests/fuzz/short.sh tests/integration/*.sh tests/gdb/*.sh \
+    tests/bench/smoke.sh; do
     [ -f "$t" ] || continue
     case "$t" in *lib.sh) continue ;; esac # helpers, not suites
     run_suite "$t" bash "$t"

@@ -1,0 +1,627 @@
+#!/usr/bin/env bash
+# make bench: one table comparing kvmstub with the floor (the smallest raw
+# KVM program doing the same work, floor.c) and, when it is installed, with
+# QEMU's gdbstub on the same guests. Every figure is the median of repeated
+# runs with min-max. The table goes to stdout, the same figures as JSON to
+# $BUILD/bench.json, progress and tool chatter to stderr and
+# $BUILD/bench/bench.log.
+#
+#   BENCH_QUICK=1   tiny counts, for the smoke test
+#   QEMU=PATH       QEMU binary (default qemu-system-x86_64; a missing one
+#                   gives "not installed" cells)
+#   GDB=PATH        gdb binary (default gdb)
+#   BENCH_PIN=0     do not pin debugger and target to one CPU (rows 3-5)
+#
+# Needs only bash, coreutils, a C compiler, gdb and `make all`. Run from
+# anywhere; it works from the repository root.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+source tests/lib.sh # BUILD, VMM, T_TMP, kvm_usable
+
+QUICK=${BENCH_QUICK:-0}
+QEMU=${QEMU:-qemu-system-x86_64}
+GDB=${GDB:-gdb}
+CC=${CC:-cc}
+OUT=$BUILD/bench
+JSON=${BENCH_JSON:-$BUILD/bench.json}
+LOG=$OUT/bench.log
+BT=$OUT/benchtool
+FLOOR=$OUT/floor
+BIOS=$OUT/qemu-bios.bin
+HELLO=$BUILD/guest/hello.bin
+OUT1M=$BUILD/tests/guests/out_1m.bin
+SPIN=$BUILD/tests/guests/spin.bin
+RSP=$BUILD/tests/tools/rspclient
+
+if [ "$QUICK" = 1 ]; then
+    REPS=3      # gdb sessions, RSS and QEMU-start samples per cell
+    COLD_REPS=3 # process starts per cold-start cell
+    PIO_REPS=1  # runs of out_1m per cell
+    PIO_BYTES=100000
+    STEPS=200
+    CONTS=50
+    INTRS=5
+else
+    REPS=5
+    COLD_REPS=15
+    PIO_REPS=3
+    PIO_BYTES=1000000
+    STEPS=2000
+    CONTS=1000
+    INTRS=20
+fi
+LOOP_BP=0x8  # out_1m's "outb" inside its loop: a breakpoint with no HLT
+# Rows 3-5 time request/reply ping-pong between gdb and the target. Where
+# the scheduler puts the two decides the result (on a small VM a cross-CPU
+# wake-up can cost more than the work), so by default both run on one
+# CPU, the same for kvmstub and QEMU (all its threads); BENCH_PIN=0 lets
+# the scheduler choose. PIN is the command prefix that does it.
+PIN=()
+if [ "${BENCH_PIN:-1}" != 0 ]; then
+    PIN=("$OUT/benchtool" pin "$(($(nproc) - 1))")
+fi
+TO=120       # upper bound, seconds, for any one process the bench starts
+
+BG_PIDS=()
+bench_cleanup() {
+    local p
+    # The pids are `timeout`s: TERM makes each pass TERM on to its command.
+    for p in "${BG_PIDS[@]}"; do
+        kill "$p" 2>/dev/null
+    done
+    for p in "${BG_PIDS[@]}"; do
+        wait "$p" 2>/dev/null
+    done
+    rm -rf "$T_TMP"
+}
+trap bench_cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { echo "bench: $*" >&2; }
+die() {
+    say "$*"
+    exit 1
+}
+
+# ---------------------------------------------------------------- setup
+kvm_usable || die "/dev/kvm is not usable"
+for f in "$VMM" "$HELLO" "$OUT1M" "$SPIN" "$RSP"; do
+    [ -e "$f" ] || die "$f missing (run make)"
+done
+command -v "$GDB" >/dev/null || die "$GDB not found"
+mkdir -p "$OUT" || exit 1
+: >"$LOG" || exit 1
+
+WARN="-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+      -Wold-style-definition -Wformat=2 -Wundef -Wwrite-strings
+      -Wimplicit-fallthrough -Wvla"
+for t in floor benchtool; do
+    # shellcheck disable=SC2086
+    $CC -std=c11 -D_GNU_SOURCE -O2 $WARN -o "$OUT/$t" "tests/bench/$t.c" ||
+        die "building $t failed"
+done
+
+HOST_INFO=$(timeout 20 "$VMM" --host-info 2>>"$LOG") ||
+    die "$VMM --host-info failed"
+host_has() { grep -q "^$1.*: yes" <<<"$HOST_INFO"; }
+HAS_DR=0 HAS_STEP=0 HAS_INT3=0
+host_has "debug-register execution breakpoints" && HAS_DR=1
+host_has "single-step" && HAS_STEP=1
+host_has "int3 intercepted" && HAS_INT3=1
+AUTO_MECH=$(sed -n 's/^breakpoint mechanism (auto): //p' <<<"$HOST_INFO")
+
+# QEMU, started the same way for every row: no firmware but the stand-in
+# BIOS (reset vector -> 0000:0000), the guest at 0, port 0xf1 as debugcon.
+QEMU_STATE="not installed"
+ACCEL=
+if command -v "$QEMU" >/dev/null 2>&1; then
+    QEMU_STATE="failed to start"
+    { as --32 -o "$OUT/qemu-bios.o" tests/bench/qemu-bios.S &&
+        ld -m elf_i386 -Ttext=0 -e 0 -o "$OUT/qemu-bios.elf" \
+            "$OUT/qemu-bios.o" &&
+        objcopy -O binary "$OUT/qemu-bios.elf" "$BIOS"; } >>"$LOG" 2>&1 ||
+        die "building the QEMU stand-in BIOS failed"
+fi
+
+# qemu_cmd IMAGE SINK MEM [ARGS...]: sets QCMD to the QEMU command line.
+qemu_cmd() {
+    QCMD=("$QEMU" -accel "$ACCEL" -nographic -nodefaults -monitor none
+        -serial none -bios "$BIOS" -m "$3"
+        -device "loader,file=$1,addr=0"
+        -device isa-debugcon,iobase=0xf1,chardev=out
+        -chardev "file,id=out,path=$2" "${@:4}")
+}
+
+if [ "$QEMU_STATE" != "not installed" ]; then
+    # -accel kvm, or tcg if KVM refuses (QEMU then dies before any byte).
+    for a in kvm tcg; do
+        ACCEL=$a
+        qemu_cmd "$HELLO" /dev/stdout 1M
+        if timeout "$TO" "$BT" first-byte "${QCMD[@]}" >/dev/null \
+            2>>"$LOG"; then
+            QEMU_STATE=$a
+            break
+        fi
+    done
+fi
+if [ -n "$ACCEL" ] && [ "$QEMU_STATE" = "$ACCEL" ]; then
+    HAVE_QEMU=1
+    QEMU_VERSION=$("$QEMU" --version | head -n 1)
+    # Z0 needs int3 interception under KVM; Z1 uses debug registers.
+    if [ "$ACCEL" = kvm ] && [ "$HAS_INT3" = 0 ]; then
+        QEMU_BREAK=hbreak
+    else
+        QEMU_BREAK=break
+    fi
+else
+    HAVE_QEMU=0
+    QEMU_VERSION=
+fi
+say "kvmstub $VMM, QEMU: $QEMU_STATE, breakpoints auto=$AUTO_MECH," \
+    "quick=$QUICK"
+
+# ---------------------------------------------------------------- rows
+# Cells are kvmstub (k), floor (f) and QEMU (q). Samples go to files; a
+# cell without samples shows its note ("n/a", "failed", ...).
+ROWS=()
+declare -A LABEL UNIT BETTER HOW K NOTE
+# def_row ID LABEL UNIT lower|higher rate|mul K: samples become K/x or x*K.
+def_row() {
+    ROWS+=("$1")
+    LABEL[$1]=$2 UNIT[$1]=$3 BETTER[$1]=$4 HOW[$1]=$5 K[$1]=$6
+}
+sample() { echo "$3" >>"$T_TMP/s.$1.$2"; }
+note() { NOTE[$1.$2]=$3; }
+# failed ROW COL WHAT: record a failed measurement (cell shows "failed").
+failed() {
+    NOTE[$1.$2]=failed
+    say "$1 ($2): $3 failed (see $LOG)"
+}
+
+def_row cold_first_byte "1a cold start to first guest byte" ms lower mul 0.001
+def_row cold_gdb "1b cold start to gdb prompt" ms lower mul 0.001
+def_row pio_rate "2  port-I/O exits (out_1m)" exits/s higher rate \
+    "$((PIO_BYTES))e6"
+def_row stepi "3  gdb stepi $STEPS" steps/s higher rate "$((STEPS))e6"
+def_row bp_dr "4a break+continue HELLO, dr" trips/s higher rate \
+    "$((CONTS))e6"
+def_row bp_step "4b break+continue HELLO, step" trips/s higher rate \
+    "$((CONTS))e6"
+def_row bp_int3 "4c break+continue HELLO, int3" trips/s higher rate \
+    "$((CONTS))e6"
+def_row bp_loop "4d break+continue loop, auto" trips/s higher rate \
+    "$((CONTS))e6"
+def_row mem_dump "5a gdb dump 1 MiB" MiB/s higher rate 1e6
+def_row mem_restore "5b gdb restore 1 MiB" MiB/s higher rate 1e6
+def_row intr_spin "6a Ctrl-C to stop, spinning" us lower mul 1
+def_row intr_hlt "6b Ctrl-C to stop, in HLT sleep" us lower mul 1
+def_row rss_1m "7a VmRSS, 1 MiB guest" KiB lower mul 1
+def_row hwm_1m "7b VmHWM, 1 MiB guest" KiB lower mul 1
+def_row rss_1g "7c VmRSS, 1 GiB guest" KiB lower mul 1
+def_row hwm_1g "7d VmHWM, 1 GiB guest" KiB lower mul 1
+
+for r in cold_gdb mem_dump mem_restore intr_spin intr_hlt; do
+    note "$r" f "n/a"
+done
+for r in "${ROWS[@]}"; do
+    [ "$HAVE_QEMU" = 1 ] || note "$r" q "$QEMU_STATE"
+done
+if [ "$HAVE_QEMU" = 1 ]; then
+    # HELLO's HLT (IF=0) never wakes under QEMU: after one pass, nothing.
+    for r in bp_dr bp_step bp_int3; do
+        note "$r" q "n/a: HLT"
+    done
+fi
+[ "$HAS_DR" = 1 ] || note bp_dr k "host lacks"
+[ "$HAS_STEP" = 1 ] || note bp_step k "host lacks"
+[ "$HAS_INT3" = 1 ] || note bp_int3 k "host lacks"
+
+# ---------------------------------------------------------------- helpers
+# spawn_bg CMD...: start CMD under timeout in the background; BG is its pid.
+spawn_bg() {
+    timeout -k 2 "$TO" "$@" >/dev/null 2>>"$LOG" &
+    BG=$!
+    BG_PIDS+=("$BG")
+}
+# stop PID: end a process spawn_bg started (TERM, passed on by timeout) and
+# forget its pid, so that the cleanup never signals a reused one.
+stop() {
+    local p live=()
+    kill "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+    for p in "${BG_PIDS[@]}"; do
+        [ "$p" = "$1" ] || live+=("$p")
+    done
+    BG_PIDS=("${live[@]}")
+}
+# start_target k|q IMAGE [VMM OPTIONS...]: a stopped guest waiting for a
+# debugger on PORT (chosen here, a second try on another port if the first
+# is taken); BG is the pid. Returns non-zero if it never listened.
+start_target() {
+    local who=$1 image=$2 try
+    shift 2
+    for try in 1 2; do
+        PORT=$(bench_port)
+        if [ "$who" = k ]; then
+            spawn_bg "${PIN[@]}" "$VMM" --gdb "$PORT" "$@" "$image"
+        else
+            qemu_cmd "$image" /dev/null 1M -S -gdb "tcp:127.0.0.1:$PORT"
+            spawn_bg "${PIN[@]}" "${QCMD[@]}"
+        fi
+        timeout 30 "$BT" wait-listen "$PORT" "$BG" 2>>"$LOG" && return 0
+        stop "$BG"
+    done
+    return 1
+}
+# bench_port: a TCP port nobody uses (see benchtool free-port).
+bench_port() {
+    "$BT" free-port 2>>"$LOG"
+}
+# gdb_marks PORT SCRIPT: run SCRIPT in one gdb session on PORT; the script
+# says MARK where a timestamp goes. Sets SPANS to the µs between marks 1-2,
+# 3-4, ...; returns non-zero if gdb failed or a mark is missing.
+gdb_marks() {
+    local ts=$T_TMP/ts script=$T_TMP/script.gdb i
+    : >"$ts"
+    sed "s|^MARK\$|shell date +%s%N >>$ts|" "$2" >"$script"
+    timeout -k 2 "$TO" "${PIN[@]}" "$GDB" -q -n -batch -ex 'set confirm off' \
+        -ex 'set pagination off' -ex "target remote 127.0.0.1:$1" \
+        -x "$script" >/dev/null 2>>"$LOG" || return 1
+    mapfile -t t <"$ts"
+    SPANS=()
+    for ((i = 0; i + 1 < ${#t[@]}; i += 2)); do
+        SPANS+=($(((t[i + 1] - t[i]) / 1000)))
+    done
+    [ "${#SPANS[@]}" -gt 0 ]
+}
+# gdb_row ROW COL IMAGE SCRIPT [VMM OPTIONS...]: REPS sessions, each on a
+# fresh target; the first span of each is a sample of ROW (the second, if
+# any, of ROW2 when set).
+ROW2=
+gdb_row() {
+    local row=$1 col=$2 image=$3 script=$4 rep
+    shift 4
+    for ((rep = 0; rep < REPS; rep++)); do
+        if ! start_target "$col" "$image" "$@"; then
+            failed "$row" "$col" "starting the target"
+            return
+        fi
+        if ! gdb_marks "$PORT" "$script"; then
+            stop "$BG"
+            failed "$row" "$col" "the gdb session"
+            return
+        fi
+        stop "$BG"
+        sample "$row" "$col" "${SPANS[0]}"
+        [ -n "$ROW2" ] && [ -n "${SPANS[1]:-}" ] &&
+            sample "$ROW2" "$col" "${SPANS[1]}"
+    done
+}
+# floor_span ROW ARGS...: floor's time for the work alone, as the wall time
+# of `floor ARGS` with its count doubled minus that with it as given (so
+# process start-up cancels out). The count is the second argument.
+floor_span() {
+    local row=$1 rep a b
+    shift
+    local args2=("$@")
+    args2[1]=$((2 * $2))
+    for ((rep = 0; rep < REPS; rep++)); do
+        a=$(timeout "$TO" "$BT" wall "$FLOOR" "$@" 2>>"$LOG") &&
+            b=$(timeout "$TO" "$BT" wall "$FLOOR" "${args2[@]}" \
+                2>>"$LOG") || {
+            failed "$row" f "floor $*"
+            return
+        }
+        [ "$b" -gt "$a" ] && sample "$row" f $((b - a))
+    done
+}
+
+# ---------------------------------------------------------------- 1a
+say "1a cold start to first byte ($COLD_REPS starts each)"
+for ((i = 0; i < COLD_REPS; i++)); do
+    v=$(timeout "$TO" "$BT" first-byte "$VMM" "$HELLO" 2>>"$LOG") &&
+        sample cold_first_byte k "$v"
+    v=$(timeout "$TO" "$BT" first-byte "$FLOOR" first-byte "$HELLO" \
+        2>>"$LOG") && sample cold_first_byte f "$v"
+    if [ "$HAVE_QEMU" = 1 ]; then
+        qemu_cmd "$HELLO" /dev/stdout 1M
+        v=$(timeout "$TO" "$BT" first-byte "${QCMD[@]}" 2>>"$LOG") &&
+            sample cold_first_byte q "$v"
+    fi
+done
+
+# ---------------------------------------------------------------- 1b
+say "1b cold start to gdb prompt ($REPS starts each)"
+for ((i = 0; i < REPS; i++)); do
+    port=$(bench_port)
+    gdbcmd=("$GDB" -q -n -batch -ex "target remote 127.0.0.1:$port"
+        -ex 'x/i $pc')
+    v=$(timeout "$TO" "$BT" gdb-start "$port" "$VMM" --gdb "$port" \
+        "$HELLO" -- "${gdbcmd[@]}" 2>>"$LOG") && sample cold_gdb k "$v"
+    if [ "$HAVE_QEMU" = 1 ]; then
+        port=$(bench_port)
+        gdbcmd=("$GDB" -q -n -batch -ex "target remote 127.0.0.1:$port"
+            -ex 'x/i $pc')
+        qemu_cmd "$HELLO" /dev/null 1M -S -gdb "tcp:127.0.0.1:$port"
+        v=$(timeout "$TO" "$BT" gdb-start "$port" "${QCMD[@]}" -- \
+            "${gdbcmd[@]}" 2>>"$LOG") && sample cold_gdb q "$v"
+    fi
+done
+
+# ---------------------------------------------------------------- 3
+say "3  stepi $STEPS ($REPS sessions each)"
+cat >"$T_TMP/stepi.gdb" <<EOF
+MARK
+stepi $STEPS
+MARK
+EOF
+gdb_row stepi k "$HELLO" "$T_TMP/stepi.gdb" --hlt-sleep 0
+[ "$HAVE_QEMU" = 1 ] && gdb_row stepi q "$HELLO" "$T_TMP/stepi.gdb"
+floor_span stepi steps "$STEPS"
+
+# ---------------------------------------------------------------- 4
+# bp_script BREAK ADDR: a script that hits the breakpoint once, then
+# times CONTS round trips.
+bp_script() {
+    cat <<EOF
+$1 *$2
+continue
+MARK
+set \$i = 0
+while \$i < $CONTS
+continue
+set \$i = \$i + 1
+end
+MARK
+EOF
+}
+bp_script break 0x4 >"$T_TMP/bp_hello.gdb"
+bp_script break "$LOOP_BP" >"$T_TMP/bp_loop.gdb"
+say "4  break+continue x$CONTS ($REPS sessions each)"
+[ "$HAS_DR" = 1 ] && gdb_row bp_dr k "$HELLO" "$T_TMP/bp_hello.gdb" \
+    --hlt-sleep 0 --debug-mechanism dr
+[ "$HAS_STEP" = 1 ] && gdb_row bp_step k "$HELLO" "$T_TMP/bp_hello.gdb" \
+    --hlt-sleep 0 --debug-mechanism step
+[ "$HAS_INT3" = 1 ] && gdb_row bp_int3 k "$HELLO" "$T_TMP/bp_hello.gdb" \
+    --hlt-sleep 0 --debug-mechanism int3
+gdb_row bp_loop k "$OUT1M" "$T_TMP/bp_loop.gdb" --hlt-sleep 0
+if [ "$HAVE_QEMU" = 1 ]; then
+    bp_script "$QEMU_BREAK" "$LOOP_BP" >"$T_TMP/bp_loop_q.gdb"
+    gdb_row bp_loop q "$OUT1M" "$T_TMP/bp_loop_q.gdb"
+fi
+floor_span bp_dr bp "$CONTS"
+for f in "$T_TMP"/s.bp_dr.f; do
+    [ -e "$f" ] || continue
+    cp "$f" "$T_TMP/s.bp_step.f"
+    [ "$HAS_INT3" = 1 ] && cp "$f" "$T_TMP/s.bp_int3.f"
+done
+[ "$HAS_INT3" = 1 ] || note bp_int3 f "n/a"
+floor_span bp_loop bp "$CONTS" "$OUT1M" "$LOOP_BP"
+
+# ---------------------------------------------------------------- 5
+say "5  dump/restore 1 MiB ($REPS sessions each)"
+cat >"$T_TMP/mem.gdb" <<EOF
+MARK
+dump binary memory $T_TMP/mem.bin 0 0x100000
+MARK
+MARK
+restore $T_TMP/mem.bin binary 0
+MARK
+EOF
+ROW2=mem_restore
+gdb_row mem_dump k "$HELLO" "$T_TMP/mem.gdb" --hlt-sleep 0
+[ "$HAVE_QEMU" = 1 ] && gdb_row mem_dump q "$HELLO" "$T_TMP/mem.gdb"
+ROW2=
+rm -f "$T_TMP/mem.bin"
+
+# ---------------------------------------------------------------- 6
+# intr_row ROW COL IMAGE [VMM OPTIONS...]: INTRS times continue, let the
+# guest settle (spin or sleep in HLT), then time 0x03 to the stop reply.
+intr_row() {
+    local row=$1 col=$2 image=$3 acts=() i out
+    shift 3
+    for ((i = 0; i < INTRS; i++)); do
+        acts+=(send:c sleep:20 time-intr)
+    done
+    if ! start_target "$col" "$image" "$@"; then
+        failed "$row" "$col" "starting the target"
+        return
+    fi
+    out=$(timeout "$TO" "$RSP" "127.0.0.1:$PORT" "${acts[@]}" 2>>"$LOG")
+    local rc=$?
+    stop "$BG"
+    if [ "$rc" -ne 0 ]; then
+        failed "$row" "$col" "rspclient"
+        return
+    fi
+    sed -n 's/^latency_us //p' <<<"$out" >>"$T_TMP/s.$row.$col"
+}
+say "6  Ctrl-C latency x$INTRS"
+# Unpinned: a spinning vCPU thread and QEMU's main loop on one CPU would
+# measure the scheduler.
+ROW_PIN=("${PIN[@]}")
+PIN=()
+intr_row intr_spin k "$SPIN"
+intr_row intr_hlt k "$HELLO" --hlt-sleep 100000
+if [ "$HAVE_QEMU" = 1 ]; then
+    intr_row intr_spin q "$SPIN"
+    intr_row intr_hlt q "$HELLO"
+fi
+PIN=("${ROW_PIN[@]}")
+
+# ---------------------------------------------------------------- 7
+say "7  resident memory ($REPS starts each)"
+# rss_cell COL MEMROW CMD...: VmRSS and VmHWM once the guest said Hello.
+rss_cell() {
+    local col=$1 mem=$2 v
+    shift 2
+    v=$(timeout "$TO" "$BT" rss "$@" 2>>"$LOG") || {
+        failed "rss_$mem" "$col" "$1"
+        return
+    }
+    sample "rss_$mem" "$col" "${v% *}"
+    sample "hwm_$mem" "$col" "${v#* }"
+}
+for ((i = 0; i < REPS; i++)); do
+    rss_cell k 1m "$VMM" "$HELLO"
+    rss_cell k 1g "$VMM" --mem 1G "$HELLO"
+    rss_cell f 1m "$FLOOR" idle "$HELLO" 1
+    rss_cell f 1g "$FLOOR" idle "$HELLO" 1024
+    if [ "$HAVE_QEMU" = 1 ]; then
+        qemu_cmd "$HELLO" /dev/stdout 1M
+        rss_cell q 1m "${QCMD[@]}"
+        qemu_cmd "$HELLO" /dev/stdout 1G
+        rss_cell q 1g "${QCMD[@]}"
+    fi
+done
+
+# ---------------------------------------------------------------- 2
+if [ "$QUICK" = 1 ]; then
+    say "2  port-I/O exits: time to $PIO_BYTES bytes written"
+else
+    say "2  port-I/O exits: out_1m x$PIO_REPS each (about 30 s a round)"
+fi
+for ((i = 0; i < PIO_REPS; i++)); do
+    if [ "$QUICK" = 1 ]; then
+        v=$(timeout "$TO" "$BT" wchar "$PIO_BYTES" "$VMM" --hlt-sleep 0 \
+            "$OUT1M" 2>>"$LOG") && sample pio_rate k "$v"
+        v=$(timeout "$TO" "$BT" wchar "$PIO_BYTES" "$FLOOR" exits \
+            "$OUT1M" 1 2>>"$LOG") && sample pio_rate f "$v"
+    else
+        v=$(timeout "$TO" "$BT" wall "$VMM" --max-halts 1 --hlt-sleep 0 \
+            "$OUT1M" 2>>"$LOG") && sample pio_rate k "$v"
+        v=$(timeout "$TO" "$BT" wall "$FLOOR" exits "$OUT1M" 1 \
+            2>>"$LOG") && sample pio_rate f "$v"
+    fi
+    if [ "$HAVE_QEMU" = 1 ]; then
+        # QEMU never exits on HLT: time it until it has written them all.
+        qemu_cmd "$OUT1M" /dev/null 1M
+        v=$(timeout "$TO" "$BT" wchar "$PIO_BYTES" "${QCMD[@]}" \
+            2>>"$LOG") && sample pio_rate q "$v"
+    fi
+done
+
+# ---------------------------------------------------------------- report
+# cell ROW COL: sets C_MED (raw median or empty) and C_TXT (table text)
+# and C_JSON.
+cell() {
+    local f=$T_TMP/s.$1.$2 s
+    C_MED=
+    if [ -s "$f" ] && s=$("$BT" stats "${HOW[$1]}" "${K[$1]}" <"$f"); then
+        read -r med min max n hmed hmin hmax <<<"$s"
+        C_MED=$med
+        C_TXT="$hmed ($hmin-$hmax)"
+        C_JSON="{\"median\": $med, \"min\": $min, \"max\": $max, \"n\": $n}"
+    else
+        local why=${NOTE[$1.$2]:-failed}
+        C_TXT=$why
+        C_JSON="{\"status\": \"$why\"}"
+    fi
+}
+# json_num X: X, or null when it is not a number.
+json_num() {
+    if [ -n "$1" ] && [ "$1" != null ]; then echo "$1"; else echo null; fi
+}
+
+qhead="QEMU"
+[ "$HAVE_QEMU" = 1 ] && qhead="QEMU ($ACCEL)"
+fmt="%-34s %-9s %-24s %-24s %-24s %-8s %s\n"
+table=$(printf "$fmt" "row" "unit" "kvmstub" "floor" "$qhead" "k/floor" \
+    "vs QEMU")
+json_rows=()
+declare -A RATIO_F RATIO_Q MED_K
+for r in "${ROWS[@]}"; do
+    cell "$r" k
+    tk=$C_TXT jk=$C_JSON mk=$C_MED
+    cell "$r" f
+    tf=$C_TXT jf=$C_JSON mf=$C_MED
+    cell "$r" q
+    tq=$C_TXT jq=$C_JSON mq=$C_MED
+    read -r rf sf <<<"$("$BT" ratio "${mk:--}" "${mf:--}")"
+    if [ "${BETTER[$r]}" = lower ]; then
+        read -r rq sq <<<"$("$BT" ratio "${mq:--}" "${mk:--}")"
+    else
+        read -r rq sq <<<"$("$BT" ratio "${mk:--}" "${mq:--}")"
+    fi
+    MED_K[$r]=$mk RATIO_F[$r]=$rf RATIO_Q[$r]=$rq
+    [ "$sq" = - ] || sq="${sq}x"
+    table+=$'\n'$(printf "$fmt" "${LABEL[$r]}" "${UNIT[$r]}" "$tk" "$tf" \
+        "$tq" "$sf" "$sq")
+    json_rows+=("    {\"id\": \"$r\", \"label\": \"${LABEL[$r]}\", \
+\"unit\": \"${UNIT[$r]}\", \"better\": \"${BETTER[$r]}\",
+     \"kvmstub\": $jk,
+     \"floor\": $jf,
+     \"qemu\": $jq,
+     \"kvmstub_over_floor\": $(json_num "$rf"), \
+\"kvmstub_vs_qemu\": $(json_num "$rq")}")
+done
+
+# Targets from the issue; "unknown" when a figure is missing.
+TARGETS=()
+# target NAME VALUE OP LIMIT: OP is ge, le or lt.
+target() {
+    local res=unknown a=$2 b=$4
+    [ "$3" = le ] && a=$4 b=$2 # VALUE <= LIMIT is LIMIT >= VALUE
+    if [ -n "$2" ] && [ "$2" != null ]; then
+        "$BT" cmp "$a" "$b"
+        case "$?.$3" in
+        0.ge | 0.le | 1.lt) res=met ;;
+        1.ge | 1.le | 0.lt) res=missed ;;
+        esac
+    fi
+    TARGETS+=("$res|$1|$2")
+}
+target "cold start <= 1.5x floor" "${RATIO_F[cold_first_byte]}" le 1.5
+target "first byte >= 20x faster than QEMU" "${RATIO_Q[cold_first_byte]}" \
+    ge 20
+target "port-I/O rate >= 0.9x floor" "${RATIO_F[pio_rate]}" ge 0.9
+target "stepi >= 2x QEMU" "${RATIO_Q[stepi]}" ge 2
+target "breakpoint round trips >= 2x QEMU" "${RATIO_Q[bp_loop]}" ge 2
+target "Ctrl-C latency < 1 ms, spinning (us)" "${MED_K[intr_spin]}" lt 1000
+target "Ctrl-C latency < 1 ms, in HLT (us)" "${MED_K[intr_hlt]}" lt 1000
+target "1 MiB dump >= 5x QEMU" "${RATIO_Q[mem_dump]}" ge 5
+
+{
+    echo "{"
+    echo "  \"quick\": $([ "$QUICK" = 1 ] && echo true || echo false),"
+    echo "  \"host\": {\"kernel\": \"$(uname -r)\", \"cpus\": $(nproc)," \
+        "\"breakpoints_auto\": \"$AUTO_MECH\", \"dr\": $HAS_DR," \
+        "\"step\": $HAS_STEP, \"int3\": $HAS_INT3},"
+    echo "  \"qemu\": {\"status\": \"$QEMU_STATE\"," \
+        "\"version\": \"$QEMU_VERSION\"},"
+    echo "  \"counts\": {\"cold_starts\": $COLD_REPS, \"sessions\": $REPS," \
+        "\"pio_runs\": $PIO_REPS, \"pio_bytes\": $PIO_BYTES," \
+        "\"steps\": $STEPS, \"continues\": $CONTS, \"interrupts\": $INTRS},"
+    echo "  \"rows\": ["
+    for ((i = 0; i < ${#json_rows[@]}; i++)); do
+        sep=,
+        [ "$i" -eq $((${#json_rows[@]} - 1)) ] && sep=
+        echo "${json_rows[i]}$sep"
+    done
+    echo "  ],"
+    echo "  \"targets\": ["
+    for ((i = 0; i < ${#TARGETS[@]}; i++)); do
+        IFS='|' read -r res name val <<<"${TARGETS[i]}"
+        sep=,
+        [ "$i" -eq $((${#TARGETS[@]} - 1)) ] && sep=
+        echo "    {\"target\": \"$name\", \"value\": $(json_num "$val")," \
+            "\"result\": \"$res\"}$sep"
+    done
+    echo "  ]"
+    echo "}"
+} >"$JSON.tmp" && mv "$JSON.tmp" "$JSON" || die "writing $JSON failed"
+
+echo "$table"
+echo
+echo "median (min-max) of repeated runs; k/floor = kvmstub / floor;" \
+    "vs QEMU = times better (>1: kvmstub wins)."
+pinned="gdb and target share CPU $(($(nproc) - 1))"
+[ "${#PIN[@]}" -eq 0 ] && pinned="gdb and target where the scheduler puts them"
+echo "rows 3-5: $pinned (BENCH_PIN)."
+echo "4d and QEMU breakpoints: out_1m's loop, break *$LOOP_BP (QEMU:" \
+    "${QEMU_BREAK:-}); HELLO's HLT never wakes under QEMU."
+for t in "${TARGETS[@]}"; do
+    IFS='|' read -r res name val <<<"$t"
+    printf "target %-7s %s: %s\n" "$res" "$name" "${val:-?}"
+done
+echo "JSON: $JSON"
