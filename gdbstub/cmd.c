@@ -486,6 +486,13 @@ enum gdb_cmd_result gdb_cmd_handle(struct gdb_cmd *s, const char *pkt,
         if (has_prefix(pkt, len, "vCont;")) /* vCont;action[:tid]... */
             return vcont(s, pkt + 5, end, reply, cap, reply_len);
         if (has_prefix(pkt, len, "vKill")) { /* vKill;pid */
+            /*
+             * Our one process is pid 1; without multiprocess+ gdb names
+             * it by its placeholder pid 42000 (0xa410). Anything else is
+             * not ours to kill.
+             */
+            if (!is(pkt, len, "vKill;1") && !is(pkt, len, "vKill;a410"))
+                return gdb_cmd_reply_err(EBADPKT, reply, cap, reply_len);
             gdb_cmd_reply_str("OK", reply, cap, reply_len);
             return GDB_CMD_KILL;
         }

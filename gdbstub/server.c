@@ -207,9 +207,24 @@ void gdb_srv_close(struct gdb_srv *s)
     s->inbuf = NULL;
 }
 
-/* Drop the debugger: log it, take its breakpoints out, let the guest go. */
+/*
+ * Drop the debugger: log it, take its breakpoints out, let the guest go.
+ * A connection that never sent a packet (a port scan, a health check) is
+ * not a debugger: the guest goes back to what it was doing before it came.
+ */
 static void drop_client(struct gdb_srv *s, struct gdb_cmd *cmd, const char *why)
 {
+    if (!s->client_spoke) {
+        close_client(s);
+        if (s->ran_at_accept) {
+            gdb_cmd_detach(cmd);
+            s->running = true;
+        } else {
+            fprintf(stderr, "vmm: a connection closed without sending a "
+                            "packet; the guest stays stopped\n");
+        }
+        return;
+    }
     fprintf(stderr,
             "vmm: debugger %s; the guest runs on, waiting for "
             "another debugger on %s\n",
@@ -271,6 +286,8 @@ static void accept_client(struct gdb_srv *s, struct gdb_cmd *cmd)
     s->frame_len = 0;
     rsp_init(s->parser);
     fprintf(stderr, "vmm: debugger attached\n");
+    s->client_spoke = false;
+    s->ran_at_accept = s->running;
     if (s->running) {
         size_t len;
         /* gdb expects a stopped target when it connects. */
@@ -328,6 +345,7 @@ static int process_input(struct gdb_srv *s, struct gdb_cmd *cmd)
             break;
         case RSP_EV_PACKET: {
             const char *pkt = rsp_payload(s->parser, &plen);
+            s->client_spoke = true;
             if (!s->noack && (e = send_all(s, "+", 1)) < 0)
                 break;
             if (s->running)

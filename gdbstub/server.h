@@ -27,8 +27,10 @@ struct gdb_srv {
     int client_fd;
     bool is_unix;
     bool loopback;
-    bool noack;   /* QStartNoAckMode accepted */
-    bool running; /* the guest is running (with or without a debugger) */
+    bool noack;         /* QStartNoAckMode accepted */
+    bool running;       /* the guest is running (with or without a debugger) */
+    bool client_spoke;  /* the client sent a packet: it is a debugger */
+    bool ran_at_accept; /* the guest was running when the client came */
     char address[GDB_SRV_ADDR_MAX]; /* for messages: "127.0.0.1:1234" */
     char unix_path[108];            /* to unlink on close */
     struct rsp_parser *parser;      /* heap: large buffers */

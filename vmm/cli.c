@@ -246,6 +246,8 @@ enum cli_action cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
     }
     if (optind == argc)
         return usage_error(err, errsz, "missing IMAGE argument", "", "");
+    if (o->mechanism != CLI_MECH_AUTO && !o->gdb)
+        return usage_error(err, errsz, "--debug-mechanism needs --gdb", "", "");
     if (optind + 1 != argc)
         return usage_error(err, errsz, "unexpected argument '",
                            argv[optind + 1], "'");

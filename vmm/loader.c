@@ -11,7 +11,8 @@ long loader_load_file(struct mem *m, const char *path, uint64_t gpa)
 {
     struct stat st;
     long ret;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
     if (fd < 0)
         return -errno;

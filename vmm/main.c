@@ -234,9 +234,14 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
     struct gdb_cmd *cmd = gdb_cmd_new(&dbg_target_ops, &dbg, &cfg);
     if (!cmd) {
         if (errno == EINVAL) {
+            static const char *const names[] = {"auto", "int3", "dr", "step"};
             fprintf(stderr,
-                    "vmm: --debug-mechanism: this host's KVM cannot do it "
-                    "(see vmm --host-info)\n");
+                    "vmm: --debug-mechanism %s: this host's KVM cannot do "
+                    "it (int3 intercepted: %s, debug-register breakpoints: "
+                    "%s, single-step: %s); use auto, or see vmm "
+                    "--host-info\n",
+                    names[o->mechanism], caps.sw_bp ? "yes" : "no",
+                    caps.hw_bp ? "yes" : "no", caps.singlestep ? "yes" : "no");
             return EXIT_USAGE;
         }
         return fail_errno("gdb session", -errno);

@@ -86,6 +86,7 @@ static void test_usage_errors(void)
         {"-g", "unix:", "img"},
         {"-g", ":1234", "img"},
         {"--debug-mechanism", "foo", "img"},
+        {"--debug-mechanism", "step", "img"}, /* without --gdb */
     };
     struct cli_opts o;
     char err[256];
