@@ -33,6 +33,7 @@ enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 struct machine {
     int quit_fd; /* signalfd: SIGINT, SIGTERM */
     int out_fd;  /* our own non-blocking description of stdout, or -1 */
+    int io_fd;   /* signalfd: SIGIO from the debugger's socket, or -1 */
     struct vm vm;
     struct mem mem;
     struct vcpu vcpu;
@@ -146,10 +147,9 @@ static int build_machine(struct machine *m, const struct cli_opts *o,
         (e = vcpu_reset_real_mode(&m->vcpu)) < 0)
         return fail_vm(&m->vm, e);
     pio_init(&m->bus);
-    m->console = (struct pio_console){
-        .fd = stdout_closed ? -1 : STDOUT_FILENO,
-        .wake_fd = m->quit_fd,
-    };
+    m->console.fd = stdout_closed ? -1 : STDOUT_FILENO;
+    m->console.wake_fd[0] = m->quit_fd;
+    m->console.wake_fd[1] = m->io_fd;
     /*
      * A pipe or terminal can fill up. Write through a private non-blocking
      * open file description of it (the shell's own stays blocking), so
@@ -168,6 +168,8 @@ static int build_machine(struct machine *m, const struct cli_opts *o,
     if ((e = pio_register(&m->bus, PIO_PORT_CONSOLE, 1, pio_console_handler,
                           &m->console)) < 0)
         return fail_errno("pio_register", e);
+    if ((e = pio_set_flush(&m->bus, PIO_PORT_CONSOLE, pio_console_flush)) < 0)
+        return fail_errno("pio_set_flush", e);
     struct run_config rc = {.hlt_sleep_ms = o->hlt_sleep_ms,
                             .max_halts = o->max_halts,
                             .verbose = o->verbose};
@@ -287,6 +289,7 @@ int main(int argc, char **argv)
     struct machine m = {
         .quit_fd = -1,
         .out_fd = -1,
+        .io_fd = -1,
         .vm = {.fd = -1, .kvm_fd = -1},
         .mem = {.host = MAP_FAILED},
         .vcpu = {.fd = -1, .run = MAP_FAILED},
@@ -341,10 +344,23 @@ int main(int argc, char **argv)
     m.quit_fd = signalfd(-1, &quit, SFD_CLOEXEC | SFD_NONBLOCK);
     if (m.quit_fd < 0)
         return fail_errno("signalfd", -errno);
+    if (o.gdb) {
+        /* So that a debugger's Ctrl-C ends a wait on a full stdout. */
+        sigset_t io;
+        sigemptyset(&io);
+        sigaddset(&io, SIGIO);
+        if (sigprocmask(SIG_BLOCK, &io, NULL) < 0)
+            return fail_errno("sigprocmask", -errno);
+        m.io_fd = signalfd(-1, &io, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (m.io_fd < 0)
+            return fail_errno("signalfd", -errno);
+    }
     ret = build_machine(&m, &o, stdout_closed);
     if (ret == EXIT_OK)
         ret = o.gdb ? run_gdb(&m, &o) : run_plain(&m);
     destroy_machine(&m);
     close(m.quit_fd);
+    if (m.io_fd >= 0)
+        close(m.io_fd);
     return ret;
 }

@@ -25,8 +25,33 @@ int pio_register(struct pio_bus *bus, uint16_t base, uint16_t len,
     bus->dev[bus->nr].base = base;
     bus->dev[bus->nr].len = len;
     bus->dev[bus->nr].fn = fn;
+    bus->dev[bus->nr].flush = NULL;
     bus->dev[bus->nr].ctx = ctx;
     bus->nr++;
+    return 0;
+}
+
+int pio_set_flush(struct pio_bus *bus, uint16_t port, pio_flush_fn flush)
+{
+    for (size_t i = 0; i < bus->nr; i++) {
+        if (port >= bus->dev[i].base &&
+            port - bus->dev[i].base < bus->dev[i].len) {
+            bus->dev[i].flush = flush;
+            return 0;
+        }
+    }
+    return -ENOENT;
+}
+
+int pio_flush(const struct pio_bus *bus)
+{
+    for (size_t i = 0; i < bus->nr; i++) {
+        if (bus->dev[i].flush) {
+            int e = bus->dev[i].flush(bus->dev[i].ctx);
+            if (e < 0)
+                return e;
+        }
+    }
     return 0;
 }
 
@@ -45,11 +70,66 @@ int pio_dispatch(const struct pio_bus *bus, uint16_t port, bool is_write,
     return 0;
 }
 
+/*
+ * Write len bytes at buf. On a wait cut short by a wake fd, keep what is
+ * left in con->pend (buf may point into it) and return -EINTR.
+ */
+static int console_write(struct pio_console *con, const uint8_t *buf,
+                         size_t len)
+{
+    size_t done = 0;
+
+    while (done < len) {
+        ssize_t n = write(con->fd, buf + done, len - done);
+        if (n >= 0) {
+            done += (size_t)n;
+            continue;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EPIPE)
+            con->closed = true;
+        if (errno != EAGAIN)
+            return -errno;
+        /* Full pipe: wait for room, or for a reason to stop waiting. */
+        struct pollfd pfd[3] = {
+            {.fd = con->fd, .events = POLLOUT},
+            {.fd = con->wake_fd[0], .events = POLLIN},
+            {.fd = con->wake_fd[1], .events = POLLIN},
+        };
+        if (poll(pfd, 3, -1) < 0 && errno != EINTR)
+            return -errno;
+        if (pfd[1].revents || pfd[2].revents) {
+            size_t rest = len - done;
+            if (rest > sizeof(con->pend))
+                rest = sizeof(con->pend); /* cannot happen: see header */
+            memmove(con->pend, buf + done, rest);
+            con->pend_len = rest;
+            return -EINTR;
+        }
+    }
+    return 0;
+}
+
+int pio_console_flush(void *ctx)
+{
+    struct pio_console *con = ctx;
+    size_t len = con->pend_len;
+
+    if (!len)
+        return 0;
+    if (con->closed)
+        return -EPIPE;
+    con->pend_len = 0;
+    return console_write(con, con->pend, len);
+}
+
 int pio_console_handler(void *ctx, uint16_t port, bool is_write, uint8_t size,
                         uint32_t count, uint8_t *data)
 {
     struct pio_console *con = ctx;
-    size_t len = (size_t)size * count, done = 0;
+    size_t len = (size_t)size * count;
+    int e;
 
     (void)port;
     if (!is_write) {
@@ -58,28 +138,13 @@ int pio_console_handler(void *ctx, uint16_t port, bool is_write, uint8_t size,
     }
     if (con->closed)
         return -EPIPE;
-    while (done < len) {
-        ssize_t n = write(con->fd, data + done, len - done);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN) {
-                /* Full pipe: wait for room, or for a reason to quit. */
-                struct pollfd pfd[2] = {
-                    {.fd = con->fd, .events = POLLOUT},
-                    {.fd = con->wake_fd, .events = POLLIN},
-                };
-                if (poll(pfd, 2, -1) < 0 && errno != EINTR)
-                    return -errno;
-                if (pfd[1].revents)
-                    return -EINTR;
-                continue;
-            }
-            if (errno == EPIPE)
-                con->closed = true;
-            return -errno;
+    if ((e = pio_console_flush(con)) < 0) {
+        /* Still stalled: queue these bytes behind the kept ones. */
+        if (e == -EINTR && con->pend_len + len <= sizeof(con->pend)) {
+            memcpy(con->pend + con->pend_len, data, len);
+            con->pend_len += len;
         }
-        done += (size_t)n;
+        return e;
     }
-    return 0;
+    return console_write(con, data, len);
 }

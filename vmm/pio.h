@@ -21,11 +21,15 @@
 typedef int (*pio_handler)(void *ctx, uint16_t port, bool is_write,
                            uint8_t size, uint32_t count, uint8_t *data);
 
+/* Finish output a device could not complete. Returns 0 or -errno. */
+typedef int (*pio_flush_fn)(void *ctx);
+
 struct pio_bus {
     size_t nr;
     struct {
         uint16_t base, len;
         pio_handler fn;
+        pio_flush_fn flush; /* optional */
         void *ctx;
     } dev[PIO_MAX_DEVICES];
 };
@@ -37,28 +41,49 @@ void pio_init(struct pio_bus *bus);
 int pio_register(struct pio_bus *bus, uint16_t base, uint16_t len,
                  pio_handler fn, void *ctx);
 
+/* Give the device at port a flush function (see pio_flush). -ENOENT if
+ * no device claims port. */
+int pio_set_flush(struct pio_bus *bus, uint16_t port, pio_flush_fn flush);
+
+/*
+ * Call every device's flush function, e.g. before the guest runs again
+ * after a handler was cut short. Returns 0 or the first error.
+ */
+int pio_flush(const struct pio_bus *bus);
+
 /* Dispatch one KVM_EXIT_IO. Returns the handler's result (0 if unclaimed). */
 int pio_dispatch(const struct pio_bus *bus, uint16_t port, bool is_write,
                  uint8_t size, uint32_t count, uint8_t *data);
 
+#define PIO_CONSOLE_PEND 65536 /* more than one exit's data (kvm_run) */
+
 /*
  * The console device: fd is where guest bytes go (normally 1). If fd is
- * non-blocking, a full pipe is waited for with poll(2), and wake_fd (a
- * signalfd for the quit signals, or -1) becoming readable ends the wait.
+ * non-blocking, a full pipe is waited for with poll(2), and any wake_fd
+ * (signalfds for the quit signals and for SIGIO from a debugger's socket;
+ * -1 if unused) becoming readable cuts the wait short: the bytes not yet
+ * written are kept and written first by pio_console_flush, so a debugger
+ * can stop a guest whose reader stalls without losing output. Fields
+ * other than fd and wake_fd are private.
  */
 struct pio_console {
     int fd;
-    int wake_fd;
+    int wake_fd[2];
     bool closed; /* the reader went away (EPIPE): the VMM ends quietly */
+    size_t pend_len;
+    uint8_t pend[PIO_CONSOLE_PEND];
 };
 
 /*
  * pio_handler for the console: writes all size*count bytes with as few
  * write(2) calls as the kernel allows (one for a pipe or file), retrying
- * short writes and EINTR. EPIPE sets closed and returns -EPIPE; a quit
- * signal while waiting for room returns -EINTR (the rest is dropped).
+ * short writes and EINTR. EPIPE sets closed and returns -EPIPE; a wake_fd
+ * while waiting for room returns -EINTR with the rest kept for a flush.
  */
 int pio_console_handler(void *ctx, uint16_t port, bool is_write, uint8_t size,
                         uint32_t count, uint8_t *data);
+
+/* pio_flush_fn for the console: write kept bytes, as the handler does. */
+int pio_console_flush(void *ctx);
 
 #endif

@@ -257,6 +257,19 @@ int run_vcpu(struct runner *r, enum run_mode mode, struct run_result *res)
     int e;
 
     *res = (struct run_result){0};
+    e = pio_flush(r->bus); /* output an interrupted OUT still owes */
+    if (e == -EINTR) {
+        res->stop = RUN_STOP_SIGNAL;
+        return drain_signals(r, res);
+    }
+    if (e == -EPIPE) {
+        res->stop = RUN_STOP_OUTPUT_CLOSED;
+        return 0;
+    }
+    if (e < 0) {
+        errno = -e;
+        return vm_fail(r->vcpu->vm, "write guest output to stdout");
+    }
     if (r->sleep_pending) {
         if (mode == RUN_STEP) {
             r->sleep_pending = false; /* a user stepping does not wait */
@@ -295,7 +308,11 @@ int run_vcpu(struct runner *r, enum run_mode mode, struct run_result *res)
                 res->stop = RUN_STOP_OUTPUT_CLOSED;
                 return 0;
             }
-            if (e == -EINTR) { /* told to quit while stdout was full */
+            if (e == -EINTR) {
+                /* A signal cut short a wait for room on stdout: the rest
+                 * of the output is kept and written before the next run. */
+                if ((e = vcpu_complete_io(r->vcpu)) < 0)
+                    return e;
                 res->stop = RUN_STOP_SIGNAL;
                 return drain_signals(r, res);
             }

@@ -249,7 +249,8 @@ static void test_console_writes_all(void)
     char in[64] = {0};
 
     CHECK_OK(pipe(p));
-    struct pio_console con = {.fd = p[1]};
+    static struct pio_console con;
+    con = (struct pio_console){.fd = p[1], .wake_fd = {-1, -1}};
     CHECK_OK(pio_console_handler(&con, 0xf1, true, 1, 6, out));
     CHECK_EQ(read(p[0], in, sizeof(in)), 6);
     CHECK_STR(in, "Hello\n");
