@@ -479,6 +479,8 @@ enum gdb_cmd_result gdb_cmd_handle(struct gdb_cmd *s, const char *pkt,
         gdb_cmd_reply_str("OK", reply, cap, reply_len);
         return GDB_CMD_DETACH;
     case 'k': /* k */
+        if (len != 1)
+            return gdb_cmd_reply_err(EBADPKT, reply, cap, reply_len);
         return GDB_CMD_KILL;
     case 'v':
         if (is(pkt, len, "vCont?")) /* vCont? */

@@ -51,8 +51,8 @@ static enum gdb_cmd_result xfer_features(struct gdb_cmd *s, const char *p,
         return gdb_cmd_reply_str("E00", reply, cap, len);
     p = colon + 1;
     if (!gdb_cmd_parse_hex(&p, end, &off) || p == end || *p++ != ',' ||
-        !gdb_cmd_parse_hex(&p, end, &n) || p != end)
-        return gdb_cmd_reply_err(1, reply, cap, len);
+        !gdb_cmd_parse_hex(&p, end, &n) || p != end || n == 0)
+        return gdb_cmd_reply_err(1, reply, cap, len); /* 0: "m" would loop */
     /* This is where gdb learns the layout: fix it for the session. */
     if ((r = gdb_cmd_fix_arch(s)) < 0)
         return gdb_cmd_reply_err(r, reply, cap, len);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -81,8 +82,28 @@ static int listen_unix(struct gdb_srv *s, const char *path, char *err,
     s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (s->listen_fd < 0)
         goto fail;
-    if (bind(s->listen_fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
-        goto fail;
+    if (bind(s->listen_fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+        /*
+         * A socket left by a VMM that was killed: nobody accepts on it, so
+         * take its place (as QEMU does). A live one, or any other kind of
+         * file, is left alone.
+         */
+        struct stat st;
+        int probe;
+        if (errno != EADDRINUSE || lstat(path, &st) < 0 ||
+            !S_ISSOCK(st.st_mode))
+            goto fail;
+        probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (probe < 0)
+            goto fail;
+        bool stale = connect(probe, (struct sockaddr *)&sun, sizeof(sun)) < 0 &&
+                     errno == ECONNREFUSED;
+        close(probe);
+        errno = EADDRINUSE;
+        if (!stale || unlink(path) < 0 ||
+            bind(s->listen_fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+            goto fail;
+    }
     strcpy(s->unix_path, path);
     if (listen(s->listen_fd, 1) < 0)
         goto fail;

@@ -7,31 +7,49 @@
 
 #include "mem.h"
 
+/* Open path and check it is a non-empty regular file: fd or -errno. */
+static int open_image(const char *path, struct stat *st)
+{
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    int e = 0;
+
+    if (fd < 0)
+        return -errno;
+    if (fstat(fd, st) < 0)
+        e = -errno;
+    else if (S_ISDIR(st->st_mode))
+        e = -EISDIR;
+    else if (!S_ISREG(st->st_mode))
+        e = -EINVAL;
+    else if (st->st_size == 0)
+        e = -ENODATA;
+    if (e < 0) {
+        close(fd);
+        return e;
+    }
+    return fd;
+}
+
+long loader_check_file(const char *path)
+{
+    struct stat st;
+    int fd = open_image(path, &st);
+
+    if (fd < 0)
+        return fd;
+    close(fd);
+    return (long)st.st_size;
+}
+
 long loader_load_file(struct mem *m, const char *path, uint64_t gpa)
 {
     struct stat st;
     long ret;
-    /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    int fd = open_image(path, &st);
 
     if (fd < 0)
-        return -errno;
-    if (fstat(fd, &st) < 0) {
-        ret = -errno;
-        goto out;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        ret = -EISDIR;
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        ret = -EINVAL;
-        goto out;
-    }
-    if (st.st_size == 0) {
-        ret = -ENODATA;
-        goto out;
-    }
+        return fd;
     uint8_t *dst = mem_gpa_to_hva(m, gpa, (size_t)st.st_size);
     if (!dst) {
         ret = -EFBIG;

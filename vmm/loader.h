@@ -15,4 +15,10 @@ struct mem;
  */
 long loader_load_file(struct mem *m, const char *path, uint64_t gpa);
 
+/*
+ * Check that path is a loadable image without loading it: returns its
+ * size, or the same -errno values as loader_load_file (but -EFBIG).
+ */
+long loader_check_file(const char *path);
+
 #endif

@@ -129,11 +129,17 @@ static int build_machine(struct machine *m, const struct cli_opts *o,
     int e;
     long n;
 
-    if ((e = vm_open(&m->vm)) < 0)
-        return fail_vm(&m->vm, e);
-    if ((e = mem_map(&m->mem, &m->vm, o->mem_size)) < 0)
-        return fail_vm(&m->vm, e);
-    n = loader_load_file(&m->mem, o->image, 0);
+    /* Image errors are the user's: report them even without KVM. */
+    n = loader_check_file(o->image);
+    if (n >= 0 && (uint64_t)n > ((o->mem_size + 4095) & ~4095ull))
+        n = -EFBIG;
+    if (n >= 0) {
+        if ((e = vm_open(&m->vm)) < 0)
+            return fail_vm(&m->vm, e);
+        if ((e = mem_map(&m->mem, &m->vm, o->mem_size)) < 0)
+            return fail_vm(&m->vm, e);
+        n = loader_load_file(&m->mem, o->image, 0);
+    }
     if (n < 0) {
         const char *why = n == -ENODATA  ? "image is empty"
                           : n == -EFBIG  ? "image is larger than guest RAM "

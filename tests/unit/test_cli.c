@@ -171,6 +171,7 @@ static void test_loader_bounds(void)
     CHECK(mkdtemp(dir) != NULL);
     snprintf(path, sizeof(path), "%s/img", dir);
     write_file(path, 4096);
+    CHECK_EQ(loader_check_file(path), 4096);
     CHECK_EQ(loader_load_file(&m, path, 0), 4096);
     CHECK_EQ(ram[0], 0xab);
     CHECK_EQ(ram[4095], 0xab);
@@ -185,7 +186,10 @@ static void test_loader_bounds(void)
     CHECK_EQ(ram[0], 0);
     write_file(path, 0);
     CHECK_EQ(loader_load_file(&m, path, 0), -ENODATA);
+    CHECK_EQ(loader_check_file(path), -ENODATA);
     CHECK_EQ(loader_load_file(&m, dir, 0), -EISDIR);
+    CHECK_EQ(loader_check_file(dir), -EISDIR);
+    CHECK_EQ(loader_check_file("/dev/null"), -EINVAL);
     snprintf(path, sizeof(path), "%s/missing", dir);
     CHECK_EQ(loader_load_file(&m, path, 0), -ENOENT);
     snprintf(path, sizeof(path), "%s/img", dir);
