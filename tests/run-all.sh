@@ -41,8 +41,14 @@ if [ -x "$BUILD/tests/fuzz/replay" ]; then
     run_suite "fuzz-replay" "$BUILD/tests/fuzz/replay" tests/fuzz/corpus
 fi
 # The bench only as a smoke run with tiny counts, to keep it from rotting.
+# Memcheck cannot run a sanitizer build: valgrind only in the plain one.
+extra=(tests/bench/smoke.sh)
+case "$BUILD" in
+*sanitize*) ;;
+*) extra+=(tests/valgrind.sh) ;;
+esac
 for t in tests/fuzz/short.sh tests/integration/*.sh tests/gdb/*.sh \
-    tests/bench/smoke.sh; do
+    "${extra[@]}"; do
     [ -f "$t" ] || continue
     case "$t" in *lib.sh) continue ;; esac # helpers, not suites
     run_suite "$t" bash "$t"
