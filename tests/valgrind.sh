@@ -23,106 +23,35 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 source tests/lib.sh
 
-RSP=$BUILD/tests/tools/rspclient
-HELLO=$BUILD/guest/hello.bin
-SPIN=$BUILD/tests/guests/spin.bin
-TRIPLE=$BUILD/tests/guests/triple.bin
 TO=60
 
 VG=(valgrind --error-exitcode=99 --leak-check=full
     '--errors-for-leak-kinds=definite,indirect')
 [ -f tests/valgrind.supp ] && VG+=(--suppressions=tests/valgrind.supp)
 
-if ! command -v valgrind >/dev/null 2>&1; then
-    WHY_SKIP="valgrind not installed"
-elif ! kvm_usable; then
-    WHY_SKIP="/dev/kvm not usable"
-else
-    WHY_SKIP=
-fi
+# need NAME [FILE...] (tests/lib.sh) skips without valgrind or KVM.
+need_cmd valgrind
 
-# need NAME [FILE...]: true when the test can run; else a skip (no valgrind
-# or KVM) or a failure (not built).
-need() {
-    local name=$1 f
-    shift
-    if [ -n "$WHY_SKIP" ]; then
-        t_skip "$name" "$WHY_SKIP"
-        return 1
-    fi
-    for f in "$VMM" "$@"; do
-        if [ ! -f "$f" ]; then
-            t_fail "$name" "$f missing (run make)"
-            return 1
-        fi
-    done
-    return 0
-}
-
-# is_alive PID: the process exists and is not a zombie.
-is_alive() {
-    local st
-    kill -0 "$1" 2>/dev/null || return 1
-    st=$(sed -E 's/.*\) ([A-Z]).*/\1/' "/proc/$1/stat" 2>/dev/null)
-    [ -n "$st" ] && [ "$st" != Z ]
-}
-
-# vg_start ARGS...: the VMM under valgrind in the background (valgrind runs
-# it in its own process: VPID is the VMM). Log $VLOG, stdout $VOUT, stderr
-# $VERR.
-N=0
-vg_start() {
-    N=$((N + 1))
-    VLOG=$T_TMP/vg$N.log
-    VOUT=$T_TMP/vg$N.out
-    VERR=$T_TMP/vg$N.err
-    (exec "${VG[@]}" --log-file="$VLOG" "$VMM" "$@" >"$VOUT" 2>"$VERR") &
-    VPID=$!
-    T_PIDS+=("$VPID")
-}
-
-# vg_gdb ARGS...: vg_start with --gdb on a free port, waiting (up to 60 s)
-# for "waiting for gdb". Sets PORT, ADDR. Retries if the port was taken.
-vg_gdb() {
-    local try i
-    for ((try = 0; try < 5; try++)); do
-        PORT=$(free_port)
-        ADDR=127.0.0.1:$PORT
-        vg_start --gdb "$PORT" "$@"
-        for ((i = 0; i < TO * 20; i++)); do
-            grep -q "waiting for gdb" "$VERR" 2>/dev/null && return 0
-            is_alive "$VPID" || break
-            sleep 0.05
-        done
-        if ! grep -q "in use" "$VERR" 2>/dev/null; then
-            kill -9 "$VPID" 2>/dev/null
-            wait "$VPID" 2>/dev/null
-            return 1
-        fi
-        wait "$VPID" 2>/dev/null
-    done
-    return 1
-}
+# The VMM helpers of tests/lib.sh, under valgrind. It runs the VMM in its
+# own process, so VPID is the VMM and %p in the log name is VPID.
+VMM_WRAP=("${VG[@]}" "--log-file=$T_TMP/vg%p.log")
+VMM_START_WAIT=$TO
 
 # vg_wait: wait (up to 60 s, then kill -9) for the VMM; sets RC.
 vg_wait() {
-    local i
-    for ((i = 0; i < TO * 20; i++)); do
-        is_alive "$VPID" || break
-        sleep 0.05
-    done
-    if is_alive "$VPID"; then
+    if ! vmm_wait_exit "$TO"; then
         kill -9 "$VPID" 2>/dev/null
         echo "# killed: still running after ${TO}s"
+        wait "$VPID" 2>/dev/null
+        VRC=$?
     fi
-    wait "$VPID" 2>/dev/null
-    RC=$?
+    RC=$VRC
 }
 
 # vg_check NAME WANT-RC [DETAIL]: the last run exited WANT-RC and valgrind
 # found no error and no definite/indirect leak.
 vg_check() {
-    local name=$1 want=$2 detail=${3:-} errs
+    local name=$1 want=$2 detail=${3:-} errs VLOG=$T_TMP/vg$VPID.log
     grep -i 'unhandled ioctl\|noted but unhandled' "$VLOG" 2>/dev/null |
         sort -u | head -n 3 | sed 's/^/# note: /'
     errs=$(sed -n 's/.*ERROR SUMMARY: \([0-9]*\) errors.*/\1/p' "$VLOG" | tail -n 1)
@@ -139,18 +68,9 @@ vg_check() {
     fi
 }
 
-# gdb_batch OUT ARGS...: a batch gdb on $ADDR, bounded.
-gdb_batch() {
-    local out=$1
-    shift
-    timeout "$TO" gdb -q -n -batch -ex 'set confirm off' \
-        -ex 'set pagination off' -ex "target remote $ADDR" "$@" \
-        >"$out" 2>&1 </dev/null
-}
-
 name="valgrind: plain run --hlt-sleep 0 --max-halts 3 hello.bin"
 if need "$name" "$HELLO"; then
-    vg_start --hlt-sleep 0 --max-halts 3 "$HELLO"
+    vmm_bg --hlt-sleep 0 --max-halts 3 "$HELLO"
     vg_wait
     d=
     [ "$(cat "$VOUT")" = "$(printf 'Hello\nHello\nHello')" ] ||
@@ -162,23 +82,25 @@ name="valgrind: gdb session (regs, memory, stepi, breakpoints, watch, continue, 
 if ! command -v gdb >/dev/null 2>&1; then
     t_skip "$name" "gdb not installed"
 elif need "$name" "$HELLO"; then
-    if ! vg_gdb --hlt-sleep 100000 "$HELLO"; then
+    if ! vmm_gdb_start --hlt-sleep 100000 "$HELLO"; then
         t_fail "$name" "the VMM never announced its port: $(tr '\n' '|' <"$VERR")"
     else
         d=
-        gdb_batch "$T_TMP/gdb1.out" -ex 'info registers' -ex 'x/8xb 0' \
+        gdb_batch "$ADDR" -ex 'info registers' -ex 'x/8xb 0' \
             -ex 'info registers eflags' -ex 'stepi' -ex 'stepi' \
             -ex 'break *0x8' -ex 'continue' -ex 'hbreak *0xc' -ex 'continue' \
             -ex 'watch *(char*)0x300' -ex 'delete' -ex 'set {char}0x300 = 1' \
             -ex 'x/1xb 0x300' -ex 'set {char}0x300 = 0' -ex 'p $eax' \
             -ex 'set $ebx = 0x1234' -ex 'set $ebx = 0' \
-            -ex 'maint print xml-tdesc' -ex 'monitor help' -ex 'detach'
+            -ex 'maint print xml-tdesc' -ex 'monitor help' -ex 'detach' \
+            >"$T_TMP/gdb1.out" 2>&1
         g1=$?
         if [ "$g1" -ne 0 ] || ! grep -q 'Breakpoint 2, 0x0*c ' "$T_TMP/gdb1.out" ||
             ! grep -q detached "$T_TMP/gdb1.out"; then
             d="first gdb (rc $g1): $(tail -n 6 "$T_TMP/gdb1.out" | tr '\n' '|')"
         else
-            gdb_batch "$T_TMP/gdb2.out" -ex 'info registers eip' -ex 'kill'
+            gdb_batch "$ADDR" -ex 'info registers eip' -ex 'kill' \
+                >"$T_TMP/gdb2.out" 2>&1
             g2=$?
             if [ "$g2" -ne 0 ] || ! grep -q killed "$T_TMP/gdb2.out"; then
                 d="second gdb (rc $g2): $(tail -n 6 "$T_TMP/gdb2.out" | tr '\n' '|')"
@@ -191,7 +113,7 @@ fi
 
 name="valgrind: hostile raw RSP input, refused second client, vKill"
 if need "$name" "$HELLO" "$RSP"; then
-    if ! vg_gdb "$HELLO"; then
+    if ! vmm_gdb_start "$HELLO"; then
         t_fail "$name" "the VMM never announced its port: $(tr '\n' '|' <"$VERR")"
     else
         d=
@@ -225,7 +147,7 @@ fi
 
 name="valgrind: guest crash (triple fault) exits 1 cleanly"
 if need "$name" "$TRIPLE"; then
-    vg_start --hlt-sleep 0 "$TRIPLE"
+    vmm_bg --hlt-sleep 0 "$TRIPLE"
     vg_wait
     d=
     grep -q 'guest crashed' "$VERR" || d="no 'guest crashed': $(tail -c 300 "$VERR" | tr '\n' '|')"
@@ -234,7 +156,7 @@ fi
 
 name="valgrind: guest crash under gdb (T0b), inspected, then kill"
 if need "$name" "$TRIPLE" "$RSP"; then
-    if ! vg_gdb "$TRIPLE"; then
+    if ! vmm_gdb_start "$TRIPLE"; then
         t_fail "$name" "the VMM never announced its port: $(tr '\n' '|' <"$VERR")"
     else
         d=
@@ -248,7 +170,7 @@ fi
 
 name="valgrind: SIGTERM while the guest spins without exits"
 if need "$name" "$SPIN"; then
-    vg_start "$SPIN"
+    vmm_bg "$SPIN"
     d=
     if wait_file_line "$VOUT" spin $((TO * 100)); then
         sleep 0.5

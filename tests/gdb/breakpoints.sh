@@ -42,7 +42,7 @@ breaks() {
 
 MECHS="dr step auto"
 INT3=0
-if [ "$GDB_ENV" -eq 1 ] && [ -x "$VMM" ]; then
+if [ -z "$T_NEED_WHY" ] && [ -x "$VMM" ]; then
     HOST_INFO=$(timeout 10 "$VMM" --host-info 2>&1)
     # Show the probe verdicts, so a run on other hardware says what it had.
     printf '%s\n' "$HOST_INFO" |
@@ -83,11 +83,11 @@ for M in $MECHS; do
 
     name="[$M] break on all 14 hello-loop instructions, hit in order in one pass"
     if need "$name" "$HELLO"; then
-        if vmm_start "${DM[@]}" --hlt-sleep 0 "$HELLO"; then
+        if vmm_gdb_start "${DM[@]}" --hlt-sleep 0 "$HELLO"; then
             # shellcheck disable=SC2086
             gdb_script "$(breaks break $LOOP)
 $(cont_n 14)
-shell cp '$VMM_OUT' '$T_TMP/loop-out'"
+shell cp '$VOUT' '$T_TMP/loop-out'"
             got=$(stop_pcs)
             hits=$(grep -cE '^Breakpoint [0-9]+, 0x' "$GDB_OUT")
             if [ "$got" = "$LOOP_STOPS" ] && [ "$hits" -eq 14 ] &&
@@ -106,7 +106,7 @@ shell cp '$VMM_OUT' '$T_TMP/loop-out'"
 
     name="[$M] 100 breakpoints: the 14 in the loop hit in order, twice round"
     if need "$name" "$HELLO"; then
-        if vmm_start "${DM[@]}" --hlt-sleep 0 "$HELLO"; then
+        if vmm_gdb_start "${DM[@]}" --hlt-sleep 0 "$HELLO"; then
             others=()
             for ((i = 0; i < 86; i++)); do
                 others+=("$(printf '%#x' $((0x1000 + i * 0x40)))")
@@ -131,7 +131,7 @@ $(cont_n 28)"
 
     name="[$M] tbreak *0x6 hits once, then is gone"
     if need "$name" "$HELLO"; then
-        if vmm_start "${DM[@]}" --hlt-sleep 0 --max-halts 2 "$HELLO"; then
+        if vmm_gdb_start "${DM[@]}" --hlt-sleep 0 --max-halts 2 "$HELLO"; then
             gdb_script "tbreak *0x6
 continue
 $PRINT_PC
@@ -159,7 +159,7 @@ continue"
     # fall back to stepping) may honour it instead: then it must be hit.
     name="[$M] hbreak x4 hit in order; a fifth refused with a gdb message (or honoured)"
     if need "$name" "$HELLO"; then
-        if vmm_start "${DM[@]}" --hlt-sleep 0 "$HELLO"; then
+        if vmm_gdb_start "${DM[@]}" --hlt-sleep 0 "$HELLO"; then
             # Refused: the five continues fail with pc 0, then without the
             # fifth the four are hit. Honoured: 0x2..0xa, then round again.
             gdb_run -ex 'hbreak *0x2' -ex 'hbreak *0x4' -ex 'hbreak *0x6' \
@@ -193,7 +193,7 @@ continue"
     # (by stepping or int3) and still be hit in order.
     name="[$M] 4 break then 4 hbreak: all 8 hit in order"
     if need "$name" "$HELLO"; then
-        if vmm_start "${DM[@]}" --hlt-sleep 0 "$HELLO"; then
+        if vmm_gdb_start "${DM[@]}" --hlt-sleep 0 "$HELLO"; then
             gdb_script "$(breaks break 0x2 0x6 0xa 0xe)
 $(breaks hbreak 0x4 0x8 0xc 0x10)
 $(cont_n 8)"
@@ -209,13 +209,13 @@ $(cont_n 8)"
 
     name="[$M] watch *(char*)0x200: Old value = 0, New value = 1, pc after the incb"
     if need "$name" "$WATCH"; then
-        if vmm_start "${DM[@]}" --hlt-sleep 0 "$WATCH"; then
+        if vmm_gdb_start "${DM[@]}" --hlt-sleep 0 "$WATCH"; then
             gdb_script "watch *(char*)0x200
 continue
 $PRINT_PC
 continue
 $PRINT_PC
-shell cp '$VMM_OUT' '$T_TMP/watch-out'"
+shell cp '$VOUT' '$T_TMP/watch-out'"
             got=$(stop_pcs)
             # Stopped at the second incb's successor: one byte (1) printed.
             if [ "$got" = "0x14 0x14" ] &&
@@ -236,7 +236,7 @@ shell cp '$VMM_OUT' '$T_TMP/watch-out'"
 
     name="[$M] watch *(short*)0x1ff (overlaps the counter): 0 -> 256 at 0x14"
     if need "$name" "$WATCH"; then
-        if vmm_start "${DM[@]}" --hlt-sleep 0 "$WATCH"; then
+        if vmm_gdb_start "${DM[@]}" --hlt-sleep 0 "$WATCH"; then
             gdb_script "watch *(short*)0x1ff
 continue
 $PRINT_PC"
@@ -254,7 +254,7 @@ $PRINT_PC"
     # must compare against what gdb wrote.
     name="[$M] watch: a gdb write to the byte does not fire; next is 5 -> 6"
     if need "$name" "$WATCH"; then
-        if vmm_start "${DM[@]}" --hlt-sleep 0 "$WATCH"; then
+        if vmm_gdb_start "${DM[@]}" --hlt-sleep 0 "$WATCH"; then
             gdb_script "watch *(char*)0x200
 set {char}0x200 = 5
 continue
@@ -271,7 +271,7 @@ $PRINT_PC"
 
     name="[$M] watch: stepi over the incb reports it; continue then 1 -> 2"
     if need "$name" "$WATCH"; then
-        if vmm_start "${DM[@]}" --hlt-sleep 0 "$WATCH"; then
+        if vmm_gdb_start "${DM[@]}" --hlt-sleep 0 "$WATCH"; then
             gdb_script "stepi 3
 $PRINT_PC
 watch *(char*)0x200
@@ -295,7 +295,7 @@ $PRINT_PC"
 
     name="[$M] watch and break *0x19 together: stops alternate 0x14, 0x19"
     if need "$name" "$WATCH"; then
-        if vmm_start "${DM[@]}" --hlt-sleep 0 "$WATCH"; then
+        if vmm_gdb_start "${DM[@]}" --hlt-sleep 0 "$WATCH"; then
             gdb_script "watch *(char*)0x200
 break *0x19
 $(cont_n 4)"
@@ -313,7 +313,7 @@ $(cont_n 4)"
     for W in rwatch awatch; do
         name="[$M] $W *(char*)0x200: honoured or cleanly refused, VMM alive"
         if need "$name" "$WATCH"; then
-            if vmm_start "${DM[@]}" --hlt-sleep 0 "$WATCH"; then
+            if vmm_gdb_start "${DM[@]}" --hlt-sleep 0 "$WATCH"; then
                 gdb_run -ex "$W *(char*)0x200" -ex 'continue' -ex "$PRINT_PC" \
                     -ex 'delete' -ex 'stepi' -ex "$PRINT_PC" \
                     -ex 'x/xb 0x200'
@@ -342,7 +342,7 @@ $(cont_n 4)"
 
     name="[$M] guest bytes identical before, during (always-inserted) and after breakpoints"
     if need "$name" "$HELLO"; then
-        if vmm_start "${DM[@]}" --hlt-sleep 0 "$HELLO"; then
+        if vmm_gdb_start "${DM[@]}" --hlt-sleep 0 "$HELLO"; then
             # shellcheck disable=SC2086
             gdb_script "set code-cache off
 set stack-cache off
@@ -391,14 +391,14 @@ dump binary memory $T_TMP/mem-after 0 0x100"
     # there again one loop later, not at once.
     name="[$M] resume from a kept breakpoint at 0x4: next stop at 0x4 one loop later"
     if need "$name" "$HELLO"; then
-        if vmm_start "${DM[@]}" --hlt-sleep 0 "$HELLO"; then
+        if vmm_gdb_start "${DM[@]}" --hlt-sleep 0 "$HELLO"; then
             gdb_script "break *0x4
 continue
 $PRINT_PC
-shell cp '$VMM_OUT' '$T_TMP/res1'
+shell cp '$VOUT' '$T_TMP/res1'
 continue
 $PRINT_PC
-shell cp '$VMM_OUT' '$T_TMP/res2'"
+shell cp '$VOUT' '$T_TMP/res2'"
             got=$(stop_pcs)
             o1=$(cat "$T_TMP/res1" 2>/dev/null)
             o2=$(cat "$T_TMP/res2" 2>/dev/null)
@@ -415,12 +415,12 @@ shell cp '$VMM_OUT' '$T_TMP/res2'"
     # once, not twice and not never.
     name="[$M] breakpoint on the out at 0x2: continue x3 prints each byte once"
     if need "$name" "$HELLO"; then
-        if vmm_start "${DM[@]}" --hlt-sleep 0 "$HELLO"; then
+        if vmm_gdb_start "${DM[@]}" --hlt-sleep 0 "$HELLO"; then
             gdb_script "break *0x2
 $(cont_n 3)
 stepi
 $PRINT_PC
-shell cp '$VMM_OUT' '$T_TMP/out2'"
+shell cp '$VOUT' '$T_TMP/out2'"
             got=$(stop_pcs)
             o=$(cat "$T_TMP/out2" 2>/dev/null)
             [ "$got" = "0x2 0x2 0x2 0x4" ] && [ "$o" = "$(printf 'Hello\nHello\nH')" ]
@@ -433,7 +433,7 @@ shell cp '$VMM_OUT' '$T_TMP/out2'"
 
     name="[$M] delete while stopped at a breakpoint, continue runs on to the end"
     if need "$name" "$HELLO"; then
-        if vmm_start "${DM[@]}" --hlt-sleep 0 --max-halts 3 "$HELLO"; then
+        if vmm_gdb_start "${DM[@]}" --hlt-sleep 0 --max-halts 3 "$HELLO"; then
             gdb_script "break *0x4
 continue
 $PRINT_PC
@@ -441,8 +441,8 @@ delete
 continue"
             vmm_wait_exit 5
             [ "$(stop_pcs)" = 0x4 ] && gdb_has 'exited normally' &&
-                [ "${VMM_RC:-x}" = 0 ] &&
-                [ "$(cat "$VMM_OUT")" = "$(printf 'Hello\nHello\nHello')" ]
+                [ "${VRC:-x}" = 0 ] &&
+                [ "$(cat "$VOUT")" = "$(printf 'Hello\nHello\nHello')" ]
             t_check "$name" $? "$(why)"
         else
             t_fail "$name" "VMM did not listen: $(why)"
@@ -452,7 +452,7 @@ continue"
 
     name="[$M] monitor breakpoints lists what gdb inserted (always-inserted)"
     if need "$name" "$HELLO"; then
-        if vmm_start "${DM[@]}" --hlt-sleep 0 "$HELLO"; then
+        if vmm_gdb_start "${DM[@]}" --hlt-sleep 0 "$HELLO"; then
             gdb_script 'set breakpoint always-inserted on
 break *0x6
 hbreak *0x8

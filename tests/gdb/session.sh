@@ -14,14 +14,14 @@ source tests/gdb/gdblib.sh
 # vmm_out_at NAME: a gdb script line that copies the VMM's stdout as it is
 # now to $T_TMP/NAME (so we can check what the guest printed by a stop).
 vmm_out_at() {
-    echo "shell cp '$VMM_OUT' '$T_TMP/$1'"
+    echo "shell cp '$VOUT' '$T_TMP/$1'"
 }
 
 # --- connecting -------------------------------------------------------------
 
 name="connect: x/i \$pc is 'mov \$0x48,%al', architecture i8086 from the stub"
 if need "$name" "$HELLO"; then
-    if vmm_start --max-halts 1 --hlt-sleep 0 "$HELLO"; then
+    if vmm_gdb_start --max-halts 1 --hlt-sleep 0 "$HELLO"; then
         gdb_run -ex 'x/i $pc' -ex 'show architecture'
         if gdb_has '=> 0x0:[[:space:]]+mov +\$0x48,%al' &&
             gdb_has 'currently "?i8086'; then
@@ -37,7 +37,7 @@ fi
 
 name="connect: info registers shows eip 0x0 and cs 0x0"
 if need "$name" "$HELLO"; then
-    if vmm_start --max-halts 1 --hlt-sleep 0 "$HELLO"; then
+    if vmm_gdb_start --max-halts 1 --hlt-sleep 0 "$HELLO"; then
         gdb_run -ex 'info registers'
         if gdb_has '^eip +0x0 +0x0' && gdb_has '^cs +0x0 +0$'; then
             t_pass "$name"
@@ -52,7 +52,7 @@ fi
 
 name="memory: x/4xb 0 is b0 48 e6 f1"
 if need "$name" "$HELLO"; then
-    if vmm_start --max-halts 1 --hlt-sleep 0 "$HELLO"; then
+    if vmm_gdb_start --max-halts 1 --hlt-sleep 0 "$HELLO"; then
         gdb_run -ex 'x/4xb 0'
         gdb_has '^0x0:[[:space:]]+0xb0[[:space:]]+0x48[[:space:]]+0xe6[[:space:]]+0xf1$'
         t_check "$name" $? "$(why)"
@@ -66,7 +66,7 @@ fi
 
 name="stepi: \$pc 0x2, then stepi 3 -> 0x8"
 if need "$name" "$HELLO"; then
-    if vmm_start --max-halts 1 --hlt-sleep 0 "$HELLO"; then
+    if vmm_gdb_start --max-halts 1 --hlt-sleep 0 "$HELLO"; then
         gdb_script 'stepi
 printf "PC=%#x\n", $pc
 stepi 3
@@ -82,7 +82,7 @@ fi
 
 name="stepi over 'out' prints H exactly once, by the time the step stops"
 if need "$name" "$HELLO"; then
-    if vmm_start --hlt-sleep 0 "$HELLO"; then
+    if vmm_gdb_start --hlt-sleep 0 "$HELLO"; then
         gdb_script "stepi
 $(vmm_out_at before)
 stepi
@@ -107,7 +107,7 @@ fi
 
 name="stepi over hlt at 0x18 lands at 0x19 at once (--hlt-sleep 1000)"
 if need "$name" "$HELLO"; then
-    if vmm_start --hlt-sleep 1000 "$HELLO"; then
+    if vmm_gdb_start --hlt-sleep 1000 "$HELLO"; then
         gdb_script 'stepi 12
 printf "PC=%#x\n", $pc
 shell echo T0 $(date +%s%N)
@@ -136,7 +136,7 @@ fi
 
 name="registers: set \$eax = 0x1234 reads back, survives a stepi"
 if need "$name" "$HELLO"; then
-    if vmm_start --hlt-sleep 0 "$HELLO"; then
+    if vmm_gdb_start --hlt-sleep 0 "$HELLO"; then
         # mov $0x48,%al keeps the 0x12 in %ah.
         gdb_script 'set $eax = 0x1234
 p/x $eax
@@ -152,7 +152,7 @@ fi
 
 name="registers: set \$pc = 0x4, stepi -> 0x6 and eax has 'e'"
 if need "$name" "$HELLO"; then
-    if vmm_start --hlt-sleep 0 "$HELLO"; then
+    if vmm_gdb_start --hlt-sleep 0 "$HELLO"; then
         gdb_script 'set $pc = 0x4
 printf "PC=%#x\n", $pc
 stepi
@@ -169,7 +169,7 @@ fi
 
 name="registers: xmm0 and st0 writes read back after a stepi"
 if need "$name" "$HELLO"; then
-    if vmm_start --hlt-sleep 0 "$HELLO"; then
+    if vmm_gdb_start --hlt-sleep 0 "$HELLO"; then
         gdb_script 'set $xmm0.v4_int32[1] = 0x55aa
 set $st0 = 1.5
 stepi
@@ -185,14 +185,14 @@ fi
 
 name="memory: set {char}1 = 0x4a, continue -> guest prints Jello"
 if need "$name" "$HELLO"; then
-    if vmm_start --max-halts 2 --hlt-sleep 0 "$HELLO"; then
+    if vmm_gdb_start --max-halts 2 --hlt-sleep 0 "$HELLO"; then
         gdb_run -ex 'set {char}1 = 0x4a' -ex 'x/2xb 0' -ex 'continue'
         vmm_wait_exit 10
         if gdb_has '^0x0:[[:space:]]+0xb0[[:space:]]+0x4a$' &&
-            [ "$(cat "$VMM_OUT")" = "$(printf 'Jello\nJello')" ]; then
+            [ "$(cat "$VOUT")" = "$(printf 'Jello\nJello')" ]; then
             t_pass "$name"
         else
-            t_fail "$name" "stdout '$(head -c 40 "$VMM_OUT" | tr '\n' '|')'; $(why)"
+            t_fail "$name" "stdout '$(head -c 40 "$VOUT" | tr '\n' '|')'; $(why)"
         fi
     else
         t_fail "$name" "VMM did not listen: $(why)"
@@ -204,7 +204,7 @@ fi
 
 name="hbreak *0x8 + continue stops at 0x8 (Breakpoint 1, 0x00000008)"
 if need "$name" "$HELLO"; then
-    if vmm_start --hlt-sleep 0 "$HELLO"; then
+    if vmm_gdb_start --hlt-sleep 0 "$HELLO"; then
         gdb_script 'hbreak *0x8
 continue
 printf "PC=%#x\n", $pc'
@@ -219,7 +219,7 @@ fi
 
 name="break *0x4 + continue x3: stops at 0x4 each time, one H per loop"
 if need "$name" "$HELLO"; then
-    if vmm_start --hlt-sleep 0 "$HELLO"; then
+    if vmm_gdb_start --hlt-sleep 0 "$HELLO"; then
         gdb_script "break *0x4
 continue
 printf \"PC=%#x\\n\", \$pc
@@ -250,11 +250,11 @@ fi
 
 name="continue to the end (--max-halts 1): gdb says exited normally, VMM exits 0"
 if need "$name" "$HELLO"; then
-    if vmm_start --max-halts 1 --hlt-sleep 0 "$HELLO"; then
+    if vmm_gdb_start --max-halts 1 --hlt-sleep 0 "$HELLO"; then
         gdb_run -ex 'continue'
         vmm_wait_exit 5
-        if gdb_has 'exited normally' && [ "${VMM_RC:-x}" = 0 ] &&
-            [ "$(cat "$VMM_OUT")" = Hello ]; then
+        if gdb_has 'exited normally' && [ "${VRC:-x}" = 0 ] &&
+            [ "$(cat "$VOUT")" = Hello ]; then
             t_pass "$name"
         else
             t_fail "$name" "$(why)"
@@ -269,12 +269,12 @@ fi
 
 name="detach: the guest runs on, a second gdb connects and sees a stop"
 if need "$name" "$HELLO"; then
-    if vmm_start --hlt-sleep 10 "$HELLO"; then
+    if vmm_gdb_start --hlt-sleep 10 "$HELLO"; then
         gdb_run -ex 'stepi' -ex 'detach'
         out1=$GDB_OUT
         if ! grep -q 'detached' "$out1"; then
             t_fail "$name" "first gdb: $(why)"
-        elif ! wait_file_line "$VMM_OUT" 'Hello' 500; then
+        elif ! wait_file_line "$VOUT" 'Hello' 500; then
             t_fail "$name" "no guest output after detach; $(why)"
         else
             gdb_run -ex 'printf "PC=%#x\n", $pc' -ex 'info registers eip' \
@@ -296,12 +296,12 @@ fi
 
 name="kill: the VMM exits 0 within 2 s"
 if need "$name" "$HELLO"; then
-    if vmm_start --hlt-sleep 0 "$HELLO"; then
+    if vmm_gdb_start --hlt-sleep 0 "$HELLO"; then
         gdb_run -ex 'stepi' -ex 'kill'
         t0=$(now_ms)
         vmm_wait_exit 2
         ms=$(($(now_ms) - t0))
-        [ "${VMM_RC:-x}" = 0 ]
+        [ "${VRC:-x}" = 0 ]
         t_check "$name" $? "exit waited ${ms}ms; $(why)"
     else
         t_fail "$name" "VMM did not listen: $(why)"
@@ -311,7 +311,7 @@ fi
 
 name="kill: gdb reports no error (vKill gets its OK before the close)"
 if need "$name" "$HELLO"; then
-    if vmm_start --hlt-sleep 0 "$HELLO"; then
+    if vmm_gdb_start --hlt-sleep 0 "$HELLO"; then
         gdb_run -ex 'kill' -ex 'echo AFTER-KILL\n' -ex 'info inferiors'
         vmm_wait_exit 2
         if [ "$GDB_RC" -eq 0 ] && ! gdb_has 'Remote connection closed|rror' &&
@@ -330,7 +330,7 @@ fi
 
 name="monitor help lists regs, sregs, host, stats, breakpoints"
 if need "$name" "$HELLO"; then
-    if vmm_start --max-halts 1 --hlt-sleep 0 "$HELLO"; then
+    if vmm_gdb_start --max-halts 1 --hlt-sleep 0 "$HELLO"; then
         gdb_run -ex 'monitor help'
         ok=0
         for c in regs sregs host stats breakpoints; do
@@ -345,7 +345,7 @@ fi
 
 name="monitor sregs shows cr0 (PE clear) and gdtr; monitor regs cs:ip"
 if need "$name" "$HELLO"; then
-    if vmm_start --max-halts 1 --hlt-sleep 0 "$HELLO"; then
+    if vmm_gdb_start --max-halts 1 --hlt-sleep 0 "$HELLO"; then
         gdb_run -ex 'monitor sregs' -ex 'monitor regs' -ex 'monitor stats' \
             -ex 'monitor host'
         cr0=$(grep -oE 'cr0 [0-9a-f]+' "$GDB_OUT" | head -n 1 | cut -d' ' -f2)
@@ -364,7 +364,7 @@ fi
 
 name="monitor with an unknown command answers, the session goes on"
 if need "$name" "$HELLO"; then
-    if vmm_start --max-halts 1 --hlt-sleep 0 "$HELLO"; then
+    if vmm_gdb_start --max-halts 1 --hlt-sleep 0 "$HELLO"; then
         gdb_run -ex 'monitor no-such-command' -ex 'printf "PC=%#x\n", $pc'
         gdb_has 'unknown monitor command' && [ "$(stop_pcs)" = 0 ]
         t_check "$name" $? "$(why)"
@@ -380,7 +380,7 @@ fi
 # x86 (not with gdbserver or QEMU either): we ask for st0 by name/group.
 name="info registers st0 / float group; info all-registers has xmm0 and mxcsr"
 if need "$name" "$HELLO"; then
-    if vmm_start --max-halts 1 --hlt-sleep 0 "$HELLO"; then
+    if vmm_gdb_start --max-halts 1 --hlt-sleep 0 "$HELLO"; then
         gdb_run -ex 'info registers st0' -ex 'info registers float' \
             -ex 'info all-registers'
         if gdb_has '^st0 +0 +\(raw 0x0+\)' && gdb_has '^fctrl +0x37f' &&
@@ -398,7 +398,7 @@ fi
 
 name="x/2i 0x18 shows hlt and jmp 0x0"
 if need "$name" "$HELLO"; then
-    if vmm_start --max-halts 1 --hlt-sleep 0 "$HELLO"; then
+    if vmm_gdb_start --max-halts 1 --hlt-sleep 0 "$HELLO"; then
         gdb_run -ex 'x/2i 0x18'
         gdb_has '0x18:[[:space:]]+hlt' && gdb_has '0x19:[[:space:]]+jmp +0x0$'
         t_check "$name" $? "$(why)"
@@ -410,7 +410,7 @@ fi
 
 name="disassemble 0,0x1b: 14 instructions, 16-bit"
 if need "$name" "$HELLO"; then
-    if vmm_start --max-halts 1 --hlt-sleep 0 "$HELLO"; then
+    if vmm_gdb_start --max-halts 1 --hlt-sleep 0 "$HELLO"; then
         gdb_run -ex 'disassemble 0,0x1b'
         n=$(grep -cE '^(=>)? +0x000000[01][0-9a-f]:' "$GDB_OUT")
         if [ "$n" -eq 14 ] &&
@@ -432,7 +432,7 @@ fi
 # "incb 0x200" (fe 06 00 02) does not, so it shows gdb decodes 16-bit.
 name="disassemble watch.bin 0x10,0x1c: incb 0x200, mov 0x200,%al (16-bit)"
 if need "$name" "$WATCH"; then
-    if vmm_start --max-halts 1 --hlt-sleep 0 "$WATCH"; then
+    if vmm_gdb_start --max-halts 1 --hlt-sleep 0 "$WATCH"; then
         gdb_run -ex 'disassemble 0x10,0x1c'
         gdb_has '0x00000010:[[:space:]]+incb +0x200$' &&
             gdb_has '0x00000014:[[:space:]]+mov +0x200,%al$' &&
@@ -449,12 +449,12 @@ fi
 
 name="triple fault: gdb gets SIGSEGV, registers still readable"
 if need "$name" "$TRIPLE"; then
-    if vmm_start --hlt-sleep 0 "$TRIPLE"; then
+    if vmm_gdb_start --hlt-sleep 0 "$TRIPLE"; then
         gdb_run -ex 'continue' -ex 'info registers eip cs' -ex 'x/2xb $pc'
         if gdb_has 'Program received signal SIGSEGV' &&
             gdb_has '^eip +0x3f ' && gdb_has '^cs +0x8 ' &&
             gdb_has '^0x3f:[[:space:]]+0x0f[[:space:]]+0x0b$' &&
-            [ "$(cat "$VMM_OUT")" = triple ]; then
+            [ "$(cat "$VOUT")" = triple ]; then
             t_pass "$name"
         else
             t_fail "$name" "$(why)"
@@ -469,9 +469,9 @@ fi
 
 name="Ctrl-C in gdb stops a spinning guest (SIGINT, pc in the loop at 0x14)"
 if need "$name" "$SPIN"; then
-    if vmm_start --hlt-sleep 0 "$SPIN"; then
+    if vmm_gdb_start --hlt-sleep 0 "$SPIN"; then
         gdb_bg -ex 'continue' -ex "printf \"PC=%#x\\n\", \$pc" -ex 'x/i $pc'
-        if wait_file_line "$VMM_OUT" spin 500; then
+        if wait_file_line "$VOUT" spin 500; then
             gdb_interrupt
             if gdb_has 'Program received signal SIGINT' &&
                 [ "$(stop_pcs)" = 0x14 ] && gdb_has 'jmp +0x14' &&
@@ -493,9 +493,9 @@ fi
 
 name="Ctrl-C in gdb during a 5 s HLT pause stops within 1 s"
 if need "$name" "$HELLO"; then
-    if vmm_start --hlt-sleep 5000 "$HELLO"; then
+    if vmm_gdb_start --hlt-sleep 5000 "$HELLO"; then
         gdb_bg -ex 'continue' -ex "printf \"PC=%#x\\n\", \$pc"
-        if wait_file_line "$VMM_OUT" Hello 500; then
+        if wait_file_line "$VOUT" Hello 500; then
             gdb_interrupt
             if gdb_has 'Program received signal SIGINT' &&
                 [ -n "$(stop_pcs)" ] && [ "$INT_MS" -lt 1000 ]; then
@@ -519,15 +519,15 @@ fi
 # finds no stale breakpoint.
 name="gdb killed with a breakpoint inserted: guest runs on, next gdb sees none"
 if need "$name" "$HELLO"; then
-    if vmm_start --hlt-sleep 0 "$HELLO"; then
+    if vmm_gdb_start --hlt-sleep 0 "$HELLO"; then
         gdb_bg -ex 'set breakpoint always-inserted on' -ex 'break *0x4' \
             -ex 'monitor breakpoints' -ex 'shell kill -9 $PPID'
         gdb_bg_wait 2>/dev/null
         first=$GDB_OUT
         if ! grep -qE '0x4' "$first"; then
             t_fail "$name" "breakpoint not inserted: $(why)"
-        elif ! wait_file_line "$VMM_OUT" 'Hello' 500 ||
-            ! wait_file_line "$VMM_ERR" 'disconnected\|connection lost' 100; then
+        elif ! wait_file_line "$VOUT" 'Hello' 500 ||
+            ! wait_file_line "$VERR" 'disconnected\|connection lost' 100; then
             t_fail "$name" "guest did not run on; $(why)"
         else
             gdb_run -ex 'monitor breakpoints' -ex "printf \"PC=%#x\\n\", \$pc"
@@ -543,7 +543,7 @@ fi
 
 name="memory: 1 MiB dump matches the image, 64 KiB restore reads back, bt ok"
 if need "$name" "$HELLO"; then
-    if vmm_start --hlt-sleep 0 "$HELLO"; then
+    if vmm_gdb_start --hlt-sleep 0 "$HELLO"; then
         head -c 65536 /dev/urandom >"$T_TMP/rand64k"
         gdb_run -ex "dump binary memory $T_TMP/dump1m 0 0x100000" \
             -ex "restore $T_TMP/rand64k binary 0x10000" \
@@ -567,11 +567,11 @@ fi
 
 name="stepi over the HLT that reaches --max-halts: exited normally, VMM exit 0"
 if need "$name" "$HELLO"; then
-    if vmm_start --hlt-sleep 0 --max-halts 1 "$HELLO"; then
+    if vmm_gdb_start --hlt-sleep 0 --max-halts 1 "$HELLO"; then
         gdb_run -ex 'stepi 12' -ex "printf \"PC=%#x\\n\", \$pc" -ex 'stepi'
         vmm_wait_exit 5
         [ "$(stop_pcs)" = 0x18 ] && gdb_has 'exited normally' &&
-            [ "${VMM_RC:-x}" = 0 ]
+            [ "${VRC:-x}" = 0 ]
         t_check "$name" $? "$(why)"
     else
         t_fail "$name" "VMM did not listen: $(why)"

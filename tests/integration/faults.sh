@@ -13,54 +13,12 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 source tests/lib.sh
 
-RSP=$BUILD/tests/tools/rspclient
-G=$BUILD/tests/guests
-HELLO=$BUILD/guest/hello.bin
-SPIN=$G/spin.bin
-TRIPLE=$G/triple.bin
 TO=10
+# rsp: rsp.err holds the last run's errors only (the messages cat it).
+RSP_ERR_FRESH=1
 
-if kvm_usable; then
-    HAVE_KVM=1
-else
-    HAVE_KVM=0
-fi
-
-# now_ms: wall clock in milliseconds (EPOCHREALTIME needs bash 5).
-now_ms() {
-    if [ -n "${EPOCHREALTIME:-}" ]; then
-        local t=${EPOCHREALTIME/./}
-        echo $((10#$t / 1000))
-    else
-        echo $(($(date +%s%N) / 1000000))
-    fi
-}
-
-# need NAME [FILE...]: true when the test can run; else a skip (no KVM) or
-# a failure (not built).
-need() {
-    local name=$1 f
-    shift
-    if [ "$HAVE_KVM" -ne 1 ]; then
-        t_skip "$name" "/dev/kvm not usable"
-        return 1
-    fi
-    for f in "$VMM" "$@"; do
-        if [ ! -f "$f" ]; then
-            t_fail "$name" "$f missing (run make)"
-            return 1
-        fi
-    done
-    return 0
-}
-
-# is_alive PID: the process exists and is not a zombie.
-is_alive() {
-    local st
-    kill -0 "$1" 2>/dev/null || return 1
-    st=$(sed -E 's/.*\) ([A-Z]).*/\1/' "/proc/$1/stat" 2>/dev/null)
-    [ -n "$st" ] && [ "$st" != Z ]
-}
+# now_ms, is_alive, need, rsp and the VMM helpers (vmm_bg, vmm_gdb_start,
+# vmm_stop) are in tests/lib.sh.
 
 # wait_gone PID MS: poll until PID is gone (or a zombie); 0 if it went.
 wait_gone() {
@@ -87,48 +45,6 @@ why() {
     echo "exit ${RC:-?}, ${ELAPSED_MS:-?}ms, stdout $(head -c 60 "$T_TMP/out" 2>/dev/null | od -An -c | tr -s ' \n' ' '), stderr: $(head -c 400 "$T_TMP/err" 2>/dev/null | tr '\n' '|')"
 }
 
-# start_bg ARGS...: the VMM itself (not under timeout: we signal it) in the
-# background, stdout $T_TMP/bg.out, stderr $T_TMP/bg.err; sets VPID.
-start_bg() {
-    : >"$T_TMP/bg.out"
-    : >"$T_TMP/bg.err"
-    (exec "$VMM" "$@" >"$T_TMP/bg.out" 2>"$T_TMP/bg.err") &
-    VPID=$!
-    T_PIDS+=("$VPID")
-}
-
-# start_gdb ARGS...: start_bg with --gdb on a free port; waits for the
-# "waiting for gdb" line (not the port: a probe connection would attach).
-# Sets PORT, ADDR. Retries on another port if it lost the race for one.
-start_gdb() {
-    local try i
-    for ((try = 0; try < 5; try++)); do
-        PORT=$(free_port)
-        ADDR=127.0.0.1:$PORT
-        start_bg --gdb "$PORT" "$@"
-        for ((i = 0; i < 500; i++)); do
-            grep -q "waiting for gdb" "$T_TMP/bg.err" && return 0
-            is_alive "$VPID" || break
-            sleep 0.01
-        done
-        if ! grep -q "in use" "$T_TMP/bg.err"; then
-            kill -9 "$VPID" 2>/dev/null
-            wait "$VPID" 2>/dev/null
-            return 1
-        fi
-        wait "$VPID" 2>/dev/null
-    done
-    return 1
-}
-
-# stop_bg: TERM the VMM we started, KILL after 2 s; sets RC.
-stop_bg() {
-    kill -TERM "$VPID" 2>/dev/null
-    wait_gone "$VPID" 2000 || kill -9 "$VPID" 2>/dev/null
-    wait "$VPID" 2>/dev/null
-    RC=$?
-}
-
 # term_within NAME MS: SIGTERM the background VMM; it must exit 0 within
 # MS milliseconds. Reports NAME; kills it if it does not.
 term_within() {
@@ -138,14 +54,14 @@ term_within() {
     if ! wait_gone "$VPID" 5000; then
         kill -9 "$VPID" 2>/dev/null
         wait "$VPID" 2>/dev/null
-        t_fail "$name" "still running 5 s after SIGTERM (killed); stderr: $(tail -c 300 "$T_TMP/bg.err" | tr '\n' '|')"
+        t_fail "$name" "still running 5 s after SIGTERM (killed); stderr: $(tail -c 300 "$VERR" | tr '\n' '|')"
         return 1
     fi
     dt=$(($(now_ms) - t0))
     wait "$VPID" 2>/dev/null
     RC=$?
     if [ "$RC" -ne 0 ]; then
-        t_fail "$name" "exit $RC after SIGTERM (want 0); stderr: $(tail -c 300 "$T_TMP/bg.err" | tr '\n' '|')"
+        t_fail "$name" "exit $RC after SIGTERM (want 0); stderr: $(tail -c 300 "$VERR" | tr '\n' '|')"
     elif [ "$dt" -gt "$ms" ]; then
         t_fail "$name" "took ${dt}ms after SIGTERM (want <= ${ms}ms)"
     else
@@ -153,13 +69,6 @@ term_within() {
         return 0
     fi
     return 1
-}
-
-# rsp OUT ACTION...: rspclient on $ADDR, bounded; stderr in $T_TMP/rsp.err.
-rsp() {
-    local out=$1
-    shift
-    timeout 30 "$RSP" "$ADDR" "$@" >"$out" 2>"$T_TMP/rsp.err"
 }
 
 nfds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
@@ -211,8 +120,8 @@ fi
 # is single-threaded.
 name="triple fault under gdb: T0b, g and m still work, VMM alive"
 if need "$name" "$TRIPLE" "$RSP"; then
-    if ! start_gdb "$TRIPLE"; then
-        t_fail "$name" "the VMM never announced its port: $(tr '\n' '|' <"$T_TMP/bg.err")"
+    if ! vmm_gdb_start "$TRIPLE"; then
+        t_fail "$name" "the VMM never announced its port: $(tr '\n' '|' <"$VERR")"
     else
         want=$(od -An -tx1 -N16 -v "$TRIPLE" | tr -d ' \n')
         timeout 30 "$RSP" "$ADDR" send:c reply 'expect:T0b*' pkt:g \
@@ -237,7 +146,7 @@ if need "$name" "$TRIPLE" "$RSP"; then
         else
             t_pass "$name"
         fi
-        stop_bg
+        vmm_stop
     fi
 fi
 
@@ -275,9 +184,9 @@ fi
 
 name="a guest spinning without exits: SIGTERM ends it, exit 0, within 1 s"
 if need "$name" "$SPIN"; then
-    start_bg "$SPIN"
-    if ! wait_file_line "$T_TMP/bg.out" spin 500; then
-        stop_bg
+    vmm_bg "$SPIN"
+    if ! wait_file_line "$VOUT" spin 500; then
+        vmm_stop
         t_fail "$name" "the guest never printed spin"
     else
         sleep 0.1
@@ -287,18 +196,18 @@ fi
 
 name="a guest spinning without exits: gdb Ctrl-C stops it (T02), stays stopped"
 if need "$name" "$SPIN" "$RSP"; then
-    if ! start_gdb "$SPIN"; then
+    if ! vmm_gdb_start "$SPIN"; then
         t_fail "$name" "the VMM never announced its port"
     elif ! rsp "$T_TMP/o" send:c sleep:200 intr reply 'expect:T02*' pkt:g \
         sleep:200 pkt:g; then
         t_fail "$name" "$(cat "$T_TMP/rsp.err")"
-        stop_bg
+        vmm_stop
     elif [ "$(sed -n 2p "$T_TMP/o")" != "$(sed -n 3p "$T_TMP/o")" ]; then
         t_fail "$name" "registers changed while stopped"
-        stop_bg
+        vmm_stop
     else
         t_pass "$name"
-        stop_bg
+        vmm_stop
     fi
 fi
 
@@ -351,7 +260,7 @@ bad_image "image is a FIFO: exit 2 at once, not a regular file" "$T_TMP/fifo.bin
 
 name="port already in use: the second VMM exits 2 with a clear message"
 if need "$name" "$HELLO"; then
-    if ! start_gdb "$HELLO"; then
+    if ! vmm_gdb_start "$HELLO"; then
         t_fail "$name" "the first VMM never announced its port"
     else
         run_vmm --gdb "$PORT" "$HELLO"
@@ -361,7 +270,7 @@ if need "$name" "$HELLO"; then
         else
             t_fail "$name" "want exit 2 naming the port and 'in use', first VMM alive; $(why)"
         fi
-        stop_bg
+        vmm_stop
     fi
 fi
 
@@ -390,9 +299,7 @@ if need "$name" "$HELLO"; then
     sleep 60 <"$T_TMP/full" &
     rpid=$!
     T_PIDS+=("$rpid")
-    (exec "$VMM" --hlt-sleep 0 "$HELLO" >"$T_TMP/full" 2>"$T_TMP/bg.err") &
-    VPID=$!
-    T_PIDS+=("$VPID")
+    VMM_STDOUT=$T_TMP/full vmm_bg --hlt-sleep 0 "$HELLO"
     last=-1 same=0
     for ((i = 0; i < 300 && same < 3; i++)); do
         w=$(sed -n 's/^wchar: //p' "/proc/$VPID/io" 2>/dev/null)
@@ -426,19 +333,7 @@ if need "$name" "$HELLO" "$RSP"; then
     rpid=$!
     T_PIDS+=("$rpid")
     st=1 detail="the VMM never announced its port"
-    for ((try = 0; try < 5; try++)); do
-        PORT=$(free_port)
-        ADDR=127.0.0.1:$PORT
-        : >"$T_TMP/bg.err"
-        (exec "$VMM" --gdb "$PORT" --hlt-sleep 0 "$HELLO" >"$T_TMP/full2" \
-            2>"$T_TMP/bg.err") &
-        VPID=$!
-        T_PIDS+=("$VPID")
-        wait_file_line "$T_TMP/bg.err" "waiting for gdb\|in use" 500
-        grep -q "in use" "$T_TMP/bg.err" || break
-        wait "$VPID" 2>/dev/null
-    done
-    if grep -q "waiting for gdb" "$T_TMP/bg.err"; then
+    if VMM_STDOUT=$T_TMP/full2 vmm_gdb_start --hlt-sleep 0 "$HELLO"; then
         # Continue, let the pipe fill (64 KiB at 6 bytes a loop), Ctrl-C.
         timeout 30 "$RSP" "$ADDR" send:c sleep:3000 time-intr 'expect:T02*' \
             pkt:p8 pkt:m0,4 'expect:b048e6f1' >"$T_TMP/o" 2>"$T_TMP/rsp.err"
@@ -482,7 +377,7 @@ sigterm_gdb() {
     done
     shift
     need "$name" "$img" "$RSP" || return
-    if ! start_gdb "${vargs[@]}" "$img"; then
+    if ! vmm_gdb_start "${vargs[@]}" "$img"; then
         t_fail "$name" "the VMM never announced its port"
         return
     fi
@@ -492,7 +387,7 @@ sigterm_gdb() {
     if ! wait_file_line "$T_TMP/o" '^< ' 500; then
         kill "$cpid" 2>/dev/null
         wait "$cpid"
-        stop_bg
+        vmm_stop
         t_fail "$name" "the client got no reply: $(cat "$T_TMP/rsp.err")"
         return
     fi
@@ -551,7 +446,7 @@ CLIENTS=(
 )
 name="fd/thread leaks"
 if need "$name" "$SPIN" "$RSP"; then
-    if ! start_gdb "$SPIN"; then
+    if ! vmm_gdb_start "$SPIN"; then
         t_fail "$name" "the VMM never announced its port"
     else
         base=$(nfds "$VPID")
@@ -586,7 +481,7 @@ if need "$name" "$SPIN" "$RSP"; then
             n=$(wait_fds "$base")
             nt=$(ntasks "$VPID")
             if ! is_alive "$VPID"; then
-                st=1 detail="${detail:+$detail; }the VMM died: $(tail -c 300 "$T_TMP/bg.err" | tr '\n' '|')"
+                st=1 detail="${detail:+$detail; }the VMM died: $(tail -c 300 "$VERR" | tr '\n' '|')"
             elif [ "$n" -ne "$base" ]; then
                 st=1 detail="${detail:+$detail; }$n fds, want $base: $(fd_list "$VPID")"
             elif [ "$nt" -ne 1 ]; then
@@ -595,7 +490,7 @@ if need "$name" "$SPIN" "$RSP"; then
             t_check "$cname" "$st" "$detail"
             is_alive "$VPID" || break
         done
-        stop_bg
+        vmm_stop
     fi
 fi
 
@@ -605,17 +500,14 @@ name="a gdb session ending in detach, then a new attach: no fd leaked"
 if ! command -v gdb >/dev/null 2>&1; then
     t_skip "$name" "gdb not installed"
 elif need "$name" "$HELLO" "$RSP"; then
-    if ! start_gdb --hlt-sleep 100000 "$HELLO"; then
+    if ! vmm_gdb_start --hlt-sleep 100000 "$HELLO"; then
         t_fail "$name" "the VMM never announced its port"
     else
         base=$(nfds "$VPID")
-        timeout 60 gdb -q -n -batch -ex 'set confirm off' \
-            -ex 'set pagination off' -ex "target remote $ADDR" \
-            -ex 'info registers' -ex 'x/8xb 0' -ex 'stepi' -ex 'stepi' \
+        gdb_batch "$ADDR" -ex 'info registers' -ex 'x/8xb 0' -ex 'stepi' -ex 'stepi' \
             -ex 'break *0x8' -ex 'continue' -ex 'hbreak *0xc' \
             -ex 'continue' -ex 'delete' -ex 'set {char}0x300 = 1' \
-            -ex 'set {char}0x300 = 0' -ex 'detach' \
-            >"$T_TMP/gdb.out" 2>&1 </dev/null
+            -ex 'set {char}0x300 = 0' -ex 'detach' >"$T_TMP/gdb.out" 2>&1
         grc=$?
         n1=$(wait_fds "$base")
         rsp "$T_TMP/o" 'pkt:?' 'expect:T*' pkt:g close
@@ -632,7 +524,7 @@ elif need "$name" "$HELLO" "$RSP"; then
         else
             t_pass "$name"
         fi
-        stop_bg
+        vmm_stop
     fi
 fi
 

@@ -18,10 +18,6 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 source tests/lib.sh
 
-RSP=$BUILD/tests/tools/rspclient
-SPIN=$BUILD/tests/guests/spin.bin
-# Upper bound for one rspclient run (its own reads time out after 5 s).
-TO=30
 # Where spin.bin loops forever ("jmp ." at 0x14), as p8 shows it.
 SPIN_EIP=14000000
 
@@ -29,74 +25,7 @@ SPIN_EIP=14000000
 # of RAM and its last 256 bytes.
 SNAP=('pkt:g' 'pkt:p8' 'pkt:m0,200' 'pkt:m0,1000' 'pkt:mff000,1000' 'pkt:mfff00,100')
 
-if kvm_usable; then
-    HAVE_KVM=1
-else
-    HAVE_KVM=0
-fi
-
-# is_alive PID: the process exists and is not a zombie.
-is_alive() {
-    local st
-    kill -0 "$1" 2>/dev/null || return 1
-    st=$(sed -E 's/.*\) ([A-Z]).*/\1/' "/proc/$1/stat" 2>/dev/null)
-    [ -n "$st" ] && [ "$st" != Z ]
-}
-
-# start_vmm ARGS...: the VMM with --gdb on a free port in the background
-# (stdout $VOUT, stderr $VERR); sets PORT, ADDR, VPID. Waits for "waiting
-# for gdb" on stderr, not for the port (a probe would look like a debugger
-# that came and went); retries on another port if it lost the race for one.
-N=0
-start_vmm() {
-    local try i
-    for ((try = 0; try < 5; try++)); do
-        N=$((N + 1))
-        PORT=$(free_port)
-        ADDR=127.0.0.1:$PORT
-        VOUT=$T_TMP/vmm$N.out
-        VERR=$T_TMP/vmm$N.err
-        (exec "$VMM" --gdb "$PORT" "$@" >"$VOUT" 2>"$VERR") &
-        VPID=$!
-        T_PIDS+=("$VPID")
-        for ((i = 0; i < 500; i++)); do
-            grep -q "waiting for gdb" "$VERR" 2>/dev/null && return 0
-            is_alive "$VPID" || break
-            sleep 0.01
-        done
-        grep -q "in use" "$VERR" 2>/dev/null || return 1
-        wait "$VPID" 2>/dev/null
-    done
-    return 1
-}
-
-# stop_vmm: TERM the VMM we started, kill -9 after 2 s.
-stop_vmm() {
-    local i
-    kill -TERM "$VPID" 2>/dev/null
-    for ((i = 0; i < 200; i++)); do
-        is_alive "$VPID" || break
-        sleep 0.01
-    done
-    kill -9 "$VPID" 2>/dev/null
-    wait "$VPID" 2>/dev/null
-}
-
-# rsp OUTFILE ACTION...: rspclient on $ADDR, stdout to OUTFILE, stderr
-# appended to $T_TMP/rsp.err; returns its exit status.
-rsp() {
-    local out=$1
-    shift
-    timeout "$TO" "$RSP" "$ADDR" "$@" >"$out" 2>>"$T_TMP/rsp.err"
-}
-
-# why: the last rspclient error and the VMM's stderr, for messages.
-why() {
-    local e v
-    e=$(tail -n 1 "$T_TMP/rsp.err" 2>/dev/null)
-    v=$(tail -c 300 "$VERR" 2>/dev/null | tr '\n' '|')
-    echo "${e:-no rspclient error}; vmm stderr: $v"
-}
+# rsp, rsp_retry, rsp_why, need and the VMM helpers are in tests/lib.sh.
 
 # hex STRING: its bytes as lowercase hex digits (qRcmd arguments).
 hex() {
@@ -172,7 +101,7 @@ EOF
 # (and its M packet is not executed); A still works afterwards.
 second_client() {
     local apid st=0
-    timeout "$TO" "$RSP" "$ADDR" 'pkt:?' 'expect:T*' sleep:2000 \
+    timeout "$RSP_TO" "$RSP" "$ADDR" 'pkt:?' 'expect:T*' sleep:2000 \
         'pkt:?' 'expect:T*' pkt:g 'expect:0a00*' \
         >"$T_TMP/a.out" 2>"$T_TMP/a.err" &
     apid=$!
@@ -180,7 +109,7 @@ second_client() {
         DETAIL="client A got no stop reply: $(cat "$T_TMP/a.err")"
         st=1
     elif ! rsp "$T_TMP/b.out" timeout:1500 expect-eof; then
-        DETAIL="client B was not closed: $(why)"
+        DETAIL="client B was not closed: $(rsp_why)"
         st=1
     else
         # B again, writing at once: refused or not, it must write nothing
@@ -251,20 +180,20 @@ run_row() {
     : >"$T_TMP/rsp.err"
     read -ra words <<<"$acts"
     [ "$vargs" = "-" ] || read -ra vw <<<"$vargs"
-    if ! start_vmm "${vw[@]}" "$SPIN"; then
-        stop_vmm
-        t_fail "$name" "the VMM never announced its port; $(why)"
+    if ! vmm_gdb_start "${vw[@]}" "$SPIN"; then
+        vmm_stop
+        t_fail "$name" "the VMM never announced its port; $(rsp_why)"
         return
     fi
     # Before: let the guest reach its loop, stop it there, snapshot.
     if ! rsp "$T_TMP/before" send:c sleep:100 intr reply 'expect:T02*' \
         "${SNAP[@]}"; then
-        stop_vmm
-        t_fail "$name" "before snapshot failed; $(why)"
+        vmm_stop
+        t_fail "$name" "before snapshot failed; $(rsp_why)"
         return
     fi
     if [ "$(sed -n 3p "$T_TMP/before")" != "< $SPIN_EIP" ]; then
-        stop_vmm
+        vmm_stop
         t_fail "$name" "the guest is not in its loop: $(sed -n 3p "$T_TMP/before")"
         return
     fi
@@ -278,38 +207,26 @@ run_row() {
         expand "${words[@]}"
         rsp "$T_TMP/hostile" "${ACTS[@]}"
         st=$?
-        [ "$st" -eq 0 ] || DETAIL="hostile input: $(why)"
+        [ "$st" -eq 0 ] || DETAIL="hostile input: $(rsp_why)"
     fi
-    if [ "$st" -eq 0 ] && ! is_alive "$VPID"; then
-        st=1 DETAIL="the VMM died; $(why)"
+    if [ "$st" -eq 0 ] && ! vmm_alive; then
+        st=1 DETAIL="the VMM died; $(rsp_why)"
     fi
 
     # After: a stop reply to '?', then the same snapshot. The server may
     # still be draining the previous client: retry a refused connection
     # for up to 2 s.
     if [ "$st" -eq 0 ]; then
-        local i ok=0
-        for ((i = 0; i < 40; i++)); do
-            : >"$T_TMP/rsp.err"
-            if rsp "$T_TMP/after" 'pkt:?' 'expect:T*' "${SNAP[@]}"; then
-                ok=1
-                break
-            fi
-            grep -Eq 'reset by peer|closed by the server' "$T_TMP/rsp.err" ||
-                break
-            is_alive "$VPID" || break
-            sleep 0.05
-        done
-        if [ "$ok" -ne 1 ]; then
-            st=1 DETAIL="no stop reply to '?' after the hostile input; $(why)"
+        if ! rsp_retry "$T_TMP/after" 'pkt:?' 'expect:T*' "${SNAP[@]}"; then
+            st=1 DETAIL="no stop reply to '?' after the hostile input; $(rsp_why)"
         elif ! cmp -s <(sed 1d "$T_TMP/before") <(sed 1d "$T_TMP/after"); then
             st=1 DETAIL="state changed: $(snap_diff)"
         fi
     fi
-    if [ "$st" -eq 0 ] && ! is_alive "$VPID"; then
-        st=1 DETAIL="the VMM died at the end; $(why)"
+    if [ "$st" -eq 0 ] && ! vmm_alive; then
+        st=1 DETAIL="the VMM died at the end; $(rsp_why)"
     fi
-    stop_vmm
+    vmm_stop
     t_check "$name" "$st" "$DETAIL"
 }
 
@@ -318,14 +235,7 @@ while IFS="|" read -r -u 3 name vargs acts; do
     while [ "${name% }" != "$name" ]; do name=${name% }; done
     vargs=$(echo "$vargs" | xargs)
     [ -n "$name" ] || continue
-    if [ "$HAVE_KVM" -ne 1 ]; then
-        t_skip "$name" "/dev/kvm not usable"
-        continue
-    fi
-    if [ ! -x "$VMM" ] || [ ! -x "$RSP" ] || [ ! -f "$SPIN" ]; then
-        t_fail "$name" "$VMM, $RSP or $SPIN missing (run make)"
-        continue
-    fi
+    need "$name" "$RSP" "$SPIN" || continue
     run_row "$name" "$vargs" "$acts"
 done 3<<<"$ROWS"
 

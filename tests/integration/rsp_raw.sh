@@ -12,135 +12,31 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 source tests/lib.sh
 
-RSP=$BUILD/tests/tools/rspclient
-HELLO=$BUILD/guest/hello.bin
-SPIN=$BUILD/tests/guests/spin.bin
-# Upper bound for one rspclient run (its own reads time out after 5 s).
-TO=30
-
-if kvm_usable; then
-    HAVE_KVM=1
-else
-    HAVE_KVM=0
-fi
-
-# need NAME FILE...: true when the test can run; otherwise records a skip
-# (no /dev/kvm) or a failure (something not built).
-need() {
-    local name=$1 f
-    shift
-    if [ "$HAVE_KVM" -ne 1 ]; then
-        t_skip "$name" "/dev/kvm not usable"
-        return 1
-    fi
-    for f in "$VMM" "$RSP" "$@"; do
-        if [ ! -x "$f" ] && [ ! -f "$f" ]; then
-            t_fail "$name" "$f missing (run make)"
-            return 1
-        fi
-    done
-    return 0
-}
-
-# is_alive PID: the process exists and is not a zombie.
-is_alive() {
-    local st
-    kill -0 "$1" 2>/dev/null || return 1
-    st=$(sed -E 's/.*\) ([A-Z]).*/\1/' "/proc/$1/stat" 2>/dev/null)
-    [ -n "$st" ] && [ "$st" != Z ]
-}
-
-# start_vmm ARGS...: runs the VMM with --gdb on a free port in the
-# background (stdout $VOUT, stderr $VERR); sets PORT, ADDR, VPID. Retries
-# on another port if it lost the race for one (free_port). Returns non-zero
-# if it never announced the port.
-N=0
-start_vmm() {
-    local try i
-    for ((try = 0; try < 5; try++)); do
-        N=$((N + 1))
-        PORT=$(free_port)
-        ADDR=127.0.0.1:$PORT
-        VOUT=$T_TMP/vmm$N.out
-        VERR=$T_TMP/vmm$N.err
-        (exec "$VMM" --gdb "$PORT" "$@" >"$VOUT" 2>"$VERR") &
-        VPID=$!
-        T_PIDS+=("$VPID")
-        # Wait for the message, not the port: a probe connection would be
-        # taken for a debugger that came and went.
-        for ((i = 0; i < 500; i++)); do
-            grep -q "waiting for gdb" "$VERR" 2>/dev/null && return 0
-            is_alive "$VPID" || break
-            sleep 0.01
-        done
-        grep -q "in use" "$VERR" 2>/dev/null || return 1
-        wait "$VPID" 2>/dev/null
-    done
-    return 1
-}
-
-# stop_vmm: TERM the VMM we started, kill -9 after 2 s.
-stop_vmm() {
-    local i
-    kill -TERM "$VPID" 2>/dev/null
-    for ((i = 0; i < 200; i++)); do
-        is_alive "$VPID" || break
-        sleep 0.01
-    done
-    kill -9 "$VPID" 2>/dev/null
-    wait "$VPID" 2>/dev/null
-}
-
-# rsp OUTFILE ACTION...: rspclient on $ADDR, stdout to OUTFILE, stderr
-# appended to $T_TMP/rsp.err; returns its exit status.
-rsp() {
-    local out=$1
-    shift
-    timeout "$TO" "$RSP" "$ADDR" "$@" >"$out" 2>>"$T_TMP/rsp.err"
-}
-
-# why: the last rspclient error and the VMM's stderr, for messages.
-why() {
-    local e v
-    e=$(tail -n 1 "$T_TMP/rsp.err" 2>/dev/null)
-    v=$(tail -c 300 "$VERR" 2>/dev/null | tr '\n' '|')
-    echo "${e:-no rspclient error}; vmm stderr: $v"
-}
+# rsp, rsp_retry, rsp_why, need and the VMM helpers are in tests/lib.sh.
 
 # finish NAME STATUS [DETAIL]: the test passes when STATUS is 0, the VMM is
 # still alive and a fresh connection still gets a stop reply to '?'.
 finish() {
     local name=$1 st=$2 detail=${3:-}
-    if [ "$st" -eq 0 ] && ! is_alive "$VPID"; then
-        st=1 detail="the VMM died; $(why)"
+    if [ "$st" -eq 0 ] && ! vmm_alive; then
+        st=1 detail="the VMM died; $(rsp_why)"
     fi
     if [ "$st" -eq 0 ] && ! reconnect_ok; then
-        st=1 detail="no stop reply to '?' at the end; $(why)"
+        st=1 detail="no stop reply to '?' at the end; $(rsp_why)"
     fi
-    if [ "$st" -eq 0 ] && ! is_alive "$VPID"; then
-        st=1 detail="the VMM died at the end; $(why)"
+    if [ "$st" -eq 0 ] && ! vmm_alive; then
+        st=1 detail="the VMM died at the end; $(rsp_why)"
     fi
-    stop_vmm
+    vmm_stop
     t_check "$name" "$st" "$detail"
 }
 
-# reconnect_ok: a new connection answers '?' with a stop reply. A server
-# that is still draining the previous client may refuse the first tries
-# (one debugger at a time): retry those (only) for up to 2 s, and say so.
+# reconnect_ok: a new connection answers '?' with a stop reply (refusals
+# while the server drains the previous client are retried, and said).
 reconnect_ok() {
-    local i
-    for ((i = 0; i < 40; i++)); do
-        : >"$T_TMP/rsp.err"
-        if rsp "$T_TMP/re.out" 'pkt:?' 'expect:T*'; then
-            [ "$i" -gt 0 ] && echo "# reconnect refused $i time(s) first"
-            return 0
-        fi
-        grep -Eq 'reset by peer|closed by the server' "$T_TMP/rsp.err" ||
-            return 1
-        is_alive "$VPID" || return 1
-        sleep 0.05
-    done
-    return 1
+    rsp_retry "$T_TMP/re.out" 'pkt:?' 'expect:T*' || return 1
+    [ "$RSP_REFUSED" -gt 0 ] && echo "# reconnect refused $RSP_REFUSED time(s) first"
+    return 0
 }
 
 # run NAME FUNC VMM-ARGS... IMAGE: starts a VMM, runs FUNC (which returns
@@ -148,17 +44,17 @@ reconnect_ok() {
 run() {
     local name=$1 fn=$2 st
     shift 2
-    need "$name" "${@: -1}" || return
+    need "$name" "$RSP" "${@: -1}" || return
     : >"$T_TMP/rsp.err"
-    if ! start_vmm "$@"; then
-        stop_vmm
-        t_fail "$name" "the VMM never announced its port; $(why)"
+    if ! vmm_gdb_start "$@"; then
+        vmm_stop
+        t_fail "$name" "the VMM never announced its port; $(rsp_why)"
         return
     fi
     DETAIL=""
     "$fn"
     st=$?
-    finish "$name" "$st" "${DETAIL:-$(why)}"
+    finish "$name" "$st" "${DETAIL:-$(rsp_why)}"
 }
 
 t_query() {
@@ -232,14 +128,14 @@ run "an immediate reconnect after a disconnect is accepted" t_reconnect \
 # A second debugger is refused (closed) while the first keeps working.
 t_second() {
     local apid st=0
-    timeout "$TO" "$RSP" "$ADDR" 'pkt:?' 'expect:T*' sleep:2000 \
+    timeout "$RSP_TO" "$RSP" "$ADDR" 'pkt:?' 'expect:T*' sleep:2000 \
         'pkt:?' 'expect:T*' pkt:g >"$T_TMP/a.out" 2>"$T_TMP/a.err" &
     apid=$!
     if ! wait_file_line "$T_TMP/a.out" "^< T" 500; then
         DETAIL="client A got no stop reply: $(cat "$T_TMP/a.err")"
         st=1
     elif ! rsp "$T_TMP/o" connect timeout:1500 expect-eof; then
-        DETAIL="client B was not closed: $(why)"
+        DETAIL="client B was not closed: $(rsp_why)"
         st=1
     fi
     if ! wait "$apid"; then

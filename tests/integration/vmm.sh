@@ -8,46 +8,13 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 source tests/lib.sh
 
-G=$BUILD/tests/guests
-HELLO=$BUILD/guest/hello.bin
 TO=10
 # One exit per byte: 1e6 port exits take ~8 s on the emulating KVM backend
 # we test on, so this one run gets more time than the others.
 TO_SLOW=60
 
-if kvm_usable; then
-    HAVE_KVM=1
-else
-    HAVE_KVM=0
-fi
-
-# now_ms: wall clock in milliseconds (EPOCHREALTIME needs bash 5).
-now_ms() {
-    if [ -n "${EPOCHREALTIME:-}" ]; then
-        local t=${EPOCHREALTIME/./}
-        echo $((10#$t / 1000))
-    else
-        echo $(($(date +%s%N) / 1000000))
-    fi
-}
-
-# need_kvm NAME [FILE...]: true when the test can run; otherwise records a
-# skip (no /dev/kvm) or a failure (VMM or guest image not built).
-need_kvm() {
-    local name=$1 f
-    shift
-    if [ "$HAVE_KVM" -ne 1 ]; then
-        t_skip "$name" "/dev/kvm not usable"
-        return 1
-    fi
-    for f in "$VMM" "$@"; do
-        if [ ! -f "$f" ]; then
-            t_fail "$name" "$f missing (run make)"
-            return 1
-        fi
-    done
-    return 0
-}
+# now_ms and need NAME [FILE...] (skip without KVM, fail if not built) are
+# in tests/lib.sh.
 
 # need_vmm NAME: true when build/vmm exists (tests that never run a guest).
 need_vmm() {
@@ -92,13 +59,13 @@ expect_out() {
 # --- guests ----------------------------------------------------------------
 
 name="hello: --hlt-sleep 0 --max-halts 3 prints Hello x3, exit 0"
-if need_kvm "$name" "$HELLO"; then
+if need "$name" "$HELLO"; then
     run_vmm $TO --hlt-sleep 0 --max-halts 3 "$HELLO"
     expect_out "$name" 0 'Hello\nHello\nHello\n'
 fi
 
 name="hello: stdout through a pipe is identical"
-if need_kvm "$name" "$HELLO"; then
+if need "$name" "$HELLO"; then
     printf 'Hello\nHello\nHello\n' >"$T_TMP/want"
     timeout $TO "$VMM" --hlt-sleep 0 --max-halts 3 "$HELLO" 2>"$T_TMP/err" |
         cat >"$T_TMP/out"
@@ -112,25 +79,25 @@ if need_kvm "$name" "$HELLO"; then
 fi
 
 name="hello: -v keeps stdout to guest bytes only"
-if need_kvm "$name" "$HELLO"; then
+if need "$name" "$HELLO"; then
     run_vmm $TO -v --hlt-sleep 0 --max-halts 2 "$HELLO"
     expect_out "$name" 0 'Hello\nHello\n'
 fi
 
 name="hello: --mem 2M runs"
-if need_kvm "$name" "$HELLO"; then
+if need "$name" "$HELLO"; then
     run_vmm $TO --mem 2M --hlt-sleep 0 --max-halts 1 "$HELLO"
     expect_out "$name" 0 'Hello\n'
 fi
 
 name="hello: -m 64K runs"
-if need_kvm "$name" "$HELLO"; then
+if need "$name" "$HELLO"; then
     run_vmm $TO -m 64K --hlt-sleep 0 --max-halts 1 "$HELLO"
     expect_out "$name" 0 'Hello\n'
 fi
 
 name="hello: image exactly as large as --mem 64K runs"
-if need_kvm "$name" "$HELLO"; then
+if need "$name" "$HELLO"; then
     cp "$HELLO" "$T_TMP/h64k.bin"
     truncate -s 65536 "$T_TMP/h64k.bin"
     run_vmm $TO --mem 64K --hlt-sleep 0 --max-halts 1 "$T_TMP/h64k.bin"
@@ -138,13 +105,13 @@ if need_kvm "$name" "$HELLO"; then
 fi
 
 name="hello: --max-halts 1 stops at the first HLT"
-if need_kvm "$name" "$HELLO"; then
+if need "$name" "$HELLO"; then
     run_vmm $TO --max-halts 1 "$HELLO"
     expect_out "$name" 0 'Hello\n'
 fi
 
 name="hello: --hlt-sleep 200 --max-halts 2 sleeps (>= 180ms)"
-if need_kvm "$name" "$HELLO"; then
+if need "$name" "$HELLO"; then
     run_vmm $TO --hlt-sleep 200 --max-halts 2 "$HELLO"
     if [ "$RC" -eq 0 ] && [ "$ELAPSED_MS" -ge 180 ]; then
         t_pass "$name"
@@ -154,7 +121,7 @@ if need_kvm "$name" "$HELLO"; then
 fi
 
 name="--host-info: exit 0, report on stdout"
-if need_kvm "$name"; then
+if need "$name"; then
     run_vmm $TO --host-info
     if [ "$RC" -eq 0 ] && grep -q 'KVM' "$T_TMP/out"; then
         t_pass "$name"
@@ -164,37 +131,37 @@ if need_kvm "$name"; then
 fi
 
 name="rep_outsb: one rep outsb prints the whole string"
-if need_kvm "$name" "$G/rep_outsb.bin"; then
+if need "$name" "$G/rep_outsb.bin"; then
     run_vmm $TO --hlt-sleep 0 --max-halts 1 "$G/rep_outsb.bin"
     expect_out "$name" 0 'rep outsb works\n'
 fi
 
 name="in_port: inb/inw/inl from unused ports read all ones"
-if need_kvm "$name" "$G/in_port.bin"; then
+if need "$name" "$G/in_port.bin"; then
     run_vmm $TO --hlt-sleep 0 --max-halts 1 "$G/in_port.bin"
     expect_out "$name" 0 'in ok\n'
 fi
 
 name="mmio: write+read outside RAM, read gives 0xff"
-if need_kvm "$name" "$G/mmio.bin"; then
+if need "$name" "$G/mmio.bin"; then
     run_vmm $TO --hlt-sleep 0 --max-halts 1 "$G/mmio.bin"
     expect_out "$name" 0 'mmio ok\n'
 fi
 
 name="ud: real-mode #UD goes through the guest IVT"
-if need_kvm "$name" "$G/ud.bin"; then
+if need "$name" "$G/ud.bin"; then
     run_vmm $TO --hlt-sleep 0 --max-halts 1 "$G/ud.bin"
     expect_out "$name" 0 'ud\nud handled\n'
 fi
 
 name="watch: counter bytes 1,2,3 one per HLT"
-if need_kvm "$name" "$G/watch.bin"; then
+if need "$name" "$G/watch.bin"; then
     run_vmm $TO --hlt-sleep 0 --max-halts 3 "$G/watch.bin"
     expect_out "$name" 0 '\001\002\003'
 fi
 
 name="triple: triple fault exits 1 with 'guest crashed' and registers"
-if need_kvm "$name" "$G/triple.bin"; then
+if need "$name" "$G/triple.bin"; then
     run_vmm $TO --hlt-sleep 0 "$G/triple.bin"
     printf 'triple\n' >"$T_TMP/want"
     if [ "$RC" -ne 1 ]; then
@@ -211,7 +178,7 @@ if need_kvm "$name" "$G/triple.bin"; then
 fi
 
 name="out_1m: 1,000,000 single-byte outs give exactly 1000000 bytes"
-if need_kvm "$name" "$G/out_1m.bin"; then
+if need "$name" "$G/out_1m.bin"; then
     run_vmm $TO_SLOW --hlt-sleep 0 --max-halts 1 "$G/out_1m.bin"
     n=$(wc -c <"$T_TMP/out")
     if [ "$RC" -eq 0 ] && [ "$n" -eq 1000000 ] &&
@@ -228,7 +195,7 @@ signal_test() {
     local sig=$1 name=$2 pat=$3 img=$4
     local pid t0 i rc
     shift 4
-    need_kvm "$name" "$img" || return
+    need "$name" "$img" || return
     : >"$T_TMP/out"
     # A background job of a non-interactive shell ignores SIGINT; undo
     # that, as a terminal's Ctrl-C would reach the VMM.
@@ -279,7 +246,7 @@ signal_test INT "hello: SIGINT during --hlt-sleep 5000, exit 0, < 2s" \
     Hello "$HELLO" --hlt-sleep 5000
 
 name="EPIPE: | head -c 3 ends the VMM quickly, exit 0, quiet"
-if need_kvm "$name" "$HELLO"; then
+if need "$name" "$HELLO"; then
     t0=$(now_ms)
     timeout $TO "$VMM" --hlt-sleep 0 "$HELLO" 2>"$T_TMP/err" |
         head -c 3 >"$T_TMP/out"
@@ -297,7 +264,7 @@ fi
 # bytes into whatever that is (/dev/kvm gives EINVAL, a socket would take
 # them). Either it ends quietly with 0 or says that stdout is the problem.
 name="stdout closed: terminates, no crash (0, or 1 with a stdout message)"
-if need_kvm "$name" "$HELLO"; then
+if need "$name" "$HELLO"; then
     : >"$T_TMP/out"
     t0=$(now_ms)
     timeout $TO "$VMM" --hlt-sleep 0 --max-halts 3 "$HELLO" >&- 2>"$T_TMP/err"
@@ -384,7 +351,7 @@ fi
 # need KVM.
 Q=(--hlt-sleep 0 --max-halts 1)
 name="usage: image errors"
-if need_kvm "$name"; then
+if need "$name"; then
     usage_err "nonexistent image" "$T_TMP/nope.bin" "${Q[@]}" "$T_TMP/nope.bin"
     mkdir -p "$T_TMP/dir.bin"
     usage_err "image is a directory" "$T_TMP/dir.bin" "${Q[@]}" "$T_TMP/dir.bin"
