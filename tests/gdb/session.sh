@@ -294,6 +294,34 @@ if need "$name" "$HELLO"; then
     vmm_stop
 fi
 
+name="protected mode: a debugger attaching then is told i386 and sees 32-bit code"
+UD_PM=$G/ud_pm.bin
+if need "$name" "$UD_PM"; then
+    # ud_pm enters protected mode, takes #UD through its IDT and halts;
+    # the long HLT pause keeps it there while the second gdb attaches.
+    if vmm_gdb_start --hlt-sleep 100000 "$UD_PM"; then
+        gdb_run -ex 'show architecture' -ex 'detach'
+        first_i8086=1
+        gdb_has 'currently "?i8086' || first_i8086=0
+        if wait_file_line "$VOUT" 'ud handled' 500; then
+            gdb_run -ex 'show architecture' -ex 'info registers cs' \
+                -ex 'x/i $pc' -ex 'monitor sregs'
+            if [ "$first_i8086" -eq 1 ] && gdb_has 'currently "?i386"?\)' &&
+                gdb_has '^cs +0x8 ' && gdb_has '^=> 0x[0-9a-f]+:' &&
+                gdb_has '^cr0 0*6000001[01]'; then
+                t_pass "$name"
+            else
+                t_fail "$name" "$(why)"
+            fi
+        else
+            t_fail "$name" "the guest never reached its #UD handler; $(why)"
+        fi
+    else
+        t_fail "$name" "VMM did not listen: $(why)"
+    fi
+    vmm_stop
+fi
+
 name="kill: the VMM exits 0 within 2 s"
 if need "$name" "$HELLO"; then
     if vmm_gdb_start --hlt-sleep 0 "$HELLO"; then
