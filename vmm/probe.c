@@ -87,14 +87,10 @@ static int try_one(const uint8_t *code, size_t len,
     *ok = false;
     if (e < 0)
         goto fail;
-    struct {
-        struct kvm_signal_mask m;
-        uint8_t bits[8];
-    } km = {.m.len = 8}; /* everything deliverable inside KVM_RUN */
-    if (ioctl(p.vcpu.fd, KVM_SET_SIGNAL_MASK, &km) < 0) {
-        e = vm_fail(&p.vm, "KVM_SET_SIGNAL_MASK");
+    sigset_t none; /* everything deliverable inside KVM_RUN */
+    sigemptyset(&none);
+    if ((e = vcpu_set_signal_mask(&p.vcpu, &none)) < 0)
         goto fail;
-    }
     if ((e = vcpu_set_guest_debug(&p.vcpu, dbg)) < 0) {
         if (e == -EINVAL) /* this kind of guest debug is not supported */
             e = 0;

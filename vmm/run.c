@@ -31,14 +31,7 @@ int run_init(struct runner *r, struct vcpu *vcpu, struct mem *mem,
     for (int s = 1; s < 64; s++)
         if (sigismember(&r->wake, s))
             sigdelset(&cur, s);
-    struct {
-        struct kvm_signal_mask m;
-        uint8_t bits[8];
-    } km = {.m.len = 8};
-    memcpy(km.bits, &cur, 8);
-    if (ioctl(vcpu->fd, KVM_SET_SIGNAL_MASK, &km) < 0)
-        return vm_fail(vcpu->vm, "KVM_SET_SIGNAL_MASK");
-    return 0;
+    return vcpu_set_signal_mask(vcpu, &cur);
 }
 
 const char *run_exit_name(uint32_t reason)

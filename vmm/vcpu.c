@@ -180,6 +180,22 @@ int vcpu_complete_io(struct vcpu *c)
     return 0;
 }
 
+int vcpu_set_signal_mask(struct vcpu *c, const sigset_t *mask)
+{
+    /* The kernel's sigset is 8 bytes on x86-64 (KVM API doc,
+     * KVM_SET_SIGNAL_MASK), not glibc's 128. */
+    union {
+        struct kvm_signal_mask m;
+        uint8_t bytes[sizeof(struct kvm_signal_mask) + 8];
+    } km;
+
+    km.m.len = 8;
+    memcpy(km.bytes + sizeof(struct kvm_signal_mask), mask, 8);
+    if (ioctl(c->fd, KVM_SET_SIGNAL_MASK, &km) < 0)
+        return vm_fail(c->vm, "KVM_SET_SIGNAL_MASK");
+    return 0;
+}
+
 int vcpu_translate(struct vcpu *c, uint64_t linear, uint64_t *gpa)
 {
     struct kvm_sregs *s = NULL;

@@ -4,6 +4,7 @@
 /* One vCPU: its fd, its kvm_run mapping, and cached register state. */
 
 #include <linux/kvm.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -63,6 +64,12 @@ int vcpu_run(struct vcpu *c);
  * registers read afterwards are consistent. No-op if nothing is pending.
  */
 int vcpu_complete_io(struct vcpu *c);
+
+/*
+ * KVM_SET_SIGNAL_MASK: the signal mask in force while the vCPU is inside
+ * KVM_RUN. Returns 0 or -errno.
+ */
+int vcpu_set_signal_mask(struct vcpu *c, const sigset_t *mask);
 
 /* Guest linear address -> guest physical, as the vCPU sees it now. */
 int vcpu_translate(struct vcpu *c, uint64_t linear, uint64_t *gpa);
