@@ -16,6 +16,7 @@ int vcpu_create(struct vcpu *c, struct vm *vm)
     if (c->fd < 0)
         return vm_fail(vm, "KVM_CREATE_VCPU");
     c->run_size = vm->vcpu_mmap_size;
+    c->has_xsave = vm_check_cap(vm, KVM_CAP_XSAVE) > 0;
     c->run = mmap(NULL, (size_t)c->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
                   c->fd, 0);
     if (c->run == MAP_FAILED)
@@ -93,11 +94,50 @@ int vcpu_set_sregs(struct vcpu *c, const struct kvm_sregs *sregs)
     return 0;
 }
 
+/*
+ * Write x87/SSE state through the XSAVE area, marking x87 and SSE present
+ * in XSTATE_BV. KVM_SET_FPU writes the legacy area only: with XSTATE_BV
+ * clear, an XRSTOR puts those components back in their init state and the
+ * write is silently lost (seen on a KVM backend here whenever the vCPU
+ * thread was scheduled out). Offsets: Intel SDM vol. 1, 10.5.1 (FXSAVE
+ * area) and 13.4.2 (XSAVE header).
+ */
+static int set_fpu_xsave(struct vcpu *c, const struct kvm_fpu *f)
+{
+    struct kvm_xsave x;
+    uint8_t *a = (uint8_t *)x.region;
+    uint64_t bv;
+
+    if (ioctl(c->fd, KVM_GET_XSAVE, &x) < 0)
+        return vm_fail(c->vm, "KVM_GET_XSAVE");
+    memcpy(a + 0, &f->fcw, 2);
+    memcpy(a + 2, &f->fsw, 2);
+    a[4] = f->ftwx;
+    memcpy(a + 6, &f->last_opcode, 2);
+    memcpy(a + 8, &f->last_ip, 8);
+    memcpy(a + 16, &f->last_dp, 8);
+    memcpy(a + 24, &f->mxcsr, 4);
+    for (int i = 0; i < 8; i++)
+        memcpy(a + 32 + 16 * i, f->fpr[i], 16);
+    memcpy(a + 160, f->xmm, sizeof(f->xmm));
+    memcpy(&bv, a + 512, 8);
+    bv |= 0x3; /* XSTATE_BV: x87 | SSE */
+    memcpy(a + 512, &bv, 8);
+    if (ioctl(c->fd, KVM_SET_XSAVE, &x) < 0)
+        return vm_fail(c->vm, "KVM_SET_XSAVE");
+    return 0;
+}
+
 int vcpu_set_fpu(struct vcpu *c, const struct kvm_fpu *fpu)
 {
     c->fpu_valid = false;
-    if (ioctl(c->fd, KVM_SET_FPU, fpu) < 0)
+    if (c->has_xsave) {
+        int e = set_fpu_xsave(c, fpu);
+        if (e < 0)
+            return e;
+    } else if (ioctl(c->fd, KVM_SET_FPU, fpu) < 0) {
         return vm_fail(c->vm, "KVM_SET_FPU");
+    }
     if (fpu != &c->fpu)
         c->fpu = *fpu;
     c->fpu_valid = true;

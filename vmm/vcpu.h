@@ -25,6 +25,7 @@ struct vcpu {
     struct kvm_guest_debug dbg;
     /* The last exit left an I/O or MMIO access for KVM to complete. */
     bool io_pending;
+    bool has_xsave; /* KVM_CAP_XSAVE: FPU state is written through XSAVE */
 };
 
 /* Create vCPU 0 and map its kvm_run. Returns 0 or -errno (vm->err_op).
