@@ -436,9 +436,11 @@ size_t gdb_bp_describe(const struct gdb_bp *b, char *out, size_t cap)
 
 #define ADD(...)                                                               \
     do {                                                                       \
-        int k_ = snprintf(out + n, cap > n ? cap - n : 0, __VA_ARGS__);        \
+        int k_ = snprintf(out + n, cap - n, __VA_ARGS__);                      \
         if (k_ > 0)                                                            \
             n += (size_t)k_;                                                   \
+        if (n >= cap) /* truncated: keep out + n inside the buffer */          \
+            n = cap - 1;                                                       \
     } while (0)
 
     if (cap == 0)

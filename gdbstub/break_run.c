@@ -145,6 +145,7 @@ static int judge(struct gdb_bp *b, const struct gdb_resume *how,
 {
     const struct gdb_bp_entry *e;
     bool stepped = how->mode != GDB_RESUME_CONT;
+    bool interrupted = false;
     uint64_t pc;
     int r;
 
@@ -168,7 +169,14 @@ static int judge(struct gdb_bp *b, const struct gdb_resume *how,
             return r;
         if (pc == prev_pc)
             return 1; /* nothing ran: the step is still to do */
-        break;        /* the step went through before the signal */
+        /*
+         * The step went through before the signal (e.g. an OUT that waited
+         * for room on stdout): judge the step, then still report the
+         * interruption so the server reads what raised it (gdb's 0x03).
+         */
+        interrupted = true;
+        out->ev = GDB_BP_EV_TRAP;
+        break;
     case GDB_STOP_DEBUG:
         if ((r = get_pc(b, &pc)) < 0)
             return r;
@@ -198,6 +206,10 @@ static int judge(struct gdb_bp *b, const struct gdb_resume *how,
         return r;
     if ((e = gdb_bp_break_at(b, pc))) {
         report(out, e);
+        return 1;
+    }
+    if (interrupted) {
+        out->ev = GDB_BP_EV_INTERRUPTED;
         return 1;
     }
     return 0;

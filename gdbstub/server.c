@@ -18,7 +18,7 @@
 
 void gdb_srv_init(struct gdb_srv *s)
 {
-    *s = (struct gdb_srv){.listen_fd = -1, .client_fd = -1};
+    *s = (struct gdb_srv){.listen_fd = -1, .client_fd = -1, .quit_fd = -1};
 }
 
 const char *gdb_srv_address(const struct gdb_srv *s)
@@ -264,7 +264,21 @@ static int send_all(struct gdb_srv *s, const void *buf, size_t len)
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            return -errno;
+            if (errno != EAGAIN)
+                return -errno;
+            /*
+             * A debugger that does not read: wait for room, but never past
+             * a SIGINT/SIGTERM (the socket is non-blocking for this).
+             */
+            struct pollfd pfd[2] = {
+                {.fd = s->client_fd, .events = POLLOUT},
+                {.fd = s->quit_fd, .events = POLLIN},
+            };
+            if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+                return -errno;
+            if (pfd[1].revents)
+                return -ECANCELED;
+            continue;
         }
         p += n;
         len -= (size_t)n;
@@ -284,7 +298,7 @@ static int send_reply(struct gdb_srv *s, const char *payload, size_t len)
 static void accept_client(struct gdb_srv *s, struct gdb_cmd *cmd)
 {
     int one = 1;
-    int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
     if (fd < 0)
         return; /* the peer gave up already (ECONNABORTED etc.) */
@@ -295,8 +309,12 @@ static void accept_client(struct gdb_srv *s, struct gdb_cmd *cmd)
         close(fd);
         return;
     }
-    if (!s->is_unix)
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    /* Without TCP_NODELAY each small reply waits for the peer's ACK. */
+    if (!s->is_unix &&
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0) {
+        close(fd);
+        return;
+    }
     if (set_async(fd) < 0) {
         close(fd);
         return;
@@ -398,6 +416,10 @@ static int process_input(struct gdb_srv *s, struct gdb_cmd *cmd)
             break;
         }
         }
+        if (e == -ECANCELED) { /* told to quit while gdb did not read */
+            close_client(s);
+            return IN_GONE;
+        }
         if (e < 0) {
             drop_client(s, cmd, "connection lost");
             return IN_GONE;
@@ -433,6 +455,7 @@ int gdb_srv_serve(struct gdb_srv *s, struct gdb_cmd *cmd, int quit_fd)
     size_t len;
 
     s->running = false;
+    s->quit_fd = quit_fd;
     for (;;) {
         int nfds = s->client_fd >= 0 ? 3 : 2;
         pfd[POLL_LISTEN] = (struct pollfd){s->listen_fd, POLLIN, 0};
@@ -486,20 +509,22 @@ int gdb_srv_serve(struct gdb_srv *s, struct gdb_cmd *cmd, int quit_fd)
         }
 
         int r = gdb_cmd_run(cmd, s->reply, RSP_MAX_PACKET, &len);
-        if (r < 0) {
-            s->err_op = "running the guest";
-            return r;
-        }
+        if (r < 0)
+            return r; /* the target's failure: its owner names the call */
         switch (r) {
         case GDB_RUN_POLL:
             break;
-        case GDB_RUN_STOPPED:
+        case GDB_RUN_STOPPED: {
             s->running = false;
             if (s->client_fd < 0)
                 return GDB_SRV_CRASHED; /* only a crash stops a free run */
-            if (send_reply(s, s->reply, len) < 0)
+            int e = send_reply(s, s->reply, len);
+            if (e == -ECANCELED)
+                close_client(s);
+            else if (e < 0)
                 drop_client(s, cmd, "connection lost");
             break;
+        }
         case GDB_RUN_EXITED:
             if (s->client_fd >= 0)
                 send_reply(s, s->reply, len);

@@ -25,6 +25,7 @@
 struct gdb_srv {
     int listen_fd;
     int client_fd;
+    int quit_fd; /* readable: stop everything (set by gdb_srv_serve) */
     bool is_unix;
     bool loopback;
     bool noack;         /* QStartNoAckMode accepted */

@@ -271,7 +271,8 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
             addr, strncmp(addr, "unix:", 5) ? addr : addr + 5);
     e = gdb_srv_serve(&srv, cmd, m->quit_fd);
     if (e < 0) {
-        ret = fail_errno(srv.err_op ? srv.err_op : "gdb server", e);
+        /* The server names its own failures; the rest are KVM's. */
+        ret = srv.err_op ? fail_errno(srv.err_op, e) : fail_vm(&m->vm, e);
         goto out;
     }
     switch (e) {
