@@ -11,7 +11,8 @@
  * Register (DR7)"): slot i enabled by the local bit L<i> (bit 2i); R/W<i>
  * at bits 16+4i (00 execute, 01 write, 11 read/write); LEN<i> at bits
  * 18+4i (00 1 byte, 01 2, 11 4, 10 8). LE (bit 8) is set whenever a slot
- * is, as gdb does; the reserved bit 10 is left for the target to add.
+ * is, as gdb does. Bit 10 (reserved, reads as 1) is not set: KVM takes
+ * DR7 from KVM_SET_GUEST_DEBUG as given and needs it for nothing.
  */
 
 #include <stdbool.h>

@@ -46,8 +46,7 @@ static void setup(const struct gdb_bp *b, enum gdb_resume_mode mode,
 static int get_pc(struct gdb_bp *b, uint64_t *pc)
 {
     struct gdb_x86_regs regs;
-    int r = b->ops->get_core_regs ? b->ops->get_core_regs(b->ctx, &regs)
-                                  : b->ops->get_regs(b->ctx, &regs);
+    int r = gdb_target_core_regs(b->ops, b->ctx, &regs);
 
     if (r < 0)
         return r;

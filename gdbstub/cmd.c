@@ -104,7 +104,7 @@ int gdb_cmd_fix_arch(struct gdb_cmd *s)
 
     if (s->arch_fixed)
         return 0;
-    if ((r = s->ops->get_regs(s->ctx, &regs)) < 0)
+    if ((r = gdb_target_core_regs(s->ops, s->ctx, &regs)) < 0)
         return r;
     s->arch = regs.arch;
     s->arch_fixed = true;

@@ -57,8 +57,7 @@ size_t gdb_cmd_render_stop(struct gdb_cmd *s, char *reply, size_t cap)
                               (unsigned long long)st->addr);
     else if (why)
         n += (size_t)snprintf(out + n, sizeof(out) - n, "%s:;", why);
-    int got = s->ops->get_core_regs ? s->ops->get_core_regs(s->ctx, &regs)
-                                    : s->ops->get_regs(s->ctx, &regs);
+    int got = gdb_target_core_regs(s->ops, s->ctx, &regs);
     if (got == 0) {
         enum gdb_arch arch = s->arch_fixed ? s->arch : regs.arch;
         int regno[3] = {gdb_arch_pc_regno(arch), gdb_arch_sp_regno(arch),

@@ -160,4 +160,12 @@ struct gdb_target_ops {
     int (*monitor)(void *ctx, const char *cmd, char *out, size_t cap);
 };
 
+/* get_core_regs where the target has it, else get_regs. */
+static inline int gdb_target_core_regs(const struct gdb_target_ops *ops,
+                                       void *ctx, struct gdb_x86_regs *regs)
+{
+    return ops->get_core_regs ? ops->get_core_regs(ctx, regs)
+                              : ops->get_regs(ctx, regs);
+}
+
 #endif

@@ -138,13 +138,9 @@ int pio_console_handler(void *ctx, uint16_t port, bool is_write, uint8_t size,
     }
     if (con->closed)
         return -EPIPE;
-    if ((e = pio_console_flush(con)) < 0) {
-        /* Still stalled: queue these bytes behind the kept ones. */
-        if (e == -EINTR && con->pend_len + len <= sizeof(con->pend)) {
-            memcpy(con->pend + con->pend_len, data, len);
-            con->pend_len += len;
-        }
+    /* Kept bytes go first: run_vcpu flushes them before the guest runs,
+     * so none can be waiting when the guest writes more. */
+    if ((e = pio_console_flush(con)) < 0)
         return e;
-    }
     return console_write(con, data, len);
 }
