@@ -21,7 +21,7 @@ else
 Q := @
 endif
 
-VMM_SRC  := $(filter-out vmm/main.c,$(wildcard vmm/*.c))
+VMM_SRC  := $(filter-out vmm/main.c,$(wildcard vmm/*.c vmm/hw/*.c vmm/boot/*.c))
 STUB_SRC := $(wildcard gdbstub/*.c)
 OBJ      := $(BUILD)/obj
 LIB_OBJ  := $(patsubst %.c,$(OBJ)/%.o,$(VMM_SRC) $(STUB_SRC))
@@ -114,7 +114,7 @@ format-check:
 	else echo "format-check: skipped (no clang-format)"; fi
 
 hdrcheck:
-	$(Q)for h in $(wildcard vmm/*.h gdbstub/*.h tests/*.h); do \
+	$(Q)for h in $(wildcard vmm/*.h vmm/hw/*.h vmm/boot/*.h gdbstub/*.h tests/*.h); do \
 		echo "#include \"$$h\"" | $(CC) $(ALL_CFLAGS) -I. -x c -c -o /dev/null - || exit 1; \
 	done; echo "hdrcheck: ok"
 

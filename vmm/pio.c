@@ -129,18 +129,24 @@ int pio_console_handler(void *ctx, uint16_t port, bool is_write, uint8_t size,
 {
     struct pio_console *con = ctx;
     size_t len = (size_t)size * count;
-    int e;
 
     (void)port;
     if (!is_write) {
         memset(data, 0xff, len);
         return 0;
     }
+    return pio_console_write(con, data, len);
+}
+
+int pio_console_write(struct pio_console *con, const uint8_t *buf, size_t len)
+{
+    int e;
+
     if (con->closed)
         return -EPIPE;
     /* Kept bytes go first: run_vcpu flushes them before the guest runs,
      * so none can be waiting when the guest writes more. */
     if ((e = pio_console_flush(con)) < 0)
         return e;
-    return console_write(con, data, len);
+    return console_write(con, buf, len);
 }

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define PIO_PORT_CONSOLE 0xf1 /* guest bytes written here go to stdout */
-#define PIO_MAX_DEVICES  8
+#define PIO_MAX_DEVICES  32
 
 /*
  * A device handler. For an OUT, data holds count items of size bytes (a
@@ -82,6 +82,13 @@ struct pio_console {
  */
 int pio_console_handler(void *ctx, uint16_t port, bool is_write, uint8_t size,
                         uint32_t count, uint8_t *data);
+
+/*
+ * Write len guest bytes to the console, kept bytes first, with the
+ * handler's semantics and returns (for devices such as a UART that send
+ * their output here).
+ */
+int pio_console_write(struct pio_console *con, const uint8_t *buf, size_t len);
 
 /* pio_flush_fn for the console: write kept bytes, as the handler does. */
 int pio_console_flush(void *ctx);
