@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "board.h"
+#include "boot/memmap.h"
 #include "cli.h"
 #include "dbg.h"
 #include "dump.h"
@@ -39,6 +41,9 @@ struct machine {
     struct vcpu vcpu;
     struct pio_bus bus;
     struct pio_console console;
+    struct power power;
+    struct board board;
+    struct memmap map;
     struct runner runner;
 };
 
@@ -123,20 +128,45 @@ static int host_info(void)
     return EXIT_OK;
 }
 
+/* Map RAM as the machine lays it out; build its memory map. */
+static int map_ram(struct machine *m, const struct cli_opts *o)
+{
+    if (o->machine == CLI_MACHINE_PC) {
+        memmap_pc(&m->map, o->mem_size);
+        return mem_map_split(&m->mem, &m->vm, o->mem_size, MEMMAP_PCI_HOLE,
+                             MEMMAP_HIGH_BASE);
+    }
+    memmap_flat(&m->map, o->mem_size);
+    return mem_map(&m->mem, &m->vm, o->mem_size);
+}
+
 static int build_machine(struct machine *m, const struct cli_opts *o,
                          bool stdout_closed)
 {
+    bool pc = o->machine == CLI_MACHINE_PC;
+    uint64_t ram = (o->mem_size + 4095) & ~4095ull;
     int e;
     long n;
 
+    if (o->kernel) {
+        fprintf(stderr,
+                "vmm: --kernel %s: the Multiboot loader is not "
+                "built in yet\n",
+                o->kernel);
+        return EXIT_USAGE;
+    }
     /* Image errors are the user's: report them even without KVM. */
     n = loader_check_file(o->image);
-    if (n >= 0 && (uint64_t)n > ((o->mem_size + 4095) & ~4095ull))
+    if (pc && ram > MEMMAP_PCI_HOLE)
+        ram = MEMMAP_PCI_HOLE; /* the image goes to the RAM below 3 GiB */
+    if (n >= 0 && (uint64_t)n > ram)
         n = -EFBIG;
     if (n >= 0) {
         if ((e = vm_open(&m->vm)) < 0)
             return fail_vm(&m->vm, e);
-        if ((e = mem_map(&m->mem, &m->vm, o->mem_size)) < 0)
+        if (pc && (e = vm_create_pc_chips(&m->vm)) < 0)
+            return fail_vm(&m->vm, e);
+        if ((e = map_ram(m, o)) < 0)
             return fail_vm(&m->vm, e);
         n = loader_load_file(&m->mem, o->image, 0);
     }
@@ -171,14 +201,18 @@ static int build_machine(struct machine *m, const struct cli_opts *o,
             m->console.fd = fd;
         }
     }
-    if ((e = pio_register(&m->bus, PIO_PORT_CONSOLE, 1, pio_console_handler,
-                          &m->console)) < 0)
-        return fail_errno("pio_register", e);
-    if ((e = pio_set_flush(&m->bus, PIO_PORT_CONSOLE, pio_console_flush)) < 0)
-        return fail_errno("pio_set_flush", e);
+    e = pc ? board_wire_pc(&m->board, &m->vm, &m->mem, &m->map, &m->bus,
+                           &m->console, &m->power)
+           : board_wire_bare(&m->board, &m->bus, &m->console, &m->power);
+    if (e < 0)
+        return fail_errno("wiring the devices", e);
     struct run_config rc = {.hlt_sleep_ms = o->hlt_sleep_ms,
                             .max_halts = o->max_halts,
-                            .verbose = o->verbose};
+                            .verbose = o->verbose,
+                            .kernel_hlt = pc,
+                            .power = &m->power};
+    if (pc)
+        rc.events = (struct run_events){.poll = board_poll, .ctx = &m->board};
     if ((e = run_init(&m->runner, &m->vcpu, &m->mem, &m->bus, &rc)) < 0)
         return fail_vm(&m->vm, e);
     return EXIT_OK;
@@ -189,9 +223,19 @@ static void destroy_machine(struct machine *m)
     if (m->out_fd >= 0)
         close(m->out_fd);
     m->out_fd = -1;
+    board_destroy(&m->board);
     vcpu_destroy(&m->vcpu);
     mem_unmap(&m->mem);
     vm_close(&m->vm);
+}
+
+/*
+ * The exit status a device asked for: isa-debug-exit's own, 0 for a reset
+ * (there is no reboot: QEMU -no-reboot) or a power-off.
+ */
+static int power_status(const struct run_result *res)
+{
+    return res->power == POWER_EXIT ? res->power_status : EXIT_OK;
 }
 
 static int run_plain(struct machine *m)
@@ -213,6 +257,8 @@ static int run_plain(struct machine *m)
         case RUN_STOP_CRASH:
             report_crash(m);
             return EXIT_RUNTIME;
+        case RUN_STOP_POWER:
+            return power_status(&res);
         case RUN_STOP_DEBUG:
             break; /* no debugger: nothing asked for this; go on */
         }
@@ -280,6 +326,11 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
         report_crash(m);
         ret = EXIT_RUNTIME;
         break;
+    case GDB_SRV_EXITED:
+        /* gdb was told W with the same status. */
+        ret = m->runner.taken.req == POWER_EXIT ? m->runner.taken.status
+                                                : EXIT_OK;
+        break;
     default:
         ret = EXIT_OK;
         break;
@@ -304,6 +355,7 @@ int main(int argc, char **argv)
     char err[256];
     int ret;
 
+    board_init(&m.board);
     switch (cli_parse(argc, argv, &o, err, sizeof(err))) {
     case CLI_HELP:
         fputs(cli_usage(), stdout);

@@ -23,12 +23,14 @@ int run_init(struct runner *r, struct vcpu *vcpu, struct mem *mem,
     sigaddset(&r->wake, SIGINT);
     sigaddset(&r->wake, SIGTERM);
     sigaddset(&r->wake, SIGIO);
+    if (cfg->events.signo > 0)
+        sigaddset(&r->wake, cfg->events.signo);
     if (sigprocmask(SIG_BLOCK, &r->wake, &cur) < 0)
         return vm_fail(vcpu->vm, "sigprocmask");
     /* Inside KVM_RUN the wake signals are deliverable: they end the run
      * with EINTR and stay pending for drain_signals(). The kernel's
      * sigset is 8 bytes on x86-64 (KVM API doc, KVM_SET_SIGNAL_MASK). */
-    for (int s = 1; s < 64; s++)
+    for (int s = 1; s <= 64; s++)
         if (sigismember(&r->wake, s))
             sigdelset(&cur, s);
     return vcpu_set_signal_mask(vcpu, &cur);
@@ -61,25 +63,64 @@ const char *run_exit_name(uint32_t reason)
     return "unknown exit reason";
 }
 
-/* Take every pending wake signal; note which kinds arrived. */
-static int drain_signals(struct runner *r, struct run_result *res)
+static int poll_events(struct runner *r)
+{
+    if (!r->cfg.events.poll)
+        return 0;
+    return r->cfg.events.poll(r->cfg.events.ctx);
+}
+
+/*
+ * Take every pending wake signal; note which kinds arrived. Machine
+ * events are serviced here; *event says whether one came.
+ */
+static int drain_signals_ev(struct runner *r, struct run_result *res,
+                            bool *event)
 {
     static const struct timespec zero = {0, 0};
 
+    *event = false;
     for (;;) {
         int s = sigtimedwait(&r->wake, NULL, &zero);
         if (s < 0) {
             if (errno == EINTR)
                 continue;
             if (errno == EAGAIN)
-                return 0;
+                break;
             return vm_fail(r->vcpu->vm, "sigtimedwait");
         }
         if (s == SIGIO)
             res->io = true;
+        else if (r->cfg.events.signo > 0 && s == r->cfg.events.signo)
+            *event = true;
         else
             res->quit = true;
     }
+    return *event ? poll_events(r) : 0;
+}
+
+static int drain_signals(struct runner *r, struct run_result *res)
+{
+    bool event;
+
+    return drain_signals_ev(r, res, &event);
+}
+
+/*
+ * KVM_RUN was cut short by a signal. Returns 1 when it was only a machine
+ * event (serviced: run on), 0 when the run stops (res says why), -errno.
+ */
+static int on_signal(struct runner *r, struct run_result *res)
+{
+    bool event;
+    int e = drain_signals_ev(r, res, &event);
+
+    if (e < 0)
+        return e;
+    if (event && !res->quit && !res->io)
+        return 1;
+    res->stop = RUN_STOP_SIGNAL;
+    return 0;
 }
 
 static void ts_add_ms(struct timespec *t, uint32_t ms)
@@ -122,12 +163,19 @@ static int finish_sleep(struct runner *r, struct run_result *res)
                 continue;
             return vm_fail(r->vcpu->vm, "sigtimedwait");
         }
+        bool event = r->cfg.events.signo > 0 && s == r->cfg.events.signo;
         if (s == SIGIO)
             res->io = true;
-        else
+        else if (!event)
             res->quit = true;
         int e = drain_signals(r, res);
-        return e < 0 ? e : 0;
+        if (e == 0 && event)
+            e = poll_events(r);
+        if (e < 0)
+            return e;
+        if (!res->quit && !res->io)
+            continue; /* only a machine event: the pause goes on */
+        return 0;
     }
 }
 
@@ -274,7 +322,7 @@ int run_vcpu(struct runner *r, enum run_mode mode, struct run_result *res)
             }
         }
     }
-    if (mode != RUN_CONT) {
+    if (mode != RUN_CONT && !r->cfg.kernel_hlt) {
         bool hlt;
         if ((e = next_is_hlt(r, &hlt)) < 0)
             return e;
@@ -284,8 +332,9 @@ int run_vcpu(struct runner *r, enum run_mode mode, struct run_result *res)
     for (;;) {
         e = vcpu_run(r->vcpu);
         if (e == -EINTR) {
-            res->stop = RUN_STOP_SIGNAL;
-            return drain_signals(r, res);
+            if ((e = on_signal(r, res)) <= 0)
+                return e;
+            continue;
         }
         if (e < 0)
             return e;
@@ -313,6 +362,17 @@ int run_vcpu(struct runner *r, enum run_mode mode, struct run_result *res)
                 errno = -e;
                 return vm_fail(r->vcpu->vm, "write guest output to stdout");
             }
+            if (power_pending(r->cfg.power)) {
+                /* Done after the instruction that asked, as on hardware. */
+                r->taken = *r->cfg.power;
+                r->cfg.power->req = POWER_NONE;
+                res->stop = RUN_STOP_POWER;
+                res->power = r->taken.req;
+                res->power_status = r->taken.status;
+                return vcpu_complete_io(r->vcpu);
+            }
+            if ((e = poll_events(r)) < 0)
+                return e;
             if (mode != RUN_CONT) {
                 /* The instruction is done once KVM completes the I/O. */
                 res->stop = RUN_STOP_DEBUG;
@@ -355,8 +415,9 @@ int run_vcpu(struct runner *r, enum run_mode mode, struct run_result *res)
             res->dr6 = run->debug.arch.dr6;
             return 0;
         case KVM_EXIT_INTR:
-            res->stop = RUN_STOP_SIGNAL;
-            return drain_signals(r, res);
+            if ((e = on_signal(r, res)) <= 0)
+                return e;
+            break;
         case KVM_EXIT_SHUTDOWN:
             record_crash(r, "triple fault (KVM_EXIT_SHUTDOWN)");
             res->stop = RUN_STOP_CRASH;

@@ -14,14 +14,37 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "hw/power.h"
+
 struct vcpu;
 struct mem;
 struct pio_bus;
+
+/*
+ * Machine events the run loop services without stopping: stdin became
+ * readable, a device's timer is due. The machine makes signo arrive for
+ * them (F_SETSIG, a POSIX timer); the run loop unblocks it inside KVM_RUN
+ * like the wake signals and calls poll when it arrives and after every
+ * port-I/O exit (so a device that has room again gets more input). poll
+ * returns 0 or -errno (the run ends with that error).
+ */
+struct run_events {
+    int signo; /* 0: none */
+    int (*poll)(void *ctx);
+    void *ctx;
+};
 
 struct run_config {
     uint32_t hlt_sleep_ms; /* pause after each HLT */
     uint64_t max_halts;    /* stop at this HLT; 0 = never */
     bool verbose;          /* trace exits on stderr */
+    /*
+     * HLT waits in the kernel for an interrupt (in-kernel irqchip): a
+     * stepped HLT is left to KVM, not emulated.
+     */
+    bool kernel_hlt;
+    struct power *power; /* device requests, checked after each I/O exit */
+    struct run_events events;
 };
 
 enum run_mode {
@@ -36,6 +59,7 @@ enum run_stop {
     RUN_STOP_HALTED,        /* the max_halts-th HLT */
     RUN_STOP_CRASH,         /* the guest crashed: see crash */
     RUN_STOP_OUTPUT_CLOSED, /* stdout's reader went away (EPIPE) */
+    RUN_STOP_POWER,         /* a device asked to exit/reset/power off */
 };
 
 struct run_crash {
@@ -49,8 +73,10 @@ struct run_result {
     enum run_stop stop;
     uint32_t exception; /* RUN_STOP_DEBUG: 1 (#DB) or 3 (#BP), 0 if stepped */
     uint64_t dr6;
-    bool quit; /* RUN_STOP_SIGNAL: SIGINT or SIGTERM arrived */
-    bool io;   /* RUN_STOP_SIGNAL: SIGIO arrived */
+    bool quit;            /* RUN_STOP_SIGNAL: SIGINT or SIGTERM arrived */
+    bool io;              /* RUN_STOP_SIGNAL: SIGIO arrived */
+    enum power_req power; /* RUN_STOP_POWER: what was asked */
+    int power_status;     /* RUN_STOP_POWER with POWER_EXIT */
 };
 
 struct runner {
@@ -64,6 +90,7 @@ struct runner {
     bool sleep_pending;          /* a HLT pause is not over yet */
     struct timespec sleep_until; /* CLOCK_MONOTONIC */
     struct run_crash crash;
+    struct power taken; /* the last device request the loop acted on */
 };
 
 /*
