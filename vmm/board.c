@@ -22,8 +22,8 @@ static int wire_common(struct board *b, struct pio_bus *bus,
 {
     int e;
 
-    if ((e = pio_register(bus, PIO_PORT_CONSOLE, 1, pio_console_handler,
-                          con)) < 0 ||
+    if ((e = pio_register(bus, PIO_PORT_CONSOLE, 1, pio_console_handler, con)) <
+            0 ||
         (e = pio_set_flush(bus, PIO_PORT_CONSOLE, pio_console_flush)) < 0)
         return e;
     debugexit_init(&b->debugexit, power);

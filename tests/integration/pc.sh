@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# The pc machine (--machine pc, or --kernel): its devices answer at their
+# ports, interrupts arrive, devices end the VMM with the status they ask
+# for, gdb works on it, and bad option combinations are usage errors.
+# Guests are the tiny tests/guests/pc_*.S. Run from the repository root
+# after `make`. Every VMM run is bounded by `timeout`.
+# shellcheck disable=SC2016 # literal '$' in raw packets
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+source tests/lib.sh
+
+TO=20
+PC=(--machine pc)
+
+# run_vmm TIMEOUT ARGS...: stdout in $T_TMP/out, stderr in $T_TMP/err,
+# stdin from /dev/null unless IN names a file; sets RC.
+run_vmm() {
+    local to=$1
+    shift
+    timeout "$to" "$VMM" "$@" <"${IN:-/dev/null}" >"$T_TMP/out" 2>"$T_TMP/err"
+    RC=$?
+}
+
+why() {
+    echo "exit $RC, stdout '$(head -c 200 "$T_TMP/out" | tr '\n' '|')'," \
+        "stderr: $(head -c 300 "$T_TMP/err" | tr '\n' '|')"
+}
+
+# expect_out NAME STATUS BYTES: the last run exited STATUS and printed
+# exactly BYTES (a printf format).
+expect_out() {
+    printf "$3" >"$T_TMP/want"
+    if [ "$RC" -ne "$2" ]; then
+        t_fail "$1" "want exit $2; $(why)"
+    elif ! cmp -s "$T_TMP/out" "$T_TMP/want"; then
+        t_fail "$1" "want stdout '$3'; $(why)"
+    else
+        t_pass "$1"
+    fi
+}
+
+# patch FILE OFFSET HEXBYTES...: overwrite bytes of a copy of a guest.
+patch() {
+    local f=$1 off=$2 b
+    shift 2
+    for b in "$@"; do
+        printf "\\x$b" | dd of="$f" bs=1 seek="$off" conv=notrunc status=none
+        off=$((off + 1))
+    done
+}
+
+# --- isa-debug-exit and the 0xe9 console ------------------------------------
+
+EXIT_G=$G/pc_exit.bin
+name="pc: 0xe9 reads back 0xe9 and prints; 0xf4 <- 0x10 exits 33"
+if need "$name" "$EXIT_G"; then
+    run_vmm $TO "${PC[@]}" "$EXIT_G"
+    expect_out "$name" 33 'e9 ok\n'
+fi
+
+# value (4 bytes, little-endian hex) size -> status
+while read -r v0 v1 v2 v3 size want; do
+    name="pc: isa-debug-exit out$size 0x$v3$v2$v1$v0 exits $want"
+    need "$name" "$EXIT_G" || continue
+    cp "$EXIT_G" "$T_TMP/exit.bin"
+    patch "$T_TMP/exit.bin" 256 "$v0" "$v1" "$v2" "$v3" "0$size"
+    run_vmm $TO "${PC[@]}" "$T_TMP/exit.bin"
+    expect_out "$name" "$want" 'e9 ok\n'
+done <<'TABLE'
+00 00 00 00 1 1
+01 00 00 00 1 3
+7f 00 00 00 1 255
+80 00 00 00 1 1
+ff 00 00 00 1 255
+34 12 00 00 2 105
+00 01 00 00 2 1
+3f 00 00 80 4 127
+TABLE
+
+name="bare: 0xf4 ends the VMM with status 33 too; 0xe9 is not there"
+if need "$name" "$EXIT_G"; then
+    run_vmm $TO --machine bare "$EXIT_G"
+    expect_out "$name" 33 ''
+fi
+
+# --- interrupts ------------------------------------------------------------
+
+name="pc: PIT IRQ0 through the PIC wakes hlt in real mode (5 ticks)"
+if need "$name" "$G/pc_pit.bin"; then
+    run_vmm $TO "${PC[@]}" "$G/pc_pit.bin"
+    expect_out "$name" 33 'pit ok\n'
+fi
+
+# --- RAM -------------------------------------------------------------------
+
+name="pc: --mem 5G maps RAM below 3 GiB and at 4 GiB (gdb reads both)"
+if need "$name" "$RSP" "$EXIT_G"; then
+    if vmm_gdb_start "${PC[@]}" --mem 5G "$EXIT_G"; then
+        rsp "$T_TMP/o" pkt:mbffffffc,4 'expect:00000000' \
+            pkt:mc0000000,1 'expect:E*' pkt:mffffffff,1 'expect:E*' \
+            pkt:m100000000,4 'expect:00000000' \
+            pkt:M17ffffffe,2:abcd 'expect:OK' \
+            pkt:m17ffffffe,2 'expect:abcd' \
+            pkt:m17fffffff,2 'expect:E*' pkt:m180000000,1 'expect:E*' send:k
+        st=$?
+        vmm_wait_exit 5
+        t_check "$name" "$st" "$(rsp_why)"
+    else
+        t_fail "$name" "the VMM never listened; $(rsp_why)"
+    fi
+    vmm_stop
+fi
+
+# --- gdb on the pc machine ---------------------------------------------------
+
+name="pc --gdb: continue to isa-debug-exit gives W21, VMM exit 33"
+if need "$name" "$RSP" "$EXIT_G"; then
+    if vmm_gdb_start "${PC[@]}" "$EXIT_G"; then
+        rsp "$T_TMP/o" 'pkt:?' 'expect:T05*' pkt:c 'expect:W21'
+        st=$?
+        vmm_wait_exit 5
+        if [ "$st" -eq 0 ] && [ "$VRC" != 33 ]; then
+            st=1
+        fi
+        t_check "$name" "$st" "vmm exit ${VRC:-?}; $(rsp_why)"
+    else
+        t_fail "$name" "the VMM never listened; $(rsp_why)"
+    fi
+    vmm_stop
+fi
+
+# KVM completes a single-stepped HLT without halting (the step's debug
+# exit comes first), also here with the in-kernel irqchip; a continued one
+# waits for an interrupt that never comes, until the debugger's 0x03.
+name="pc --gdb: stepi over hlt with IF=0 returns; continue waits; 0x03 stops"
+if need "$name" "$RSP" "$G/pc_cli_hlt.bin"; then
+    if vmm_gdb_start "${PC[@]}" "$G/pc_cli_hlt.bin"; then
+        # hbreak at the hlt (0x11), then step it, then continue.
+        rsp "$T_TMP/o" 'pkt:Z1,11,1' 'expect:OK' pkt:c 'expect:T05*' \
+            'pkt:z1,11,1' 'expect:OK' pkt:s 'expect:T05*08:12000000*' \
+            send:c sleep:300 intr reply 'expect:T02*' 'pkt:?' 'expect:T02*' \
+            send:k
+        st=$?
+        t_check "$name" "$st" "$(rsp_why)"
+    else
+        t_fail "$name" "the VMM never listened; $(rsp_why)"
+    fi
+    vmm_stop
+fi
+
+name="pc --gdb: gdb stepi over hlt with interrupts on comes back"
+if need "$name" "$G/pc_pit.bin" && command -v gdb >/dev/null; then
+    if vmm_gdb_start "${PC[@]}" "$G/pc_pit.bin"; then
+        hlt_at=$(objdump -D -b binary -m i8086 "$G/pc_pit.bin" |
+            awk '$NF == "hlt" { sub(":", "", $1); print $1; exit }')
+        gdb_batch "$ADDR" -ex "hbreak *0x$hlt_at" -ex c -ex stepi \
+            -ex 'p/x $pc' -ex delete -ex c >"$T_TMP/gdb.out" 2>&1
+        vmm_wait_exit 5
+        if grep -q "exited with code 041" "$T_TMP/gdb.out" &&
+            grep -qE '^\$1 = 0x' "$T_TMP/gdb.out" &&
+            ! grep -qE "^\\\$1 = 0x$hlt_at\$" "$T_TMP/gdb.out"; then
+            t_pass "$name"
+        else
+            t_fail "$name" "$(tr '\n' '|' <"$T_TMP/gdb.out" | tail -c 400)"
+        fi
+    else
+        t_fail "$name" "the VMM never listened; $(rsp_why)"
+    fi
+    vmm_stop
+fi
+
+name="pc: SIGTERM ends a guest waiting in hlt with IF=0, exit 0"
+if need "$name" "$G/pc_cli_hlt.bin"; then
+    vmm_bg "${PC[@]}" "$G/pc_cli_hlt.bin"
+    if wait_file_line "$VOUT" hlt 1000; then
+        vmm_stop
+        t_check "$name" "$VRC" "exit $VRC"
+    else
+        vmm_stop
+        t_fail "$name" "never printed hlt"
+    fi
+fi
+
+# --- command line ------------------------------------------------------------
+
+# usage_err NAME NEEDLE ARGS...: exit 2, nothing on stdout, "vmm: " and
+# NEEDLE (case-insensitive) on stderr.
+usage_err() {
+    local name="usage: $1 exits 2" needle=$2
+    shift 2
+    run_vmm $TO "$@"
+    if [ "$RC" -ne 2 ]; then
+        t_fail "$name" "want exit 2; $(why)"
+    elif [ -s "$T_TMP/out" ]; then
+        t_fail "$name" "stdout not empty; $(why)"
+    elif ! head -n 1 "$T_TMP/err" | grep -q '^vmm: '; then
+        t_fail "$name" "stderr does not start with 'vmm: '; $(why)"
+    elif [ -n "$needle" ] && ! grep -qiF -- "$needle" "$T_TMP/err"; then
+        t_fail "$name" "stderr does not mention '$needle'; $(why)"
+    else
+        t_pass "$name"
+    fi
+}
+
+if [ -x "$VMM" ]; then
+    usage_err "--machine foo" machine --machine foo "$EXIT_G"
+    usage_err "--machine bare --kernel" "machine pc" --machine bare --kernel "$EXIT_G"
+    usage_err "--kernel and IMAGE" "not both" --kernel "$EXIT_G" "$EXIT_G"
+    usage_err "--append without --kernel" "needs --kernel" "${PC[@]}" --append x "$EXIT_G"
+    usage_err "--initrd without --kernel" "needs --kernel" --initrd x "$EXIT_G"
+    usage_err "--hlt-sleep on pc" "bare machine only" "${PC[@]}" --hlt-sleep 0 "$EXIT_G"
+    usage_err "--max-halts on pc" "bare machine only" "${PC[@]}" --max-halts 1 "$EXIT_G"
+    usage_err "--max-halts with --kernel" "bare machine only" --kernel "$EXIT_G" --max-halts 1
+    usage_err "--mem 1M on pc" "at least" "${PC[@]}" --mem 1M "$EXIT_G"
+    usage_err "pc without IMAGE or --kernel" "missing IMAGE" "${PC[@]}"
+    usage_err "--kernel without a value" "needs a value" --kernel
+    name="--help names both machines and the new options"
+    run_vmm $TO --help
+    if [ "$RC" -eq 0 ] && grep -q -- '--machine bare|pc' "$T_TMP/out" &&
+        grep -q -- '--kernel' "$T_TMP/out" && grep -q -- '--initrd' "$T_TMP/out" &&
+        grep -q -- '--append' "$T_TMP/out" && grep -q 0xf4 "$T_TMP/out"; then
+        t_pass "$name"
+    else
+        t_fail "$name" "$(why)"
+    fi
+else
+    t_fail "usage tests" "$VMM missing (run make)"
+fi
+
+name="usage: pc image larger than the RAM below 3 GiB... or than --mem"
+if need "$name"; then
+    head -c $((2 * 1024 * 1024 + 1)) /dev/zero >"$T_TMP/big.bin"
+    usage_err "2M+1 image with --mem 2M on pc" "larger than guest RAM" \
+        "${PC[@]}" --mem 2M "$T_TMP/big.bin"
+fi
+
+t_done
