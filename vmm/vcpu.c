@@ -1,6 +1,7 @@
 #include "vcpu.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -8,13 +9,116 @@
 
 #include "vm.h"
 
-int vcpu_create(struct vcpu *c, struct vm *vm)
-{
-    *c = (struct vcpu){.vm = vm, .fd = -1, .run = MAP_FAILED};
+/* Entries vcpu_create may add to KVM's table (the two KVM leaves). */
+#define CPUID_SPARE 2
+/* The largest table KVM_GET_SUPPORTED_CPUID is asked to fill. */
+#define CPUID_MAX_ENTRIES 4096
 
-    c->fd = ioctl(vm->fd, KVM_CREATE_VCPU, 0);
+#define CPUID_1_ECX_HYPERVISOR (1u << 31)
+#define KVM_CPUID_SIGNATURE    0x40000000u
+#define KVM_CPUID_FEATURES     0x40000001u
+
+/*
+ * KVM_GET_SUPPORTED_CPUID into a buffer grown until it fits (the ioctl
+ * says E2BIG when nent is too small: KVM API doc), with CPUID_SPARE free
+ * entries after the last. Returns the table (free() it) or NULL with the
+ * op recorded in vm->err_op and errno set.
+ */
+static struct kvm_cpuid2 *get_supported_cpuid(struct vm *vm)
+{
+    for (uint32_t n = 64; n <= CPUID_MAX_ENTRIES; n *= 2) {
+        struct kvm_cpuid2 *t =
+            calloc(1, sizeof(*t) + (n + CPUID_SPARE) * sizeof(t->entries[0]));
+        if (!t) {
+            vm_fail(vm, "allocate the CPUID table");
+            return NULL;
+        }
+        t->nent = n;
+        if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, t) == 0 && t->nent <= n)
+            return t;
+        int e = t->nent > n ? E2BIG : errno;
+        free(t);
+        if (e != E2BIG) {
+            errno = e;
+            vm_fail(vm, "KVM_GET_SUPPORTED_CPUID");
+            return NULL;
+        }
+    }
+    errno = E2BIG;
+    vm_fail(vm, "KVM_GET_SUPPORTED_CPUID");
+    return NULL;
+}
+
+/* The entry for leaf fn, subleaf idx; appended (zeroed) if KVM had none. */
+static struct kvm_cpuid_entry2 *cpuid_entry(struct kvm_cpuid2 *t, uint32_t fn,
+                                            uint32_t idx)
+{
+    for (uint32_t i = 0; i < t->nent; i++)
+        if (t->entries[i].function == fn && t->entries[i].index == idx)
+            return &t->entries[i];
+    /* Only the two KVM leaves are ever added: CPUID_SPARE covers them. */
+    struct kvm_cpuid_entry2 *e = &t->entries[t->nent++];
+    *e = (struct kvm_cpuid_entry2){.function = fn, .index = idx};
+    return e;
+}
+
+/*
+ * What the guest sees, per vCPU: KVM's supported table, plus
+ *  - leaf 1 ECX[31], "hypervisor present" (reserved for this by Intel and
+ *    AMD), and EBX[31:24], the initial APIC ID = the vCPU index;
+ *  - leaves 0xB and 0x1F (x2APIC topology): EDX, the x2APIC ID, on every
+ *    subleaf = the vCPU index (Intel SDM vol. 2, CPUID);
+ *  - leaf 0x40000000, "KVMKVMKVM\0\0\0" with EAX the highest KVM leaf,
+ *    and 0x40000001, KVM's paravirtual features (KVM API doc, "KVM CPUID
+ *    bits"), made present if KVM left them out.
+ */
+static void fill_cpuid(struct kvm_cpuid2 *t, unsigned index)
+{
+    for (uint32_t i = 0; i < t->nent; i++) {
+        struct kvm_cpuid_entry2 *e = &t->entries[i];
+        if (e->function == 1) {
+            e->ecx |= CPUID_1_ECX_HYPERVISOR;
+            e->ebx = (e->ebx & 0x00ffffffu) | ((uint32_t)index << 24);
+        } else if (e->function == 0xb || e->function == 0x1f) {
+            e->edx = index;
+        }
+    }
+    struct kvm_cpuid_entry2 *sig = cpuid_entry(t, KVM_CPUID_SIGNATURE, 0);
+    memcpy(&sig->ebx, "KVMK", 4);
+    memcpy(&sig->ecx, "VMKV", 4);
+    memcpy(&sig->edx, "M\0\0\0", 4);
+    if (sig->eax < KVM_CPUID_FEATURES)
+        sig->eax = KVM_CPUID_FEATURES;
+    cpuid_entry(t, KVM_CPUID_FEATURES, 0);
+}
+
+static int set_cpuid(struct vcpu *c)
+{
+    struct kvm_cpuid2 *t = get_supported_cpuid(c->vm);
+
+    if (!t)
+        return -errno;
+    fill_cpuid(t, c->index);
+    int r = ioctl(c->fd, KVM_SET_CPUID2, t);
+    int e = errno;
+    free(t);
+    if (r < 0) {
+        errno = e;
+        return vm_fail(c->vm, "KVM_SET_CPUID2");
+    }
+    return 0;
+}
+
+int vcpu_create(struct vcpu *c, struct vm *vm, unsigned index)
+{
+    *c = (struct vcpu){.vm = vm, .fd = -1, .run = MAP_FAILED, .index = index};
+
+    c->fd = ioctl(vm->fd, KVM_CREATE_VCPU, (unsigned long)index);
     if (c->fd < 0)
         return vm_fail(vm, "KVM_CREATE_VCPU");
+    int e = set_cpuid(c);
+    if (e < 0)
+        return e;
     c->run_size = vm->vcpu_mmap_size;
     c->has_xsave = vm_check_cap(vm, KVM_CAP_XSAVE) > 0;
     c->run = mmap(NULL, (size_t)c->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,

@@ -12,6 +12,7 @@ struct vm;
 
 struct vcpu {
     struct vm *vm;
+    unsigned index; /* KVM vCPU id, also the (x2)APIC ID in CPUID */
     int fd;
     struct kvm_run *run; /* MAP_FAILED when unmapped */
     int run_size;
@@ -28,9 +29,16 @@ struct vcpu {
     bool has_xsave; /* KVM_CAP_XSAVE: FPU state is written through XSAVE */
 };
 
-/* Create vCPU 0 and map its kvm_run. Returns 0 or -errno (vm->err_op).
- * On failure the caller still calls vcpu_destroy(). */
-int vcpu_create(struct vcpu *c, struct vm *vm);
+/*
+ * Create vCPU number index (the KVM vCPU id: 0 for the boot CPU), give it
+ * its CPUID table and map its kvm_run. The CPUID table is what KVM
+ * supports (KVM_GET_SUPPORTED_CPUID), with the hypervisor bit (leaf 1
+ * ECX[31]), KVM's signature leaves 0x40000000 ("KVMKVMKVM\0\0\0") and
+ * 0x40000001, and index as the initial APIC ID (leaf 1 EBX[31:24]) and
+ * x2APIC ID (leaves 0xB and 0x1F EDX). Returns 0 or -errno (vm->err_op).
+ * On failure the caller still calls vcpu_destroy().
+ */
+int vcpu_create(struct vcpu *c, struct vm *vm, unsigned index);
 
 /* Unmap kvm_run and close the fd. Safe on a half-built vcpu. */
 void vcpu_destroy(struct vcpu *c);
