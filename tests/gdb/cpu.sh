@@ -2,7 +2,8 @@
 # shellcheck disable=SC2016 # gdb expressions ($pc) in single quotes
 # Stock gdb against guests that change CPU mode: a guest debugged in 64-bit
 # long mode (hbreak there, detach, reconnect as i386:x86-64, stepi), and
-# stepping a hlt at the last byte of a 16-bit code segment (IP wraps to 0).
+# stepping a hlt at the last byte of a 16-bit code segment (IP wraps to 0)
+# and a hlt at CPL 3 (it faults; a step must not skip it).
 # One fresh VMM per test, every VMM and gdb bounded by timeout(1).
 # Run from the repository root after `make`.
 set -u
@@ -12,6 +13,7 @@ source tests/gdb/gdblib.sh
 
 LONGMODE=$G/longmode.bin
 HLT_FFFF=$G/hlt_ffff.bin
+USER_HLT=$G/user_hlt.bin
 
 # --- long mode --------------------------------------------------------------
 
@@ -87,6 +89,38 @@ continue'
         if [ "$got" = "0xffff 0 0x400" ] && gdb_has '^eip +0x0 +0x0' &&
             gdb_has '^=> 0x0:[[:space:]]+jmp +0x400' &&
             [ "$(cat "$VOUT")" = "$(printf 'ffff\nwrap ok')" ]; then
+            t_pass "$name"
+        else
+            t_fail "$name" "pcs '$got', stdout '$(tr '\n' '|' <"$VOUT")'; $(why)"
+        fi
+    else
+        t_fail "$name" "VMM did not listen: $(why)"
+    fi
+    vmm_stop
+fi
+
+# user_hlt.bin: in ring 3 (CS 0x2b) a hlt at 0x300, then ud2; the #GP
+# handler (ring 0, CS 0x18) prints "gp", the #UD one "ud". A step must not
+# emulate that hlt as a no-op: at CPL 3 it raises #GP.
+name="stepi over a hlt at CPL 3: #GP into the ring-0 handler, not IP + 1"
+if need "$name" "$USER_HLT"; then
+    if vmm_gdb_start --hlt-sleep 0 --max-halts 2 "$USER_HLT"; then
+        gdb_script 'hbreak *0x300
+continue
+printf "PC=%#x\n", $pc
+info registers cs
+delete
+stepi
+info registers cs
+printf "PC=%#x\n", $pc
+continue'
+        vmm_wait_exit 5
+        got=$(stop_pcs)
+        ncs=$(grep -cE '^cs +0x' "$GDB_OUT")
+        if [ "${got%% *}" = 0x300 ] && [ "${got#* }" != 0x301 ] &&
+            [ "$ncs" -eq 2 ] && gdb_has '^cs +0x2b ' && gdb_has '^cs +0x18 ' &&
+            gdb_has 'exited normally' &&
+            [ "$(cat "$VOUT")" = "$(printf 'R P L\ngp')" ]; then
             t_pass "$name"
         else
             t_fail "$name" "pcs '$got', stdout '$(tr '\n' '|' <"$VOUT")'; $(why)"

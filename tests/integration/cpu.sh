@@ -45,4 +45,10 @@ if need "$name" "$G/hlt_ffff.bin"; then
         "$G/hlt_ffff.bin"
 fi
 
+name="user_hlt: a hlt at CPL 3 raises #GP into the guest's handler"
+if need "$name" "$G/user_hlt.bin"; then
+    run_guest "$name" 'R P L\ngp\n' --hlt-sleep 0 --max-halts 1 \
+        "$G/user_hlt.bin"
+fi
+
 t_done
