@@ -11,8 +11,12 @@
 
 /* Entries vcpu_create may add to KVM's table (the two KVM leaves). */
 #define CPUID_SPARE 2
-/* The largest table KVM_GET_SUPPORTED_CPUID is asked to fill. */
-#define CPUID_MAX_ENTRIES 4096
+/*
+ * The table KVM_GET_SUPPORTED_CPUID is asked to fill first, and the most
+ * ever. Hosts have 40-100 entries, so the E2BIG path runs on most of them.
+ */
+#define CPUID_FIRST_ENTRIES 32
+#define CPUID_MAX_ENTRIES   4096
 
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
 #define KVM_CPUID_SIGNATURE    0x40000000u
@@ -26,7 +30,7 @@
  */
 static struct kvm_cpuid2 *get_supported_cpuid(struct vm *vm)
 {
-    for (uint32_t n = 64; n <= CPUID_MAX_ENTRIES; n *= 2) {
+    for (uint32_t n = CPUID_FIRST_ENTRIES; n <= CPUID_MAX_ENTRIES; n *= 2) {
         struct kvm_cpuid2 *t =
             calloc(1, sizeof(*t) + (n + CPUID_SPARE) * sizeof(t->entries[0]));
         if (!t) {
@@ -34,12 +38,13 @@ static struct kvm_cpuid2 *get_supported_cpuid(struct vm *vm)
             return NULL;
         }
         t->nent = n;
-        if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, t) == 0 && t->nent <= n)
-            return t;
-        int e = t->nent > n ? E2BIG : errno;
+        int r = ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, t);
+        int e = errno;
+        if (r == 0 && t->nent <= n)
+            return t; /* KVM wrote nent entries, no more than we gave */
         free(t);
-        if (e != E2BIG) {
-            errno = e;
+        if (r == 0 || e != E2BIG) {
+            errno = r == 0 ? EOVERFLOW : e;
             vm_fail(vm, "KVM_GET_SUPPORTED_CPUID");
             return NULL;
         }
@@ -278,6 +283,52 @@ int vcpu_reset_real_mode(struct vcpu *c)
     if (r < 0)
         return r;
     struct kvm_regs regs = {.rflags = 0x2};
+    return vcpu_set_regs(c, &regs);
+}
+
+/* A flat 32-bit segment: base 0, limit 4 GiB - 1 (G=1), D/B=1, DPL 0. */
+static void flat32_seg(struct kvm_segment *s, uint16_t sel, uint8_t type)
+{
+    *s = (struct kvm_segment){
+        .base = 0,
+        .limit = 0xffffffff,
+        .selector = sel,
+        .type = type,
+        .present = 1,
+        .s = 1,
+        .db = 1,
+        .g = 1,
+    };
+}
+
+int vcpu_reset_flat32(struct vcpu *c, uint32_t eip, uint32_t eax, uint32_t ebx)
+{
+    struct kvm_sregs *s = NULL;
+    int r = vcpu_get_sregs(c, &s);
+
+    if (r < 0)
+        return r;
+    struct kvm_sregs sregs = *s;
+    flat32_seg(&sregs.cs, 0x08, 0xb); /* execute/read, accessed */
+    flat32_seg(&sregs.ds, 0x10, 0x3); /* read/write, accessed */
+    sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+    /*
+     * VM entry wants a usable TR of type busy TSS and an LDTR that is
+     * unusable or a present LDT (Intel SDM vol. 3, 26.3.1.2).
+     */
+    sregs.tr = (struct kvm_segment){
+        .limit = 0x67, .type = 0xb, .present = 1}; /* 32-bit busy TSS */
+    sregs.ldt = (struct kvm_segment){
+        .limit = 0xffff, .type = 0x2, .present = 1}; /* LDT */
+    sregs.gdt = (struct kvm_dtable){0};
+    sregs.idt = (struct kvm_dtable){0};
+    sregs.cr0 = 0x11; /* PE, ET; PG=0, caches on (CD=NW=0) */
+    sregs.cr2 = sregs.cr3 = sregs.cr4 = sregs.cr8 = 0;
+    sregs.efer = 0;
+    r = vcpu_set_sregs(c, &sregs);
+    if (r < 0)
+        return r;
+    struct kvm_regs regs = {.rax = eax, .rbx = ebx, .rip = eip, .rflags = 0x2};
     return vcpu_set_regs(c, &regs);
 }
 

@@ -50,6 +50,23 @@ void vcpu_destroy(struct vcpu *c);
  */
 int vcpu_reset_real_mode(struct vcpu *c);
 
+/*
+ * The machine state of Multiboot 0.6.96, section 3.2, for a 32-bit entry at
+ * eip: CS a 32-bit execute/read code segment, DS/ES/FS/GS/SS 32-bit
+ * read/write data segments, all base 0 and limit 0xFFFFFFFF (selectors
+ * 0x08 and 0x10, which name nothing: the GDTR is base 0 limit 0, and so is
+ * the IDTR, since the OS must load its own before it loads a segment
+ * register or enables interrupts); CR0 = PE | ET (paging off, caches on),
+ * CR3, CR4 and EFER 0; EFLAGS 2 (VM=0, IF=0); EAX and EBX as given
+ * (Multiboot wants EAX 0x2BADB002 and EBX the physical address of the
+ * information structure), every other general register 0, ESP included
+ * (the OS sets up its own stack). TR is a 32-bit busy TSS at 0 and LDTR an
+ * LDT at 0, enough for KVM's VM-entry checks: neither is meant to be used.
+ * The APIC base is kept. Call it before the first run, in place of
+ * vcpu_reset_real_mode. Returns 0 or -errno (vm->err_op).
+ */
+int vcpu_reset_flat32(struct vcpu *c, uint32_t eip, uint32_t eax, uint32_t ebx);
+
 /* Cached register access. The get functions fill the cache on first use. */
 int vcpu_get_regs(struct vcpu *c, struct kvm_regs **regs);
 int vcpu_get_sregs(struct vcpu *c, struct kvm_sregs **sregs);
