@@ -25,33 +25,34 @@
 /*
  * KVM_GET_SUPPORTED_CPUID into a buffer grown until it fits (the ioctl
  * says E2BIG when nent is too small: KVM API doc), with CPUID_SPARE free
- * entries after the last. Returns the table (free() it) or NULL with the
- * op recorded in vm->err_op and errno set.
+ * entries after the last. Returns 0 and the table in *out (free() it), or
+ * -errno with the op recorded in vm->err_op.
  */
-static struct kvm_cpuid2 *get_supported_cpuid(struct vm *vm)
+static int get_supported_cpuid(struct vm *vm, struct kvm_cpuid2 **out)
 {
+    *out = NULL;
     for (uint32_t n = CPUID_FIRST_ENTRIES; n <= CPUID_MAX_ENTRIES; n *= 2) {
         struct kvm_cpuid2 *t =
             calloc(1, sizeof(*t) + (n + CPUID_SPARE) * sizeof(t->entries[0]));
         if (!t) {
-            vm_fail(vm, "allocate the CPUID table");
-            return NULL;
+            errno = ENOMEM;
+            return vm_fail(vm, "allocate the CPUID table");
         }
         t->nent = n;
         int r = ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, t);
         int e = errno;
-        if (r == 0 && t->nent <= n)
-            return t; /* KVM wrote nent entries, no more than we gave */
+        if (r == 0 && t->nent <= n) {
+            *out = t; /* KVM wrote nent entries, no more than we gave */
+            return 0;
+        }
         free(t);
         if (r == 0 || e != E2BIG) {
             errno = r == 0 ? EOVERFLOW : e;
-            vm_fail(vm, "KVM_GET_SUPPORTED_CPUID");
-            return NULL;
+            return vm_fail(vm, "KVM_GET_SUPPORTED_CPUID");
         }
     }
     errno = E2BIG;
-    vm_fail(vm, "KVM_GET_SUPPORTED_CPUID");
-    return NULL;
+    return vm_fail(vm, "KVM_GET_SUPPORTED_CPUID");
 }
 
 /* The entry for leaf fn, subleaf idx; appended (zeroed) if KVM had none. */
@@ -99,12 +100,13 @@ static void fill_cpuid(struct kvm_cpuid2 *t, unsigned index)
 
 static int set_cpuid(struct vcpu *c)
 {
-    struct kvm_cpuid2 *t = get_supported_cpuid(c->vm);
+    struct kvm_cpuid2 *t;
+    int r = get_supported_cpuid(c->vm, &t);
 
-    if (!t)
-        return -errno;
+    if (r < 0)
+        return r;
     fill_cpuid(t, c->index);
-    int r = ioctl(c->fd, KVM_SET_CPUID2, t);
+    r = ioctl(c->fd, KVM_SET_CPUID2, t);
     int e = errno;
     free(t);
     if (r < 0) {

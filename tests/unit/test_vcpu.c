@@ -120,8 +120,8 @@ static void check_flat_seg(const struct kvm_segment *s, unsigned type)
  */
 static void test_flat32(void)
 {
-    static const uint8_t code[] = {0x01, 0xd8, 0xa3, 0x00, 0x00,
-                                   0x11, 0x00, 0xf4};
+    static const uint8_t code[] = {0x01, 0xd8, 0xa3, 0x00,
+                                   0x00, 0x11, 0x00, 0xf4};
     struct vm vm;
     struct mem mem = {.host = MAP_FAILED};
     struct vcpu c = {.fd = -1, .run = MAP_FAILED};
