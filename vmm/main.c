@@ -179,7 +179,7 @@ static int build_machine(struct machine *m, const struct cli_opts *o,
         fprintf(stderr, "vmm: %s: %s\n", o->image, why);
         return EXIT_USAGE;
     }
-    if ((e = vcpu_create(&m->vcpu, &m->vm)) < 0 ||
+    if ((e = vcpu_create(&m->vcpu, &m->vm, 0)) < 0 ||
         (e = vcpu_reset_real_mode(&m->vcpu)) < 0)
         return fail_vm(&m->vm, e);
     pio_init(&m->bus);

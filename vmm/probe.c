@@ -51,7 +51,7 @@ static int probe_vm_create(struct probe_vm *p, const uint8_t *code, size_t len)
     p->mem.host[1 * 4 + 1] = 0x01;
     p->mem.host[3 * 4] = 0x00;
     p->mem.host[3 * 4 + 1] = 0x01;
-    if ((e = vcpu_create(&p->vcpu, &p->vm)) < 0 ||
+    if ((e = vcpu_create(&p->vcpu, &p->vm, 0)) < 0 ||
         (e = vcpu_reset_real_mode(&p->vcpu)) < 0)
         return e;
     return 0;

@@ -12,6 +12,9 @@
 #include "vm.h"
 
 #define HLT_OPCODE 0xf4
+#define CR0_PE     0x1ull
+#define EFER_LMA   (1ull << 10)
+#define RFLAGS_VM  (1ull << 17)
 
 int run_init(struct runner *r, struct vcpu *vcpu, struct mem *mem,
              struct pio_bus *bus, const struct run_config *cfg)
@@ -197,11 +200,41 @@ static void start_sleep(struct runner *r)
 }
 
 /*
- * Whether the instruction at CS:IP is HLT. Single-stepping a HLT is
- * emulated (IP += 1) rather than left to KVM: KVM backends disagree on it
- * (some exit with KVM_EXIT_HLT and lose the step, some report the step and
- * deliver a stale HLT exit on the next run), while the architectural effect
- * with no interrupt sources is just "continue at the next instruction".
+ * The width of the instruction pointer in the current code segment: 64 bits
+ * in 64-bit mode (EFER.LMA and CS.L), else 32 or 16 bits by CS.D, which is 0
+ * for real-mode and virtual-8086 code. Execution past the end wraps within
+ * that width: a 16-bit instruction that ends at 0xFFFF is followed by IP 0
+ * (Intel SDM vol. 3, 5.3 and 20.1.1: 16-bit offsets; vol. 1, 3.6.1).
+ */
+static uint64_t ip_mask(const struct kvm_sregs *s)
+{
+    if ((s->efer & EFER_LMA) && s->cs.l)
+        return UINT64_MAX;
+    return s->cs.db ? 0xffffffffull : 0xffffull;
+}
+
+/*
+ * The current privilege level: 0 in real mode, 3 in virtual-8086 mode,
+ * else SS.DPL, which always equals CPL (Intel SDM vol. 3, 5.5; KVM reports
+ * CPL there on both Intel and AMD).
+ */
+static unsigned cpl(const struct kvm_regs *regs, const struct kvm_sregs *s)
+{
+    if (!(s->cr0 & CR0_PE))
+        return 0;
+    if (regs->rflags & RFLAGS_VM)
+        return 3;
+    return s->ss.dpl;
+}
+
+/*
+ * Whether the instruction at CS:IP is a HLT that a step may emulate.
+ * Single-stepping a HLT is emulated (IP += 1) rather than left to KVM: KVM
+ * backends disagree on it (some exit with KVM_EXIT_HLT and lose the step,
+ * some report the step and deliver a stale HLT exit on the next run), while
+ * the architectural effect with no interrupt sources is just "continue at
+ * the next instruction". Only at CPL 0: elsewhere HLT raises #GP (Intel
+ * SDM vol. 2, HLT), and KVM runs it to deliver that.
  */
 static int next_is_hlt(struct runner *r, bool *is_hlt)
 {
@@ -214,9 +247,9 @@ static int next_is_hlt(struct runner *r, bool *is_hlt)
     if ((e = vcpu_get_regs(r->vcpu, &regs)) < 0 ||
         (e = vcpu_get_sregs(r->vcpu, &sregs)) < 0)
         return e;
-    uint64_t ip = regs->rip;
-    if (!(sregs->cr0 & 1))
-        ip &= 0xffff; /* real mode: 16-bit IP */
+    if (cpl(regs, sregs) != 0)
+        return 0;
+    uint64_t ip = regs->rip & ip_mask(sregs);
     if (vcpu_translate(r->vcpu, sregs->cs.base + ip, &gpa) < 0)
         return 0; /* unmapped: let KVM step it and report what happens */
     const uint8_t *p = mem_gpa_to_hva(r->mem, gpa, 1);
@@ -228,12 +261,14 @@ static int emulate_hlt_step(struct runner *r, enum run_mode mode,
                             struct run_result *res)
 {
     struct kvm_regs *regs = NULL;
-    int e = vcpu_get_regs(r->vcpu, &regs);
+    struct kvm_sregs *sregs = NULL;
+    int e;
 
-    if (e < 0)
+    if ((e = vcpu_get_regs(r->vcpu, &regs)) < 0 ||
+        (e = vcpu_get_sregs(r->vcpu, &sregs)) < 0)
         return e;
     struct kvm_regs next = *regs;
-    next.rip++;
+    next.rip = (regs->rip + 1) & ip_mask(sregs);
     if ((e = vcpu_set_regs(r->vcpu, &next)) < 0)
         return e;
     if (count_halt(r)) {
@@ -244,6 +279,31 @@ static int emulate_hlt_step(struct runner *r, enum run_mode mode,
         start_sleep(r);
     res->stop = RUN_STOP_DEBUG;
     return 0;
+}
+
+/*
+ * After KVM_EXIT_HLT, KVM has moved RIP past the HLT without the 16-bit
+ * wrap (a HLT at CS:FFFF leaves IP 0x10000, past the CS limit: the next
+ * fetch would raise #GP). Put IP where the CPU would have it.
+ */
+static int fix_ip_after_hlt(struct runner *r)
+{
+    struct kvm_regs *regs = NULL;
+    struct kvm_sregs *sregs = NULL;
+    int e;
+
+    if ((e = vcpu_get_regs(r->vcpu, &regs)) < 0)
+        return e;
+    if (regs->rip <= 0xffff)
+        return 0; /* fits every width: skip the KVM_GET_SREGS */
+    if ((e = vcpu_get_sregs(r->vcpu, &sregs)) < 0)
+        return e;
+    uint64_t ip = regs->rip & ip_mask(sregs);
+    if (ip == regs->rip)
+        return 0;
+    struct kvm_regs next = *regs;
+    next.rip = ip;
+    return vcpu_set_regs(r->vcpu, &next);
 }
 
 static void record_crash(struct runner *r, const char *what)
@@ -387,6 +447,8 @@ int run_vcpu(struct runner *r, enum run_mode mode, struct run_result *res)
             }
             break;
         case KVM_EXIT_HLT:
+            if ((e = fix_ip_after_hlt(r)) < 0)
+                return e;
             if (r->cfg.verbose)
                 fprintf(stderr, "vmm: exit hlt (%llu)\n",
                         (unsigned long long)r->halts + 1);

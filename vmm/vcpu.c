@@ -1,6 +1,7 @@
 #include "vcpu.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -8,13 +9,123 @@
 
 #include "vm.h"
 
-int vcpu_create(struct vcpu *c, struct vm *vm)
-{
-    *c = (struct vcpu){.vm = vm, .fd = -1, .run = MAP_FAILED};
+/* Entries vcpu_create may add to KVM's table (the two KVM leaves). */
+#define CPUID_SPARE 2
+/*
+ * The table KVM_GET_SUPPORTED_CPUID is asked to fill first, and the most
+ * ever. Hosts have 40-100 entries, so the E2BIG path runs on most of them.
+ */
+#define CPUID_FIRST_ENTRIES 32
+#define CPUID_MAX_ENTRIES   4096
 
-    c->fd = ioctl(vm->fd, KVM_CREATE_VCPU, 0);
+#define CPUID_1_ECX_HYPERVISOR (1u << 31)
+#define KVM_CPUID_SIGNATURE    0x40000000u
+#define KVM_CPUID_FEATURES     0x40000001u
+
+/*
+ * KVM_GET_SUPPORTED_CPUID into a buffer grown until it fits (the ioctl
+ * says E2BIG when nent is too small: KVM API doc), with CPUID_SPARE free
+ * entries after the last. Returns 0 and the table in *out (free() it), or
+ * -errno with the op recorded in vm->err_op.
+ */
+static int get_supported_cpuid(struct vm *vm, struct kvm_cpuid2 **out)
+{
+    *out = NULL;
+    for (uint32_t n = CPUID_FIRST_ENTRIES; n <= CPUID_MAX_ENTRIES; n *= 2) {
+        struct kvm_cpuid2 *t =
+            calloc(1, sizeof(*t) + (n + CPUID_SPARE) * sizeof(t->entries[0]));
+        if (!t) {
+            errno = ENOMEM;
+            return vm_fail(vm, "allocate the CPUID table");
+        }
+        t->nent = n;
+        int r = ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, t);
+        int e = errno;
+        if (r == 0 && t->nent <= n) {
+            *out = t; /* KVM wrote nent entries, no more than we gave */
+            return 0;
+        }
+        free(t);
+        if (r == 0 || e != E2BIG) {
+            errno = r == 0 ? EOVERFLOW : e;
+            return vm_fail(vm, "KVM_GET_SUPPORTED_CPUID");
+        }
+    }
+    errno = E2BIG;
+    return vm_fail(vm, "KVM_GET_SUPPORTED_CPUID");
+}
+
+/* The entry for leaf fn, subleaf idx; appended (zeroed) if KVM had none. */
+static struct kvm_cpuid_entry2 *cpuid_entry(struct kvm_cpuid2 *t, uint32_t fn,
+                                            uint32_t idx)
+{
+    for (uint32_t i = 0; i < t->nent; i++)
+        if (t->entries[i].function == fn && t->entries[i].index == idx)
+            return &t->entries[i];
+    /* Only the two KVM leaves are ever added: CPUID_SPARE covers them. */
+    struct kvm_cpuid_entry2 *e = &t->entries[t->nent++];
+    *e = (struct kvm_cpuid_entry2){.function = fn, .index = idx};
+    return e;
+}
+
+/*
+ * What the guest sees, per vCPU: KVM's supported table, plus
+ *  - leaf 1 ECX[31], "hypervisor present" (reserved for this by Intel and
+ *    AMD), and EBX[31:24], the initial APIC ID = the vCPU index;
+ *  - leaves 0xB and 0x1F (x2APIC topology): EDX, the x2APIC ID, on every
+ *    subleaf = the vCPU index (Intel SDM vol. 2, CPUID);
+ *  - leaf 0x40000000, "KVMKVMKVM\0\0\0" with EAX the highest KVM leaf,
+ *    and 0x40000001, KVM's paravirtual features (KVM API doc, "KVM CPUID
+ *    bits"), made present if KVM left them out.
+ */
+static void fill_cpuid(struct kvm_cpuid2 *t, unsigned index)
+{
+    for (uint32_t i = 0; i < t->nent; i++) {
+        struct kvm_cpuid_entry2 *e = &t->entries[i];
+        if (e->function == 1) {
+            e->ecx |= CPUID_1_ECX_HYPERVISOR;
+            e->ebx = (e->ebx & 0x00ffffffu) | ((uint32_t)index << 24);
+        } else if (e->function == 0xb || e->function == 0x1f) {
+            e->edx = index;
+        }
+    }
+    struct kvm_cpuid_entry2 *sig = cpuid_entry(t, KVM_CPUID_SIGNATURE, 0);
+    memcpy(&sig->ebx, "KVMK", 4);
+    memcpy(&sig->ecx, "VMKV", 4);
+    memcpy(&sig->edx, "M\0\0\0", 4);
+    if (sig->eax < KVM_CPUID_FEATURES)
+        sig->eax = KVM_CPUID_FEATURES;
+    cpuid_entry(t, KVM_CPUID_FEATURES, 0);
+}
+
+static int set_cpuid(struct vcpu *c)
+{
+    struct kvm_cpuid2 *t;
+    int r = get_supported_cpuid(c->vm, &t);
+
+    if (r < 0)
+        return r;
+    fill_cpuid(t, c->index);
+    r = ioctl(c->fd, KVM_SET_CPUID2, t);
+    int e = errno;
+    free(t);
+    if (r < 0) {
+        errno = e;
+        return vm_fail(c->vm, "KVM_SET_CPUID2");
+    }
+    return 0;
+}
+
+int vcpu_create(struct vcpu *c, struct vm *vm, unsigned index)
+{
+    *c = (struct vcpu){.vm = vm, .fd = -1, .run = MAP_FAILED, .index = index};
+
+    c->fd = ioctl(vm->fd, KVM_CREATE_VCPU, (unsigned long)index);
     if (c->fd < 0)
         return vm_fail(vm, "KVM_CREATE_VCPU");
+    int e = set_cpuid(c);
+    if (e < 0)
+        return e;
     c->run_size = vm->vcpu_mmap_size;
     c->has_xsave = vm_check_cap(vm, KVM_CAP_XSAVE) > 0;
     c->run = mmap(NULL, (size_t)c->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -174,6 +285,52 @@ int vcpu_reset_real_mode(struct vcpu *c)
     if (r < 0)
         return r;
     struct kvm_regs regs = {.rflags = 0x2};
+    return vcpu_set_regs(c, &regs);
+}
+
+/* A flat 32-bit segment: base 0, limit 4 GiB - 1 (G=1), D/B=1, DPL 0. */
+static void flat32_seg(struct kvm_segment *s, uint16_t sel, uint8_t type)
+{
+    *s = (struct kvm_segment){
+        .base = 0,
+        .limit = 0xffffffff,
+        .selector = sel,
+        .type = type,
+        .present = 1,
+        .s = 1,
+        .db = 1,
+        .g = 1,
+    };
+}
+
+int vcpu_reset_flat32(struct vcpu *c, uint32_t eip, uint32_t eax, uint32_t ebx)
+{
+    struct kvm_sregs *s = NULL;
+    int r = vcpu_get_sregs(c, &s);
+
+    if (r < 0)
+        return r;
+    struct kvm_sregs sregs = *s;
+    flat32_seg(&sregs.cs, 0x08, 0xb); /* execute/read, accessed */
+    flat32_seg(&sregs.ds, 0x10, 0x3); /* read/write, accessed */
+    sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+    /*
+     * VM entry wants a usable TR of type busy TSS and an LDTR that is
+     * unusable or a present LDT (Intel SDM vol. 3, 26.3.1.2).
+     */
+    sregs.tr = (struct kvm_segment){
+        .limit = 0x67, .type = 0xb, .present = 1}; /* 32-bit busy TSS */
+    sregs.ldt = (struct kvm_segment){
+        .limit = 0xffff, .type = 0x2, .present = 1}; /* LDT */
+    sregs.gdt = (struct kvm_dtable){0};
+    sregs.idt = (struct kvm_dtable){0};
+    sregs.cr0 = 0x11; /* PE, ET; PG=0, caches on (CD=NW=0) */
+    sregs.cr2 = sregs.cr3 = sregs.cr4 = sregs.cr8 = 0;
+    sregs.efer = 0;
+    r = vcpu_set_sregs(c, &sregs);
+    if (r < 0)
+        return r;
+    struct kvm_regs regs = {.rax = eax, .rbx = ebx, .rip = eip, .rflags = 0x2};
     return vcpu_set_regs(c, &regs);
 }
 

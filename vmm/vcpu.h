@@ -12,6 +12,7 @@ struct vm;
 
 struct vcpu {
     struct vm *vm;
+    unsigned index; /* KVM vCPU id, also the (x2)APIC ID in CPUID */
     int fd;
     struct kvm_run *run; /* MAP_FAILED when unmapped */
     int run_size;
@@ -28,9 +29,16 @@ struct vcpu {
     bool has_xsave; /* KVM_CAP_XSAVE: FPU state is written through XSAVE */
 };
 
-/* Create vCPU 0 and map its kvm_run. Returns 0 or -errno (vm->err_op).
- * On failure the caller still calls vcpu_destroy(). */
-int vcpu_create(struct vcpu *c, struct vm *vm);
+/*
+ * Create vCPU number index (the KVM vCPU id: 0 for the boot CPU), give it
+ * its CPUID table and map its kvm_run. The CPUID table is what KVM
+ * supports (KVM_GET_SUPPORTED_CPUID), with the hypervisor bit (leaf 1
+ * ECX[31]), KVM's signature leaves 0x40000000 ("KVMKVMKVM\0\0\0") and
+ * 0x40000001, and index as the initial APIC ID (leaf 1 EBX[31:24]) and
+ * x2APIC ID (leaves 0xB and 0x1F EDX). Returns 0 or -errno (vm->err_op).
+ * On failure the caller still calls vcpu_destroy().
+ */
+int vcpu_create(struct vcpu *c, struct vm *vm, unsigned index);
 
 /* Unmap kvm_run and close the fd. Safe on a half-built vcpu. */
 void vcpu_destroy(struct vcpu *c);
@@ -41,6 +49,23 @@ void vcpu_destroy(struct vcpu *c);
  * Intel SDM vol. 1, 3.4.3).
  */
 int vcpu_reset_real_mode(struct vcpu *c);
+
+/*
+ * The machine state of Multiboot 0.6.96, section 3.2, for a 32-bit entry at
+ * eip: CS a 32-bit execute/read code segment, DS/ES/FS/GS/SS 32-bit
+ * read/write data segments, all base 0 and limit 0xFFFFFFFF (selectors
+ * 0x08 and 0x10, which name nothing: the GDTR is base 0 limit 0, and so is
+ * the IDTR, since the OS must load its own before it loads a segment
+ * register or enables interrupts); CR0 = PE | ET (paging off, caches on),
+ * CR3, CR4 and EFER 0; EFLAGS 2 (VM=0, IF=0); EAX and EBX as given
+ * (Multiboot wants EAX 0x2BADB002 and EBX the physical address of the
+ * information structure), every other general register 0, ESP included
+ * (the OS sets up its own stack). TR is a 32-bit busy TSS at 0 and LDTR an
+ * LDT at 0, enough for KVM's VM-entry checks: neither is meant to be used.
+ * The APIC base is kept. Call it before the first run, in place of
+ * vcpu_reset_real_mode. Returns 0 or -errno (vm->err_op).
+ */
+int vcpu_reset_flat32(struct vcpu *c, uint32_t eip, uint32_t eax, uint32_t ebx);
 
 /* Cached register access. The get functions fill the cache on first use. */
 int vcpu_get_regs(struct vcpu *c, struct kvm_regs **regs);

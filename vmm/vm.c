@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <stdint.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -13,7 +14,30 @@ static const struct {
 } required_caps[] = {
     {KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
     {KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
+    {KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID"}, /* KVM_GET_SUPPORTED_CPUID */
 };
+
+/*
+ * Give KVM the guest-physical pages it needs on Intel hosts to run real
+ * mode and unpaged protected mode in VMX: three pages for a TSS and one
+ * for an identity-mapping page table (KVM API doc, KVM_SET_TSS_ADDR and
+ * KVM_SET_IDENTITY_MAP_ADDR). Both must be set before any vCPU exists.
+ * The addresses are QEMU's, just below the BIOS at 4 GiB, where the PC
+ * memory map has neither RAM nor devices. Backends that do not need them
+ * (AMD) accept the call and ignore it; an absent capability is skipped.
+ */
+static int set_vmx_pages(struct vm *vm)
+{
+    if (vm_check_cap(vm, KVM_CAP_SET_TSS_ADDR) &&
+        ioctl(vm->fd, KVM_SET_TSS_ADDR, (unsigned long)VM_TSS_ADDR) < 0)
+        return vm_fail(vm, "KVM_SET_TSS_ADDR");
+    if (vm_check_cap(vm, KVM_CAP_SET_IDENTITY_MAP_ADDR)) {
+        uint64_t addr = VM_IDENTITY_MAP_ADDR;
+        if (ioctl(vm->fd, KVM_SET_IDENTITY_MAP_ADDR, &addr) < 0)
+            return vm_fail(vm, "KVM_SET_IDENTITY_MAP_ADDR");
+    }
+    return 0;
+}
 
 int vm_fail(struct vm *vm, const char *op)
 {
@@ -58,7 +82,7 @@ int vm_open(struct vm *vm)
     vm->fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
     if (vm->fd < 0)
         return vm_fail(vm, "KVM_CREATE_VM");
-    return 0;
+    return set_vmx_pages(vm);
 }
 
 void vm_close(struct vm *vm)

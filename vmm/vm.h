@@ -10,6 +10,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/*
+ * Guest-physical pages KVM itself uses on Intel hosts (vm_open sets them):
+ * the real-mode TSS (3 pages) and the identity-map page table (1 page).
+ * Nothing else may be mapped at [VM_TSS_ADDR, VM_TSS_ADDR + 0x3000) or
+ * [VM_IDENTITY_MAP_ADDR, VM_IDENTITY_MAP_ADDR + 0x1000).
+ */
+#define VM_TSS_ADDR          0xfffbd000u
+#define VM_IDENTITY_MAP_ADDR 0xfeffc000u
+
 struct vm {
     int kvm_fd; /* /dev/kvm */
     int fd;     /* the VM */
@@ -20,9 +29,13 @@ struct vm {
     bool irqchip;            /* in-kernel PIC, IOAPIC and local APIC */
 };
 
-/* Open /dev/kvm, check API version 12 and the capabilities we rely on,
- * create the VM. Returns 0 or -errno (-ENOSYS if a capability is missing:
- * see vm->missing_cap). On failure the caller still calls vm_close(). */
+/*
+ * Open /dev/kvm, check API version 12 and the capabilities we rely on,
+ * create the VM and give it the TSS and identity-map pages (before any
+ * vCPU exists, as KVM requires). Returns 0 or -errno (-ENOSYS if a
+ * capability is missing: see vm->missing_cap). On failure the caller still
+ * calls vm_close().
+ */
 int vm_open(struct vm *vm);
 
 /* Close the VM and /dev/kvm. Safe on a half-built or closed vm. */

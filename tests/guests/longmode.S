@@ -1,0 +1,102 @@
+/*
+ * longmode: real -> 32-bit protected -> 64-bit long mode, printing one
+ * letter on port 0xf1 in each mode: "R P L\n". Then, in 64-bit code, a
+ * loop: hlt, movabs, inc, jmp. A VMM that sets no CPUID makes the wrmsr
+ * of EFER.LME raise #GP (CPUID.80000001H:EDX.LM reads 0), and with no IDT
+ * that is a triple fault after "R P ".
+ *
+ * Paging: 4-level, identity map of the first 2 MiB with one 2 MiB page
+ * (PML4[0] -> PDPT[0] -> PD[0] with PS), Intel SDM vol. 3, 4.5. Entering
+ * long mode: CR4.PAE, CR3, EFER.LME, then CR0.PG, then a far jump to a code
+ * segment with L=1 (SDM vol. 3, 10.8.5 "Initializing IA-32e Mode").
+ *
+ * Fixed offsets (gdb scripts rely on them):
+ *   0x200 lm_loop: hlt                            (64-bit code)
+ *   0x201 lm_insn: movabs $0x1122334455667788, %rax (10 bytes)
+ *   0x20b          inc %rbx                       (3 bytes)
+ *   0x20e          jmp lm_loop
+ */
+    .code16
+    .text
+    .globl _start
+_start:
+    cli
+    xor %ax, %ax
+    mov %ax, %ds
+    mov %ax, %ss
+    mov $0x8000, %sp
+    mov $'R', %al
+    outb %al, $0xf1
+    mov $' ', %al
+    outb %al, $0xf1
+
+    lgdtl gdt_desc
+    mov %cr0, %eax
+    or $1, %eax                 /* CR0.PE */
+    mov %eax, %cr0
+    ljmpl $0x08, $pm32
+
+    .code32
+pm32:
+    mov $0x10, %ax
+    mov %ax, %ds
+    mov %ax, %es
+    mov %ax, %ss
+    mov $0x8000, %esp
+    mov $'P', %al
+    outb %al, $0xf1
+    mov $' ', %al
+    outb %al, $0xf1
+
+    mov %cr4, %eax
+    or $0x20, %eax              /* CR4.PAE */
+    mov %eax, %cr4
+    mov $pml4, %eax
+    mov %eax, %cr3
+    mov $0xc0000080, %ecx       /* IA32_EFER */
+    rdmsr
+    or $0x100, %eax             /* EFER.LME */
+    wrmsr
+    mov %cr0, %eax
+    or $0x80000000, %eax        /* CR0.PG: now IA-32e mode is active */
+    mov %eax, %cr0
+    ljmpl $0x18, $lm64
+
+    .code64
+lm64:
+    mov $'L', %al
+    outb %al, $0xf1
+    mov $'\n', %al
+    outb %al, $0xf1
+    xor %ebx, %ebx
+    jmp lm_loop
+
+    .org 0x200
+lm_loop:
+    hlt
+lm_insn:
+    movabs $0x1122334455667788, %rax
+    inc %rbx
+    jmp lm_loop
+
+    .p2align 3
+gdt:
+    .quad 0                         /* null */
+    .quad 0x00cf9a000000ffff        /* 0x08: code, 32-bit, base 0, 4 GiB */
+    .quad 0x00cf92000000ffff        /* 0x10: data, base 0, 4 GiB */
+    .quad 0x00af9a000000ffff        /* 0x18: code, 64-bit (L=1, D=0) */
+gdt_end:
+gdt_desc:
+    .word gdt_end - gdt - 1
+    .long gdt
+
+    .p2align 12
+pml4:
+    .long pdpt + 0x3, 0             /* present, writable */
+    .fill 511, 8, 0
+pdpt:
+    .long pd + 0x3, 0
+    .fill 511, 8, 0
+pd:
+    .long 0x83, 0                   /* 2 MiB page at 0: present, RW, PS */
+    .fill 511, 8, 0
