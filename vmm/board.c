@@ -1,14 +1,20 @@
 #include "board.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "boot/memmap.h"
+#include "mem.h"
 #include "pio.h"
 #include "vm.h"
 
 void board_init(struct board *b)
 {
-    *b = (struct board){0};
+    *b = (struct board){.in_fd = -1};
+    fwcfg_init(&b->fwcfg);
 }
 
 static int kvm_irq_set(void *ctx, uint32_t gsi, int level)
@@ -37,29 +43,157 @@ int board_wire_bare(struct board *b, struct pio_bus *bus,
     return wire_common(b, bus, con, power);
 }
 
+/*
+ * The UART's handler, noting that the guest may have made room in the
+ * receive FIFO (so board_poll reads stdin again).
+ */
+static int uart_port(void *ctx, uint16_t port, bool is_write, uint8_t size,
+                     uint32_t count, uint8_t *data)
+{
+    struct board *b = ctx;
+
+    if (!is_write && port == UART_COM1_BASE)
+        b->in_ready = true;
+    return uart_io(&b->uart, port, is_write, size, count, data);
+}
+
+/* Firmware tables: ACPI in the reserved area below 1 MiB, fw_cfg keys. */
+static int write_tables(struct board *b, struct mem *mem,
+                        const struct memmap *map)
+{
+    uint8_t *area = mem_gpa_to_hva(mem, BOARD_ACPI_GPA, BOARD_ACPI_LEN);
+    struct acpi_config ac = {.ncpus = 1,
+                             .pm_base = ACPI_PM_BASE_DEFAULT,
+                             .sci_irq = ACPI_SCI_IRQ_DEFAULT};
+    uint64_t rsdp;
+    int e;
+
+    if (!area)
+        return -EFAULT;
+    if ((e = acpi_build(area, BOARD_ACPI_GPA, BOARD_ACPI_LEN, &ac, &rsdp)) < 0)
+        return e;
+    uint64_t ram = memmap_ram_between(map, 0, UINT64_MAX);
+    return fwcfg_add_pc_keys(&b->fwcfg, 1, ram, 0);
+}
+
 int board_wire_pc(struct board *b, struct vm *vm, struct mem *mem,
                   const struct memmap *map, struct pio_bus *bus,
                   struct pio_console *con, struct power *power)
 {
     int e;
 
-    (void)mem;
-    (void)map;
+    b->pc = true;
     b->vm = vm;
     b->irq = (struct irq_line){.set = kvm_irq_set, .ctx = vm};
     if ((e = wire_common(b, bus, con, power)) < 0)
         return e;
     debugcon_init(&b->debugcon, con);
-    return pio_register(bus, DEBUGCON_PORT, 1, debugcon_io, &b->debugcon);
+    if ((e = uart_init(&b->uart, con, &b->irq, UART_COM1_GSI)) < 0 ||
+        (e = pci_init(&b->pci, power)) < 0 ||
+        (e = acpi_pm_init(&b->acpi, ACPI_PM_BASE_DEFAULT, power, &b->irq,
+                          ACPI_SCI_IRQ_DEFAULT)) < 0 ||
+        (e = testdev_init(&b->testdev, &b->irq)) < 0 ||
+        (e = write_tables(b, mem, map)) < 0)
+        return e;
+    /* QEMU's isa-debugcon and pc-testdev both claim 0xe9; the console
+     * wins here, and the testdev's byte window keeps 0xe8, 0xea-0xeb. */
+    static const uint16_t td_low = DEBUGCON_PORT - TESTDEV_PORT_BASE;
+    static const uint16_t td_high =
+        TESTDEV_PORT_BASE + TESTDEV_PORT_LEN - DEBUGCON_PORT - 1;
+    if ((e = pio_register(bus, DEBUGCON_PORT, 1, debugcon_io, &b->debugcon)) <
+            0 ||
+        (e = pio_register(bus, UART_COM1_BASE, UART_NR_PORTS, uart_port, b)) <
+            0 ||
+        (e = pio_register(bus, FWCFG_PORT_BASE, FWCFG_PORT_LEN, fwcfg_io,
+                          &b->fwcfg)) < 0 ||
+        (e = pio_register(bus, PCI_PORT_BASE, PCI_PORT_LEN, pci_io, &b->pci)) <
+            0 ||
+        (e = pio_register(bus, ACPI_PM_BASE_DEFAULT, ACPI_PM_PORTS, acpi_pm_io,
+                          &b->acpi)) < 0 ||
+        (e = pio_register(bus, TESTDEV_PORT_BASE, td_low, testdev_io,
+                          &b->testdev)) < 0 ||
+        (e = pio_register(bus, DEBUGCON_PORT + 1, td_high, testdev_io,
+                          &b->testdev)) < 0 ||
+        (e = pio_register(bus, TESTDEV_IRQ_BASE, TESTDEV_IRQ_LEN, testdev_io,
+                          &b->testdev)) < 0)
+        return e;
+    return 0;
 }
 
-int board_poll(void *ctx)
+/* Make fd raise signo at this thread when it becomes readable. */
+static int watch_fd(int fd, int signo)
 {
-    (void)ctx;
+    struct f_owner_ex owner = {.type = F_OWNER_TID, .pid = gettid()};
+    int fl = fcntl(fd, F_GETFL);
+
+    if (fl < 0 || fcntl(fd, F_SETOWN_EX, &owner) < 0 ||
+        fcntl(fd, F_SETSIG, signo) < 0 ||
+        fcntl(fd, F_SETFL, fl | O_ASYNC | O_NONBLOCK) < 0)
+        return -errno;
+    return 0;
+}
+
+int board_attach_stdin(struct board *b, int signo)
+{
+    struct stat st;
+    int fd, e;
+
+    if (!b->pc || b->in_fd >= 0)
+        return 0;
+    if (fstat(STDIN_FILENO, &st) < 0)
+        return -errno;
+    if (S_ISSOCK(st.st_mode)) {
+        /* A socket cannot be reopened: share the description. */
+        fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+    } else {
+        fd = open("/proc/self/fd/0",
+                  O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    }
+    if (fd < 0)
+        return -errno;
+    /* A regular file never signals, and never needs to: it is always
+     * readable. */
+    if (!S_ISREG(st.st_mode) && (e = watch_fd(fd, signo)) < 0) {
+        close(fd);
+        return e;
+    }
+    b->in_fd = fd;
+    b->in_ready = true;
+    uart_set_input(&b->uart, fd);
+    return 0;
+}
+
+int board_poll(void *ctx, bool signalled)
+{
+    struct board *b = ctx;
+
+    if (signalled)
+        b->in_ready = true;
+    while (b->in_ready && uart_wants_input(&b->uart)) {
+        int n = uart_poll_input(&b->uart);
+        if (n < 0)
+            return n;
+        if (n == 0)
+            b->in_ready = false; /* nothing waiting (or end of file) */
+    }
+    return 0;
+}
+
+int board_mmio(void *ctx, uint64_t gpa, bool is_write, uint32_t len,
+               uint8_t *data)
+{
+    struct board *b = ctx;
+
+    if (b->pc && gpa >= TESTDEV_IOMEM_BASE &&
+        gpa - TESTDEV_IOMEM_BASE < TESTDEV_IOMEM_LEN)
+        return testdev_mmio(&b->testdev, gpa, is_write, len, data) == 0;
     return 0;
 }
 
 void board_destroy(struct board *b)
 {
-    (void)b;
+    if (b->in_fd >= 0)
+        close(b->in_fd);
+    b->in_fd = -1;
+    fwcfg_destroy(&b->fwcfg);
 }

@@ -5,20 +5,37 @@
  * Which device sits where: the machine assembly for the bare and the pc
  * machines. The board owns every device's state and registers each on the
  * port bus; the run loop only sees the bus, the power requests and the
- * board's event hook (board_poll).
+ * board's event and MMIO hooks (board_poll, board_mmio).
  *
- * bare: 0xf1 console, 0xf4 isa-debug-exit.
- * pc:   the same plus 0xe9 debug console, and the in-kernel PIC, IOAPIC,
- *       local APIC and PIT (vm_create_pc_chips), with devices raising
- *       their interrupts through KVM_IRQ_LINE.
+ * bare: 0xf1 console, 0xf4-0xf7 isa-debug-exit.
+ * pc:   the same, plus
+ *   0x20-0x21, 0xa0-0xa1  8259 PICs       (in the kernel)
+ *   0x40-0x43             8254 PIT        (in the kernel), IRQ 0
+ *   0x3f8-0x3ff           16550A COM1, IRQ 4, stdin -> receive
+ *   0x510-0x511           fw_cfg
+ *   0xcf8-0xcff           PCI config mechanism #1, 0xcf9 reset
+ *   0xb000-0xb00b         ACPI PM block (SCI IRQ 9); tables at 0xe0000
+ *   0xe0-0xe8, 0xea-0xeb  pc-testdev; 0x2000-0x2017 its IRQ lines;
+ *                         MMIO 0xff000000-0xff00ffff its iomem
+ *   0xe9                  debug console
+ *   IOAPIC 0xfec00000, local APIC 0xfee00000 (in the kernel)
+ * Devices raise their interrupts through KVM_IRQ_LINE.
  */
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hw/acpi.h"
 #include "hw/debugcon.h"
 #include "hw/debugexit.h"
+#include "hw/fwcfg.h"
 #include "hw/irq.h"
+#include "hw/pci.h"
+#include "hw/testdev.h"
+#include "hw/uart.h"
+
+#define BOARD_ACPI_GPA 0xe0000u /* the tables' 64 KiB (reserved in E820) */
+#define BOARD_ACPI_LEN 0x10000u
 
 struct vm;
 struct mem;
@@ -27,12 +44,20 @@ struct pio_bus;
 struct pio_console;
 struct power;
 
-/* Fields private; the caller owns the struct (it may sit on the stack). */
+/* Fields private; the caller owns the struct. One thread uses it. */
 struct board {
+    bool pc;
     struct vm *vm;
-    struct irq_line irq; /* KVM_IRQ_LINE on the pc, none on bare */
+    struct irq_line irq; /* KVM_IRQ_LINE on the pc */
     struct debugexit debugexit;
     struct debugcon debugcon;
+    struct uart uart;
+    struct fwcfg fwcfg;
+    struct pci_host pci;
+    struct acpi_pm acpi;
+    struct testdev testdev;
+    int in_fd;     /* our own non-blocking description of stdin, or -1 */
+    bool in_ready; /* stdin may have bytes the UART has not taken */
 };
 
 /* Set the board up empty (no fds), so board_destroy is safe. */
@@ -47,21 +72,42 @@ int board_wire_bare(struct board *b, struct pio_bus *bus,
                     struct pio_console *con, struct power *power);
 
 /*
- * Register the pc machine's devices. The VM must have the in-kernel
- * chips already (vm_create_pc_chips). map is the machine's memory map,
- * mem its RAM. Returns 0 or -errno.
+ * Register the pc machine's devices and write its firmware tables (ACPI
+ * at BOARD_ACPI_GPA, fw_cfg items) into RAM. The VM must have the
+ * in-kernel chips already (vm_create_pc_chips). map is the machine's
+ * memory map, mem its RAM. Returns 0 or -errno.
  */
 int board_wire_pc(struct board *b, struct vm *vm, struct mem *mem,
                   const struct memmap *map, struct pio_bus *bus,
                   struct pio_console *con, struct power *power);
 
 /*
- * run_events poll hook (ctx: the board): services device events.
- * Returns 0 or -errno. Never blocks.
+ * Feed stdin to COM1's receiver (pc only): reads go through a private
+ * non-blocking open file description of fd 0 (the shell's own flags and
+ * the terminal's modes stay as they are), and the kernel sends signo to
+ * the calling thread when input arrives (O_ASYNC, F_SETSIG). Stdin that
+ * cannot be reopened (a socket) is read through fd 0 with O_NONBLOCK
+ * set on it. At end of file the guest just sees no more bytes. Returns 0
+ * or -errno.
  */
-int board_poll(void *ctx);
+int board_attach_stdin(struct board *b, int signo);
 
-/* Close what the board opened. Safe on a half-built board. */
+/*
+ * run_events poll hook (ctx: the board): takes waiting stdin bytes into
+ * the UART while it has room. signalled: the event signal came (new
+ * input may be there). Returns 0 or -errno. Never blocks.
+ */
+int board_poll(void *ctx, bool signalled);
+
+/*
+ * run MMIO hook (ctx: the board): an access outside RAM. Returns 1 if a
+ * device took it (data filled for a read), 0 if nothing is there.
+ */
+int board_mmio(void *ctx, uint64_t gpa, bool is_write, uint32_t len,
+               uint8_t *data);
+
+/* Close what the board opened and free device memory. Safe on a
+ * half-built board. */
 void board_destroy(struct board *b);
 
 #endif

@@ -33,9 +33,10 @@
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 struct machine {
-    int quit_fd; /* signalfd: SIGINT, SIGTERM */
-    int out_fd;  /* our own non-blocking description of stdout, or -1 */
-    int io_fd;   /* signalfd: SIGIO from the debugger's socket, or -1 */
+    int quit_fd;   /* signalfd: SIGINT, SIGTERM */
+    int out_fd;    /* our own non-blocking description of stdout, or -1 */
+    int io_fd;     /* signalfd: SIGIO from the debugger's socket, or -1 */
+    int event_sig; /* stdin input for the guest's UART (pc machine) */
     struct vm vm;
     struct mem mem;
     struct vcpu vcpu;
@@ -206,13 +207,21 @@ static int build_machine(struct machine *m, const struct cli_opts *o,
            : board_wire_bare(&m->board, &m->bus, &m->console, &m->power);
     if (e < 0)
         return fail_errno("wiring the devices", e);
+    if (pc && (e = board_attach_stdin(&m->board, m->event_sig)) < 0)
+        fprintf(stderr,
+                "vmm: warning: stdin: %s: the guest's serial port "
+                "gets no input\n",
+                strerror(-e));
     struct run_config rc = {.hlt_sleep_ms = o->hlt_sleep_ms,
                             .max_halts = o->max_halts,
                             .verbose = o->verbose,
                             .kernel_hlt = pc,
                             .power = &m->power};
-    if (pc)
-        rc.events = (struct run_events){.poll = board_poll, .ctx = &m->board};
+    if (pc) {
+        rc.events = (struct run_events){
+            .signo = m->event_sig, .poll = board_poll, .ctx = &m->board};
+        rc.mmio = (struct run_mmio){.fn = board_mmio, .ctx = &m->board};
+    }
     if ((e = run_init(&m->runner, &m->vcpu, &m->mem, &m->bus, &rc)) < 0)
         return fail_vm(&m->vm, e);
     return EXIT_OK;
@@ -398,7 +407,11 @@ int main(int argc, char **argv)
     sigemptyset(&quit);
     sigaddset(&quit, SIGINT);
     sigaddset(&quit, SIGTERM);
-    if (sigprocmask(SIG_BLOCK, &quit, NULL) < 0)
+    /* The event signal is taken in the run loop only (sigtimedwait). */
+    m.event_sig = SIGRTMIN + 1;
+    sigset_t block = quit;
+    sigaddset(&block, m.event_sig);
+    if (sigprocmask(SIG_BLOCK, &block, NULL) < 0)
         return fail_errno("sigprocmask", -errno);
     m.quit_fd = signalfd(-1, &quit, SFD_CLOEXEC | SFD_NONBLOCK);
     if (m.quit_fd < 0)

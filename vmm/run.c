@@ -66,11 +66,11 @@ const char *run_exit_name(uint32_t reason)
     return "unknown exit reason";
 }
 
-static int poll_events(struct runner *r)
+static int poll_events(struct runner *r, bool signalled)
 {
     if (!r->cfg.events.poll)
         return 0;
-    return r->cfg.events.poll(r->cfg.events.ctx);
+    return r->cfg.events.poll(r->cfg.events.ctx, signalled);
 }
 
 /*
@@ -99,7 +99,7 @@ static int drain_signals_ev(struct runner *r, struct run_result *res,
         else
             res->quit = true;
     }
-    return *event ? poll_events(r) : 0;
+    return *event ? poll_events(r, true) : 0;
 }
 
 static int drain_signals(struct runner *r, struct run_result *res)
@@ -173,7 +173,7 @@ static int finish_sleep(struct runner *r, struct run_result *res)
             res->quit = true;
         int e = drain_signals(r, res);
         if (e == 0 && event)
-            e = poll_events(r);
+            e = poll_events(r, true);
         if (e < 0)
             return e;
         if (!res->quit && !res->io)
@@ -347,7 +347,14 @@ static void handle_mmio(struct runner *r)
         fprintf(stderr, "vmm: exit mmio %s 0x%llx len %u\n",
                 run->mmio.is_write ? "write" : "read",
                 (unsigned long long)run->mmio.phys_addr, run->mmio.len);
-    /* Nothing is mapped outside RAM: reads see all-ones. */
+    uint32_t len = run->mmio.len;
+    if (len > sizeof(run->mmio.data))
+        len = sizeof(run->mmio.data);
+    if (r->cfg.mmio.fn &&
+        r->cfg.mmio.fn(r->cfg.mmio.ctx, run->mmio.phys_addr, run->mmio.is_write,
+                       len, run->mmio.data) == 1)
+        return;
+    /* Nothing is there: reads see all-ones. */
     if (!run->mmio.is_write)
         memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
 }
@@ -431,7 +438,7 @@ int run_vcpu(struct runner *r, enum run_mode mode, struct run_result *res)
                 res->power_status = r->taken.status;
                 return vcpu_complete_io(r->vcpu);
             }
-            if ((e = poll_events(r)) < 0)
+            if ((e = poll_events(r, false)) < 0)
                 return e;
             if (mode != RUN_CONT) {
                 /* The instruction is done once KVM completes the I/O. */

@@ -24,13 +24,25 @@ struct pio_bus;
  * Machine events the run loop services without stopping: stdin became
  * readable, a device's timer is due. The machine makes signo arrive for
  * them (F_SETSIG, a POSIX timer); the run loop unblocks it inside KVM_RUN
- * like the wake signals and calls poll when it arrives and after every
- * port-I/O exit (so a device that has room again gets more input). poll
- * returns 0 or -errno (the run ends with that error).
+ * like the wake signals and calls poll with signalled true when it
+ * arrives, and with false after every port-I/O exit (so a device that
+ * has room again gets more input). poll returns 0 or -errno (the run ends
+ * with that error).
  */
 struct run_events {
     int signo; /* 0: none */
-    int (*poll)(void *ctx);
+    int (*poll)(void *ctx, bool signalled);
+    void *ctx;
+};
+
+/*
+ * Devices in guest-physical address space outside RAM: an MMIO exit goes
+ * to fn, which returns 1 if a device took the access (data filled for a
+ * read) or 0 if nothing is there (reads then see all-ones).
+ */
+struct run_mmio {
+    int (*fn)(void *ctx, uint64_t gpa, bool is_write, uint32_t len,
+              uint8_t *data);
     void *ctx;
 };
 
@@ -45,6 +57,7 @@ struct run_config {
     bool kernel_hlt;
     struct power *power; /* device requests, checked after each I/O exit */
     struct run_events events;
+    struct run_mmio mmio;
 };
 
 enum run_mode {

@@ -91,6 +91,70 @@ if need "$name" "$G/pc_pit.bin"; then
     expect_out "$name" 33 'pit ok\n'
 fi
 
+# --- COM1 and stdin ------------------------------------------------------------
+
+UART_G=$G/pc_uart.bin
+name="pc: COM1 registers answer; stdin bytes reach the guest's IRQ 4 handler"
+if need "$name" "$UART_G"; then
+    printf 'abc\n' >"$T_TMP/in"
+    IN=$T_TMP/in run_vmm $TO "${PC[@]}" "$UART_G"
+    expect_out "$name" 33 'uart ok\nabc\n'
+fi
+
+name="pc: stdin through a pipe, 300 bytes: none lost (FIFO refilled)"
+if need "$name" "$UART_G"; then
+    head -c 300 /dev/zero | tr '\0' A >"$T_TMP/want_in"
+    echo >>"$T_TMP/want_in"
+    timeout $TO "$VMM" "${PC[@]}" "$UART_G" <"$T_TMP/want_in" 2>"$T_TMP/err" |
+        cat >"$T_TMP/out"
+    RC=${PIPESTATUS[0]}
+    { printf 'uart ok\n'; cat "$T_TMP/want_in"; } >"$T_TMP/want"
+    if [ "$RC" -eq 33 ] && cmp -s "$T_TMP/out" "$T_TMP/want"; then
+        t_pass "$name"
+    else
+        t_fail "$name" "$(why)"
+    fi
+fi
+
+# The bytes come while the guest waits in hlt: only the input signal can
+# wake the run loop (no timeout in the assertion: the delay only orders).
+name="pc: stdin that arrives while the guest waits in hlt wakes it"
+if need "$name" "$UART_G"; then
+    { sleep 0.5; printf 'late\n'; } | timeout $TO "$VMM" "${PC[@]}" "$UART_G" \
+        >"$T_TMP/out" 2>"$T_TMP/err"
+    RC=${PIPESTATUS[1]}
+    expect_out "$name" 33 'uart ok\nlate\n'
+fi
+
+name="pc: stdin at end of file: the guest just waits (SIGTERM ends it)"
+if need "$name" "$UART_G"; then
+    vmm_bg "${PC[@]}" "$UART_G" </dev/null
+    if wait_file_line "$VOUT" 'uart ok' 1000; then
+        vmm_alive
+        alive=$?
+        vmm_stop
+        t_check "$name" $((alive + VRC)) "alive $alive, exit $VRC"
+    else
+        vmm_stop
+        t_fail "$name" "never printed uart ok"
+    fi
+fi
+
+name="pc: the shell's stdin keeps its flags (no O_NONBLOCK left on a pipe)"
+if need "$name" "$UART_G"; then
+    # The reader after the VMM must still block on the same pipe.
+    out=$( { printf 'q\n'; sleep 0.3; printf 'rest\n'; } | {
+        timeout $TO "$VMM" "${PC[@]}" "$UART_G" >/dev/null 2>&1
+        flags=$(awk '/^flags/ { print $2 }' /proc/self/fdinfo/0)
+        echo "$flags"
+    })
+    if [ -n "$out" ] && [ $((8#$out & 04000)) -eq 0 ]; then
+        t_pass "$name"
+    else
+        t_fail "$name" "stdin flags after the VMM: '$out'"
+    fi
+fi
+
 # --- RAM -------------------------------------------------------------------
 
 name="pc: --mem 5G maps RAM below 3 GiB and at 4 GiB (gdb reads both)"
