@@ -155,6 +155,33 @@ if need "$name" "$UART_G"; then
     fi
 fi
 
+# --- firmware-facing devices and resets --------------------------------------
+
+name="pc: fw_cfg signature, PCI host bridge, ACPI RSDP, pc-testdev, PM timer"
+if need "$name" "$G/pc_devs.bin"; then
+    run_vmm $TO "${PC[@]}" "$G/pc_devs.bin"
+    expect_out "$name" 33 \
+        'fw_cfg ok\npci ok\nrsdp ok\ntestdev ok\npmtimer ok\n'
+fi
+
+# port(hex, little-endian bytes) value -> status; 255 means "no reset"
+while read -r p0 p1 v want what; do
+    name="pc: reset via 0x$p1$p0 <- 0x$v: $what"
+    need "$name" "$G/pc_reset.bin" || continue
+    cp "$G/pc_reset.bin" "$T_TMP/reset.bin"
+    patch "$T_TMP/reset.bin" 256 "$v" 00 "$p0" "$p1"
+    run_vmm $TO "${PC[@]}" "$T_TMP/reset.bin"
+    if [ "$want" = 0 ]; then
+        expect_out "$name" 0 ''
+    else
+        expect_out "$name" "$want" 'alive\n'
+    fi
+done <<'TABLE'
+f9 0c 06 0 exit 0 (hard reset)
+f9 0c 04 0 exit 0 (soft reset)
+f9 0c 02 255 no reset without RST_CPU
+TABLE
+
 # --- RAM -------------------------------------------------------------------
 
 name="pc: --mem 5G maps RAM below 3 GiB and at 4 GiB (gdb reads both)"
