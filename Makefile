@@ -36,9 +36,9 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(patsubst %.c,$(BUILD)/%,$(UNIT_SRC))
 TOOL_SRC  := $(wildcard tests/tools/*.c)
 TOOL_BIN  := $(patsubst %.c,$(BUILD)/%,$(TOOL_SRC))
-FUZZ_REPLAY := $(BUILD)/tests/fuzz/replay
+FUZZ_REPLAY := $(BUILD)/tests/fuzz/replay $(BUILD)/tests/fuzz/replay_multiboot
 
-all: $(BUILD)/vmm $(GUESTS) $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_REPLAY)
+all: $(BUILD)/vmm $(GUESTS) $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_REPLAY) $(KERNELS)
 
 $(BUILD)/vmm: $(MAIN_OBJ) $(LIB_OBJ)
 	@echo "  LD      $@"
@@ -59,11 +59,17 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(LIB_OBJ)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -I. $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
 
-# Replays the fuzz seed corpus through the fuzz target without libFuzzer.
-$(FUZZ_REPLAY): tests/fuzz/fuzz_rsp.c tests/fuzz/replay.c $(LIB_OBJ)
+# Replay the fuzz seed corpora through the fuzz targets without libFuzzer.
+$(BUILD)/tests/fuzz/replay: tests/fuzz/fuzz_rsp.c tests/fuzz/replay.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -I. $(LDFLAGS) -o $@ tests/fuzz/fuzz_rsp.c \
+		tests/fuzz/replay.c $(LIB_OBJ) $(LDLIBS)
+
+$(BUILD)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -I. $(LDFLAGS) -o $@ $< \
 		tests/fuzz/replay.c $(LIB_OBJ) $(LDLIBS)
 
 # Guests: 16-bit code assembled as ELF, linked at 0, flattened.
@@ -87,16 +93,32 @@ sanitize:
 		CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" test
 
-# libFuzzer over the codec and dispatcher (clang only). FUZZ_TIME seconds.
+# libFuzzer (clang only), FUZZ_TIME seconds per target: the codec and
+# dispatcher (rsp), the Multiboot loader (multiboot). FUZZ_TARGETS picks.
 FUZZ_TIME ?= 60
 FUZZ_RUNS ?= -1
+FUZZ_TARGETS ?= rsp multiboot
+FUZZ_SRC_rsp := $(STUB_SRC)
+FUZZ_CORPUS_rsp := tests/fuzz/corpus
+FUZZ_SRC_multiboot := vmm/boot/multiboot.c vmm/boot/multiboot_load.c \
+	vmm/boot/memmap.c vmm/mem.c vmm/vm.c
+FUZZ_CORPUS_multiboot := tests/fuzz/corpus_multiboot
 fuzz:
 	@mkdir -p $(BUILD)/fuzz
-	$(Q)clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined \
-		-o $(BUILD)/fuzz/fuzz_rsp tests/fuzz/fuzz_rsp.c $(STUB_SRC)
-	$(Q)mkdir -p $(BUILD)/fuzz/corpus
-	$(Q)$(BUILD)/fuzz/fuzz_rsp -max_total_time=$(FUZZ_TIME) -runs=$(FUZZ_RUNS) \
-		-seed=1 $(BUILD)/fuzz/corpus tests/fuzz/corpus
+	$(Q)set -e; for t in $(FUZZ_TARGETS); do \
+		case $$t in \
+		rsp) src="$(FUZZ_SRC_rsp)"; seeds=$(FUZZ_CORPUS_rsp) ;; \
+		multiboot) src="$(FUZZ_SRC_multiboot)"; seeds=$(FUZZ_CORPUS_multiboot) ;; \
+		*) echo "fuzz: unknown target $$t"; exit 1 ;; \
+		esac; \
+		echo "  FUZZ    $$t ($(FUZZ_TIME) s)"; \
+		clang -std=c11 -D_GNU_SOURCE -g -O1 -I. \
+			-fsanitize=fuzzer,address,undefined \
+			-o $(BUILD)/fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c $$src; \
+		mkdir -p $(BUILD)/fuzz/corpus_$$t; \
+		$(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) \
+			-runs=$(FUZZ_RUNS) -seed=1 $(BUILD)/fuzz/corpus_$$t $$seeds; \
+	done
 
 bench: all
 	$(Q)BUILD=$(BUILD) bash tests/bench/run.sh

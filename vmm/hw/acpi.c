@@ -141,32 +141,14 @@ static void gas_io(uint8_t *g, uint8_t bits, uint8_t access, uint16_t port)
  * Package(4) { SLP_TYPa, SLP_TYPb, reserved, reserved }, which tell the
  * OS the SLP_TYP values acpi_pm_io acts on (the values QEMU's DSDT uses).
  */
-static const uint8_t dsdt_aml[] = {
-    0x08,
-    '_',
-    'S',
-    '3',
-    '_', /* NameOp "_S3_" */
-    0x12,
-    0x06,
-    0x04, /* PackageOp len 6, 4 items */
-    ACPI_SLP_TYP_S3,
-    ACPI_SLP_TYP_S3,
-    0x00,
-    0x00, /* One One Zero Zero */
-    0x08,
-    '_',
-    'S',
-    '5',
-    '_', /* NameOp "_S5_" */
-    0x12,
-    0x06,
-    0x04, /* PackageOp len 6, 4 items */
-    0x00,
-    0x00,
-    0x00,
-    0x00, /* Zero x 4 */
-};
+/* NameOp "_S3_" PackageOp PkgLength NumElements One One Zero Zero */
+#define AML_S3 "\x08_S3_\x12\x06\x04\x01\x01\x00\x00"
+/* NameOp "_S5_" PackageOp PkgLength NumElements Zero Zero Zero Zero */
+#define AML_S5 "\x08_S5_\x12\x06\x04\x00\x00\x00\x00"
+static const uint8_t dsdt_aml[] = AML_S3 AML_S5;
+#define DSDT_AML_LEN (sizeof(dsdt_aml) - 1) /* the literal's NUL is not AML */
+_Static_assert(ACPI_SLP_TYP_S3 == 1 && ACPI_SLP_TYP_S5 == 0,
+               "the packages say One for S3 and Zero for S5");
 
 static size_t align16(size_t v)
 {
@@ -177,7 +159,7 @@ int acpi_build(uint8_t *area, uint64_t area_gpa, size_t area_len,
                const struct acpi_config *cfg, uint64_t *rsdp_gpa)
 {
     size_t rsdt, xsdt, fadt, dsdt, madt, end;
-    uint32_t dsdt_len = HDR_LEN + sizeof(dsdt_aml);
+    uint32_t dsdt_len = HDR_LEN + DSDT_AML_LEN;
     uint32_t madt_len;
     uint64_t top;
     uint8_t *t;
@@ -250,7 +232,7 @@ int acpi_build(uint8_t *area, uint64_t area_gpa, size_t area_len,
     /* DSDT (5.2.11.1): revision 2, 64-bit AML integers. */
     t = area + dsdt;
     header(t, "DSDT", dsdt_len, 2);
-    memcpy(t + HDR_LEN, dsdt_aml, sizeof(dsdt_aml));
+    memcpy(t + HDR_LEN, dsdt_aml, DSDT_AML_LEN);
     finish(t, dsdt_len);
 
     /* MADT (5.2.12). */
@@ -336,7 +318,8 @@ int acpi_waking_vector(const uint8_t *area, size_t area_len, uint32_t *vec)
     (ACPI_PM1_TMR | ACPI_PM1_GBL | ACPI_PM1_PWRBTN | ACPI_PM1_SLPBTN |         \
      ACPI_PM1_RTC)
 #define CNT_BM_RLD 0x0002
-#define CNT_RW     (ACPI_PM1_CNT_SCI_EN | CNT_BM_RLD | ACPI_SLP_TYP_MASK)
+/* SCI_EN reads 1 always: with no SMI_CMD there is no legacy mode. */
+#define CNT_RW (CNT_BM_RLD | ACPI_SLP_TYP_MASK)
 
 static uint64_t monotonic_ns(void *ctx)
 {

@@ -98,10 +98,11 @@ int acpi_waking_vector(const uint8_t *area, size_t area_len, uint32_t *vec);
  *   +0 PM1 status   W1C; TMR_STS is computed when read (bit 31 of the
  *                   counter changed since it was last cleared)
  *   +2 PM1 enable   TMR, GBL, PWRBTN, SLPBTN, RTC
- *   +4 PM1 control  SCI_EN (set at reset: there is no SMI_CMD port, so
- *                   the machine is always in ACPI mode), SLP_TYP, SLP_EN:
- *                   a write with SLP_EN requests POWER_SLEEP for S3 and
- *                   POWER_SHUTDOWN for S5; other types are ignored
+ *   +4 PM1 control  SCI_EN reads 1 whatever is written (there is no
+ *                   SMI_CMD port: the machine is always in ACPI mode, also
+ *                   after a resume), BM_RLD, SLP_TYP, SLP_EN: a write with
+ *                   SLP_EN requests POWER_SLEEP for S3 and POWER_SHUTDOWN
+ *                   for S5; other types are ignored
  *   +8 PM timer     32 bits at 3.579545 MHz from CLOCK_MONOTONIC at read
  *                   time (FADT TMR_VAL_EXT)
  * Any access width and string I/O work byte by byte as on the chipset;
