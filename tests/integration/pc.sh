@@ -39,6 +39,25 @@ expect_out() {
     fi
 }
 
+# usage_err NAME NEEDLE ARGS...: exit 2, nothing on stdout, "vmm: " and
+# NEEDLE (case-insensitive) on stderr.
+usage_err() {
+    local name="usage: $1 exits 2" needle=$2
+    shift 2
+    run_vmm $TO "$@"
+    if [ "$RC" -ne 2 ]; then
+        t_fail "$name" "want exit 2; $(why)"
+    elif [ -s "$T_TMP/out" ]; then
+        t_fail "$name" "stdout not empty; $(why)"
+    elif ! head -n 1 "$T_TMP/err" | grep -q '^vmm: '; then
+        t_fail "$name" "stderr does not start with 'vmm: '; $(why)"
+    elif [ -n "$needle" ] && ! grep -qiF -- "$needle" "$T_TMP/err"; then
+        t_fail "$name" "stderr does not mention '$needle'; $(why)"
+    else
+        t_pass "$name"
+    fi
+}
+
 # patch FILE OFFSET HEXBYTES...: overwrite bytes of a copy of a guest.
 patch() {
     local f=$1 off=$2 b
@@ -207,6 +226,46 @@ if need "$name" "$G/pc_cmos.bin"; then
     fi
 fi
 
+# --- Multiboot (--kernel) --------------------------------------------------
+
+MB_G=$G/pc_mbkernel.bin
+name="--kernel: a Multiboot kernel gets EAX 0x2BADB002 and the command line"
+if need "$name" "$MB_G"; then
+    run_vmm $TO --kernel "$MB_G" --append "hello world"
+    expect_out "$name" 33 "mb ok\n$MB_G hello world\n"
+fi
+
+name="--kernel --mem 4G --initrd: modules load, the kernel still runs"
+if need "$name" "$MB_G"; then
+    echo module >"$T_TMP/mod"
+    run_vmm $TO --kernel "$MB_G" --mem 4G --initrd "$T_TMP/mod a,$T_TMP/mod"
+    expect_out "$name" 33 "mb ok\n$MB_G \n"
+fi
+
+name="--kernel --gdb: stopped at the Multiboot entry in protected mode"
+if need "$name" "$RSP" "$MB_G"; then
+    if vmm_gdb_start --kernel "$MB_G"; then
+        # EIP (register 8) is the entry at 1 MiB + 0x24; EAX the magic.
+        rsp "$T_TMP/o" 'pkt:?' 'expect:T05*08:24001000*' pkt:p0 \
+            'expect:02b0ad2b*' pkt:c 'expect:W21'
+        st=$?
+        vmm_wait_exit 5
+        t_check "$name" "$st" "$(rsp_why)"
+    else
+        t_fail "$name" "the VMM never listened; $(rsp_why)"
+    fi
+    vmm_stop
+fi
+
+name="usage: --kernel errors"
+if need "$name" "$MB_G"; then
+    usage_err "--kernel missing file" "no such file" --kernel "$T_TMP/nope"
+    usage_err "--kernel without a Multiboot header" "Multiboot header" \
+        --kernel "$G/pc_exit.bin"
+    usage_err "--initrd missing module" "$T_TMP/nomod" --kernel "$MB_G" \
+        --initrd "$T_TMP/nomod"
+fi
+
 # --- RAM -------------------------------------------------------------------
 
 name="pc: --mem 5G maps RAM below 3 GiB and at 4 GiB (gdb reads both)"
@@ -298,25 +357,6 @@ if need "$name" "$G/pc_cli_hlt.bin"; then
 fi
 
 # --- command line ------------------------------------------------------------
-
-# usage_err NAME NEEDLE ARGS...: exit 2, nothing on stdout, "vmm: " and
-# NEEDLE (case-insensitive) on stderr.
-usage_err() {
-    local name="usage: $1 exits 2" needle=$2
-    shift 2
-    run_vmm $TO "$@"
-    if [ "$RC" -ne 2 ]; then
-        t_fail "$name" "want exit 2; $(why)"
-    elif [ -s "$T_TMP/out" ]; then
-        t_fail "$name" "stdout not empty; $(why)"
-    elif ! head -n 1 "$T_TMP/err" | grep -q '^vmm: '; then
-        t_fail "$name" "stderr does not start with 'vmm: '; $(why)"
-    elif [ -n "$needle" ] && ! grep -qiF -- "$needle" "$T_TMP/err"; then
-        t_fail "$name" "stderr does not mention '$needle'; $(why)"
-    else
-        t_pass "$name"
-    fi
-}
 
 if [ -x "$VMM" ]; then
     usage_err "--machine foo" machine --machine foo "$EXIT_G"
