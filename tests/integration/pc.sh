@@ -266,6 +266,43 @@ if need "$name" "$MB_G"; then
         --initrd "$T_TMP/nomod"
 fi
 
+# --- hostile port I/O (issue 10 part 5) --------------------------------------
+
+FUZZ_G=$G/pc_fuzz.bin
+name="pc fuzz: every port read, 3000 random device writes: VMM survives (33)"
+if need "$name" "$FUZZ_G"; then
+    run_vmm 120 "${PC[@]}" "$FUZZ_G"
+    if [ "$RC" -eq 33 ]; then
+        t_pass "$name"
+    else
+        t_fail "$name" "$(why)"
+    fi
+fi
+
+name="pc fuzz under gdb: after it the VMM still answers gdb"
+if need "$name" "$FUZZ_G" && command -v gdb >/dev/null; then
+    done_at=$(nm "$BUILD/tests/guests/pc_fuzz.elf" | awk '$3 == "done" { print $1 }')
+    if vmm_gdb_start "${PC[@]}" "$FUZZ_G"; then
+        GDB_TO=120 gdb_batch "$ADDR" -ex "hbreak *0x$done_at" -ex c \
+            -ex 'p/x $pc' -ex 'x/2xb 0' -ex 'monitor stats' -ex stepi \
+            -ex 'p/x $pc' -ex delete -ex c >"$T_TMP/gdb.out" 2>&1
+        vmm_wait_exit 10
+        pc1=$(grep -E '^\$1 = ' "$T_TMP/gdb.out")
+        want=$(printf '$1 = 0x%x' $((16#$done_at)))
+        ok=1
+        [ "$pc1" = "$want" ] && ok=0
+        if [ "$ok" -eq 0 ] && grep -q '^exits: ' "$T_TMP/gdb.out" &&
+            grep -q 'exited with code 041' "$T_TMP/gdb.out"; then
+            t_pass "$name"
+        else
+            t_fail "$name" "$(tr '\n' '|' <"$T_TMP/gdb.out" | tail -c 500)"
+        fi
+    else
+        t_fail "$name" "the VMM never listened; $(rsp_why)"
+    fi
+    vmm_stop
+fi
+
 # --- RAM -------------------------------------------------------------------
 
 name="pc: --mem 5G maps RAM below 3 GiB and at 4 GiB (gdb reads both)"
