@@ -199,6 +199,10 @@ done <<'TABLE'
 f9 0c 06 0 exit 0 (hard reset)
 f9 0c 04 0 exit 0 (soft reset)
 f9 0c 02 255 no reset without RST_CPU
+92 00 01 0 exit 0 (port 92 fast reset)
+92 00 02 255 no reset for the A20 bit alone
+64 00 fe 0 exit 0 (8042 pulse reset)
+64 00 aa 255 no reset for a self test
 TABLE
 
 # --- RTC ---------------------------------------------------------------------
