@@ -174,6 +174,42 @@ if need "$name" "$UART_G"; then
     fi
 fi
 
+name="pc: UART output to a pipe whose reader leaves: exit 0, quiet, in order"
+if need "$name" "$G/pc_uart_flood.bin"; then
+    timeout $TO "$VMM" "${PC[@]}" "$G/pc_uart_flood.bin" </dev/null \
+        2>"$T_TMP/err" | head -c 12 >"$T_TMP/out"
+    RC=${PIPESTATUS[0]}
+    if [ "$RC" -eq 0 ] && [ "$(cat "$T_TMP/out")" = "$(printf 'UART\nUART\nUA')" ] &&
+        [ ! -s "$T_TMP/err" ]; then
+        t_pass "$name"
+    else
+        t_fail "$name" "$(why)"
+    fi
+fi
+
+name="pc: UART output to a stalled pipe: SIGTERM still ends it, exit 0"
+if need "$name" "$G/pc_uart_flood.bin"; then
+    rm -f "$T_TMP/fifo"
+    mkfifo "$T_TMP/fifo"
+    exec 7<>"$T_TMP/fifo" # a reader that never reads
+    VMM_STDOUT=$T_TMP/fifo vmm_bg "${PC[@]}" "$G/pc_uart_flood.bin" </dev/null
+    # The guest never waits, so the VMM sleeps only once the pipe is full
+    # and it waits for room (poll); then signal it.
+    full=1
+    for ((i = 0; i < 500; i++)); do
+        st=$(sed -E 's/.*\) ([A-Z]).*/\1/' "/proc/$VPID/stat" 2>/dev/null)
+        if [ "$st" = S ]; then
+            full=0
+            break
+        fi
+        sleep 0.01
+    done
+    vmm_stop
+    exec 7>&-
+    t_check "$name" $((full + VRC)) "pipe full: $((1 - full)), exit $VRC"
+    unset VMM_STDOUT
+fi
+
 # --- firmware-facing devices and resets --------------------------------------
 
 name="pc: fw_cfg signature, PCI host bridge, ACPI RSDP, pc-testdev, PM timer"
