@@ -277,11 +277,15 @@ static void destroy_machine(struct machine *m)
 
 /*
  * The exit status a device asked for: isa-debug-exit's own, 0 for a reset
- * (there is no reboot: QEMU -no-reboot) or a power-off.
+ * (there is no reboot: QEMU -no-reboot), a power-off or a sleep request
+ * (S3 is not modelled: said on stderr).
  */
-static int power_status(const struct run_result *res)
+static int power_status(const struct power *p)
 {
-    return res->power == POWER_EXIT ? res->power_status : EXIT_OK;
+    if (p->req == POWER_SLEEP)
+        fprintf(stderr, "vmm: the guest asked for ACPI S3 sleep, which is "
+                        "not modelled: ending\n");
+    return p->req == POWER_EXIT ? p->status : EXIT_OK;
 }
 
 static int run_plain(struct machine *m)
@@ -304,7 +308,7 @@ static int run_plain(struct machine *m)
             report_crash(m);
             return EXIT_RUNTIME;
         case RUN_STOP_POWER:
-            return power_status(&res);
+            return power_status(&m->runner.taken);
         case RUN_STOP_DEBUG:
             break; /* no debugger: nothing asked for this; go on */
         }
@@ -374,8 +378,7 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
         break;
     case GDB_SRV_EXITED:
         /* gdb was told W with the same status. */
-        ret = m->runner.taken.req == POWER_EXIT ? m->runner.taken.status
-                                                : EXIT_OK;
+        ret = power_status(&m->runner.taken);
         break;
     default:
         ret = EXIT_OK;

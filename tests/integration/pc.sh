@@ -239,6 +239,9 @@ f9 0c 02 255 no reset without RST_CPU
 92 00 02 255 no reset for the A20 bit alone
 64 00 fe 0 exit 0 (8042 pulse reset)
 64 00 aa 255 no reset for a self test
+05 b0 20 0 exit 0 (ACPI S5 power-off, PM1a_CNT SLP_EN)
+05 b0 24 0 exit 0 (ACPI S3 is not modelled: ends too)
+05 b0 04 255 no power-off without SLP_EN
 TABLE
 
 # --- RTC ---------------------------------------------------------------------
