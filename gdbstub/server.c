@@ -525,7 +525,7 @@ static int process_input(struct gdb_srv *s, struct gdb_cmd *cmd)
                 drop_client(s, cmd, "detached");
                 return IN_GONE;
             case GDB_CMD_KILL:
-                /* vKill wants its OK; k wants nothing (gdb takes EOF). */
+                /* vKill wants its OK, lldb's k its X09 (gdb reads none). */
                 if (len)
                     send_reply(s, s->reply, len);
                 fprintf(stderr, "vmm: killed by the debugger\n");
