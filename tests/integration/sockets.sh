@@ -295,11 +295,12 @@ done
 # ---- connection log lines are rate-limited ------------------------------------
 
 # N connections that send nothing (a port scan), then one debugger. Each
-# scan connection is worth two lines (attached, closed without a packet),
-# the debugger two (attached, disconnected), each refusal one. At most
-# GDB_SRV_LOG_BURST (5) are printed per second; the rest are counted in
-# "N more connection message(s) suppressed" lines, and every line is
-# either printed or counted.
+# scan connection is worth two lines (attached, closed without a packet)
+# or, if the server sees it before the previous one's EOF, one (refused);
+# the debugger two (attached, disconnected), each refusal of it one. At
+# most GDB_SRV_LOG_BURST (5) are printed per second; the rest are counted
+# in "N more connection message(s) suppressed" lines: printed and counted
+# add up to one or two per connection.
 name="a port scan of 200 connections: log lines rate-limited, none lost"
 if need "$name" "$HELLO" "$RSP"; then
     N=200
@@ -317,15 +318,17 @@ if need "$name" "$HELLO" "$RSP"; then
         shown=$(grep -cE 'vmm: (debugger |a connection closed|refused a second)' "$VERR")
         held=$(sed -n 's/^vmm: \([0-9]*\) more connection message(s) suppressed.*/\1/p' "$VERR" |
             awk '{ n += $1 } END { print n + 0 }')
-        want=$((2 * N + 2 + ${RSP_REFUSED:-0}))
+        most=$((2 * N + 2 + ${RSP_REFUSED:-0}))
+        least=$((N + 1))
         # Windows start at the first line of each: secs + 1 of them at most.
         max=$((5 * (secs + 1)))
         if [ "$st" -ne 0 ]; then
             t_fail "$name" "the debugger after the scan got no answer: $(rsp_why)"
         elif [ "$shown" -gt "$max" ]; then
             t_fail "$name" "$shown connection lines in ${secs}s (want <= $max)"
-        elif [ "$((shown + held))" -ne "$want" ]; then
-            t_fail "$name" "$shown shown + $held suppressed != $want: $(head -c 600 "$VERR" | tr '\n' '|')"
+        elif [ "$((shown + held))" -lt "$least" ] ||
+            [ "$((shown + held))" -gt "$most" ]; then
+            t_fail "$name" "$shown shown + $held suppressed, want $least..$most: $(head -c 600 "$VERR" | tr '\n' '|')"
         else
             t_pass "$name ($shown shown, $held suppressed in ${secs}s)"
         fi
