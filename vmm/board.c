@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -154,10 +155,21 @@ static int watch_fd(int fd, int signo)
     int fl = fcntl(fd, F_GETFL);
 
     if (fl < 0 || fcntl(fd, F_SETOWN_EX, &owner) < 0 ||
-        fcntl(fd, F_SETSIG, signo) < 0 ||
-        fcntl(fd, F_SETFL, fl | O_ASYNC | O_NONBLOCK) < 0)
+        fcntl(fd, F_SETSIG, signo) < 0 || fcntl(fd, F_SETFL, fl | O_ASYNC) < 0)
         return -errno;
     return 0;
+}
+
+/* Whether a read of fd would not block (data, end of file or an error). */
+static bool is_readable(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int n;
+
+    do {
+        n = poll(&p, 1, 0);
+    } while (n < 0 && errno == EINTR);
+    return n > 0;
 }
 
 int board_attach_stdin(struct board *b, int signo)
@@ -170,7 +182,8 @@ int board_attach_stdin(struct board *b, int signo)
     if (fstat(STDIN_FILENO, &st) < 0)
         return -errno;
     if (S_ISSOCK(st.st_mode)) {
-        /* A socket cannot be reopened: share the description. */
+        /* A socket cannot be reopened: share the description, blocking
+         * as it is (board_poll reads only what poll says is there). */
         fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
     } else {
         fd = open("/proc/self/fd/0",
@@ -250,6 +263,10 @@ int board_poll(void *ctx, bool signalled)
             return e;
     }
     while (b->in_ready && uart_wants_input(&b->uart)) {
+        if (!is_readable(b->in_fd)) {
+            b->in_ready = false;
+            break;
+        }
         int n = uart_poll_input(&b->uart);
         if (n < 0)
             return n;

@@ -103,9 +103,10 @@ int board_start_timer(struct board *b, int signo);
  * non-blocking open file description of fd 0 (the shell's own flags and
  * the terminal's modes stay as they are), and the kernel sends signo to
  * the calling thread when input arrives (O_ASYNC, F_SETSIG). Stdin that
- * cannot be reopened (a socket) is read through fd 0 with O_NONBLOCK
- * set on it. At end of file the guest just sees no more bytes. Returns 0
- * or -errno.
+ * cannot be reopened (a socket) shares fd 0's description and stays
+ * blocking (bytes are read only when poll(2) says they are there; it gets
+ * O_ASYNC and this thread as owner). At end of file the guest just sees
+ * no more bytes. Returns 0 or -errno.
  */
 int board_attach_stdin(struct board *b, int signo);
 
