@@ -157,18 +157,23 @@ static int build_machine(struct machine *m, const struct cli_opts *o,
     m->console.wake_fd[0] = m->quit_fd;
     m->console.wake_fd[1] = m->io_fd;
     /*
-     * A pipe or terminal can fill up. Write through a private non-blocking
-     * open file description of it (the shell's own stays blocking), so
-     * that SIGTERM still ends the VMM while the reader stalls. Sockets
-     * cannot be reopened this way: they stay blocking.
+     * A pipe, terminal or socket can fill up; SIGTERM and a debugger's
+     * Ctrl-C must still be heard while the reader stalls. A pipe or
+     * terminal is written through a private non-blocking open file
+     * description of it (the shell's own stays blocking). A socket cannot
+     * be reopened (open(2) on it fails with ENXIO): it gets send(2) with
+     * MSG_DONTWAIT instead, leaving the shared description's flags alone.
      */
     struct stat st;
-    if (!stdout_closed && fstat(STDOUT_FILENO, &st) == 0 &&
-        !S_ISREG(st.st_mode)) {
-        int fd = open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-        if (fd >= 0) {
-            m->out_fd = fd;
-            m->console.fd = fd;
+    if (!stdout_closed && fstat(STDOUT_FILENO, &st) == 0) {
+        if (S_ISSOCK(st.st_mode)) {
+            m->console.is_socket = true;
+        } else if (!S_ISREG(st.st_mode)) {
+            int fd = open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+            if (fd >= 0) {
+                m->out_fd = fd;
+                m->console.fd = fd;
+            }
         }
     }
     if ((e = pio_register(&m->bus, PIO_PORT_CONSOLE, 1, pio_console_handler,
