@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -57,6 +58,15 @@ static int uart_port(void *ctx, uint16_t port, bool is_write, uint8_t size,
     return uart_io(&b->uart, port, is_write, size, count, data);
 }
 
+static int rtc_port(void *ctx, uint16_t port, bool is_write, uint8_t size,
+                    uint32_t count, uint8_t *data)
+{
+    struct board *b = ctx;
+
+    b->rtc_dirty = true;
+    return rtc_io(&b->rtc, port, is_write, size, count, data);
+}
+
 /* Firmware tables: ACPI in the reserved area below 1 MiB, fw_cfg keys. */
 static int write_tables(struct board *b, struct mem *mem,
                         const struct memmap *map)
@@ -89,6 +99,7 @@ int board_wire_pc(struct board *b, struct vm *vm, struct mem *mem,
         return e;
     debugcon_init(&b->debugcon, con);
     if ((e = uart_init(&b->uart, con, &b->irq, UART_COM1_GSI)) < 0 ||
+        (e = rtc_init(&b->rtc, map, &b->irq, RTC_GSI)) < 0 ||
         (e = pci_init(&b->pci, power)) < 0 ||
         (e = acpi_pm_init(&b->acpi, ACPI_PM_BASE_DEFAULT, power, &b->irq,
                           ACPI_SCI_IRQ_DEFAULT)) < 0 ||
@@ -104,6 +115,7 @@ int board_wire_pc(struct board *b, struct vm *vm, struct mem *mem,
             0 ||
         (e = pio_register(bus, UART_COM1_BASE, UART_NR_PORTS, uart_port, b)) <
             0 ||
+        (e = pio_register(bus, RTC_PORT_BASE, RTC_NR_PORTS, rtc_port, b)) < 0 ||
         (e = pio_register(bus, FWCFG_PORT_BASE, FWCFG_PORT_LEN, fwcfg_io,
                           &b->fwcfg)) < 0 ||
         (e = pio_register(bus, PCI_PORT_BASE, PCI_PORT_LEN, pci_io, &b->pci)) <
@@ -163,12 +175,65 @@ int board_attach_stdin(struct board *b, int signo)
     return 0;
 }
 
+int board_start_timer(struct board *b, int signo)
+{
+    struct sigevent ev = {.sigev_notify = SIGEV_THREAD_ID,
+                          .sigev_signo = signo};
+
+    if (!b->pc || b->has_timer)
+        return 0;
+    ev._sigev_un._tid = gettid();
+    if (timer_create(CLOCK_MONOTONIC, &ev, &b->timer) < 0)
+        return -errno;
+    b->has_timer = true;
+    b->rtc_dirty = true;
+    return 0;
+}
+
+/* Tick the RTC if it is due and arm the timer for its next interrupt. */
+static int service_rtc(struct board *b)
+{
+    struct itimerspec its = {0};
+    int64_t ns = 0;
+    int e;
+
+    for (int i = 0; i < 4; i++) {
+        if (rtc_next_event_ns(&b->rtc, &ns) != 1)
+            ns = -1;
+        if (ns != 0)
+            break;
+        if ((e = rtc_tick(&b->rtc)) < 0)
+            return e;
+    }
+    if (ns == 0)
+        ns = 1; /* still due after ticks: try again very soon */
+    if (ns > 0) {
+        its.it_value.tv_sec = ns / 1000000000;
+        its.it_value.tv_nsec = ns % 1000000000;
+    }
+    if (timer_settime(b->timer, 0, &its, NULL) < 0)
+        return -errno;
+    return 0;
+}
+
 int board_poll(void *ctx, bool signalled)
 {
     struct board *b = ctx;
+    int e;
 
-    if (signalled)
+    if (!b->pc)
+        return 0;
+    if (signalled) {
         b->in_ready = true;
+        if ((e = rtc_tick(&b->rtc)) < 0)
+            return e;
+        b->rtc_dirty = true;
+    }
+    if (b->has_timer && b->rtc_dirty) {
+        b->rtc_dirty = false;
+        if ((e = service_rtc(b)) < 0)
+            return e;
+    }
     while (b->in_ready && uart_wants_input(&b->uart)) {
         int n = uart_poll_input(&b->uart);
         if (n < 0)
@@ -192,6 +257,9 @@ int board_mmio(void *ctx, uint64_t gpa, bool is_write, uint32_t len,
 
 void board_destroy(struct board *b)
 {
+    if (b->has_timer)
+        timer_delete(b->timer);
+    b->has_timer = false;
     if (b->in_fd >= 0)
         close(b->in_fd);
     b->in_fd = -1;

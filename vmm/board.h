@@ -11,6 +11,7 @@
  * pc:   the same, plus
  *   0x20-0x21, 0xa0-0xa1  8259 PICs       (in the kernel)
  *   0x40-0x43             8254 PIT        (in the kernel), IRQ 0
+ *   0x70-0x71             MC146818 RTC and CMOS, IRQ 8
  *   0x3f8-0x3ff           16550A COM1, IRQ 4, stdin -> receive
  *   0x510-0x511           fw_cfg
  *   0xcf8-0xcff           PCI config mechanism #1, 0xcf9 reset
@@ -24,6 +25,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "hw/acpi.h"
 #include "hw/debugcon.h"
@@ -31,6 +33,7 @@
 #include "hw/fwcfg.h"
 #include "hw/irq.h"
 #include "hw/pci.h"
+#include "hw/rtc.h"
 #include "hw/testdev.h"
 #include "hw/uart.h"
 
@@ -52,12 +55,16 @@ struct board {
     struct debugexit debugexit;
     struct debugcon debugcon;
     struct uart uart;
+    struct rtc rtc;
     struct fwcfg fwcfg;
     struct pci_host pci;
     struct acpi_pm acpi;
     struct testdev testdev;
     int in_fd;     /* our own non-blocking description of stdin, or -1 */
     bool in_ready; /* stdin may have bytes the UART has not taken */
+    bool has_timer;
+    timer_t timer;  /* the RTC's next interrupt: sends the event signal */
+    bool rtc_dirty; /* the guest touched the RTC: re-arm the timer */
 };
 
 /* Set the board up empty (no fds), so board_destroy is safe. */
@@ -82,6 +89,12 @@ int board_wire_pc(struct board *b, struct vm *vm, struct mem *mem,
                   struct pio_console *con, struct power *power);
 
 /*
+ * Create the timer that delivers the RTC's interrupts on time (pc only):
+ * it sends signo to the calling thread. Returns 0 or -errno.
+ */
+int board_start_timer(struct board *b, int signo);
+
+/*
  * Feed stdin to COM1's receiver (pc only): reads go through a private
  * non-blocking open file description of fd 0 (the shell's own flags and
  * the terminal's modes stay as they are), and the kernel sends signo to
@@ -93,9 +106,10 @@ int board_wire_pc(struct board *b, struct vm *vm, struct mem *mem,
 int board_attach_stdin(struct board *b, int signo);
 
 /*
- * run_events poll hook (ctx: the board): takes waiting stdin bytes into
- * the UART while it has room. signalled: the event signal came (new
- * input may be there). Returns 0 or -errno. Never blocks.
+ * run_events poll hook (ctx: the board): brings the RTC's interrupt
+ * flags up to date and re-arms its timer, and takes waiting stdin bytes
+ * into the UART while it has room. signalled: the event signal came (new
+ * input, or the timer). Returns 0 or -errno. Never blocks.
  */
 int board_poll(void *ctx, bool signalled);
 

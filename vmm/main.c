@@ -207,6 +207,8 @@ static int build_machine(struct machine *m, const struct cli_opts *o,
            : board_wire_bare(&m->board, &m->bus, &m->console, &m->power);
     if (e < 0)
         return fail_errno("wiring the devices", e);
+    if (pc && (e = board_start_timer(&m->board, m->event_sig)) < 0)
+        return fail_errno("timer_create", e);
     if (pc && (e = board_attach_stdin(&m->board, m->event_sig)) < 0)
         fprintf(stderr,
                 "vmm: warning: stdin: %s: the guest's serial port "

@@ -182,6 +182,31 @@ f9 0c 04 0 exit 0 (soft reset)
 f9 0c 02 255 no reset without RST_CPU
 TABLE
 
+# --- RTC ---------------------------------------------------------------------
+
+name="pc: CMOS time is the host's UTC time (within 2 minutes of date -u)"
+if need "$name" "$G/pc_cmos.bin"; then
+    run_vmm $TO "${PC[@]}" "$G/pc_cmos.bin"
+    now=$(date -u +%s)
+    got=$(head -n 1 "$T_TMP/out")
+    t=$(date -u -d "$got" +%s 2>/dev/null || echo 0)
+    d=$((now - t))
+    if [ "$RC" -eq 33 ] && [ "${d#-}" -le 120 ]; then
+        t_pass "$name ($got)"
+    else
+        t_fail "$name" "guest says '$got', host $(date -u '+%F %T'); $(why)"
+    fi
+fi
+
+name="pc: RTC periodic interrupt (IRQ 8, slave PIC) wakes hlt 5 times"
+if need "$name" "$G/pc_cmos.bin"; then
+    if [ "$RC" -eq 33 ] && [ "$(sed -n 2p "$T_TMP/out")" = "rtc irq ok" ]; then
+        t_pass "$name"
+    else
+        t_fail "$name" "$(why)"
+    fi
+fi
+
 # --- RAM -------------------------------------------------------------------
 
 name="pc: --mem 5G maps RAM below 3 GiB and at 4 GiB (gdb reads both)"
