@@ -58,6 +58,13 @@ static int uart_port(void *ctx, uint16_t port, bool is_write, uint8_t size,
     return uart_io(&b->uart, port, is_write, size, count, data);
 }
 
+static int uart_flush_port(void *ctx)
+{
+    struct board *b = ctx;
+
+    return uart_flush(&b->uart);
+}
+
 static int rtc_port(void *ctx, uint16_t port, bool is_write, uint8_t size,
                     uint32_t count, uint8_t *data)
 {
@@ -100,6 +107,7 @@ int board_wire_pc(struct board *b, struct vm *vm, struct mem *mem,
     debugcon_init(&b->debugcon, con);
     if ((e = uart_init(&b->uart, con, &b->irq, UART_COM1_GSI)) < 0 ||
         (e = rtc_init(&b->rtc, map, &b->irq, RTC_GSI)) < 0 ||
+        (e = reset_init(&b->reset, power)) < 0 ||
         (e = pci_init(&b->pci, power)) < 0 ||
         (e = acpi_pm_init(&b->acpi, ACPI_PM_BASE_DEFAULT, power, &b->irq,
                           ACPI_SCI_IRQ_DEFAULT)) < 0 ||
@@ -114,6 +122,13 @@ int board_wire_pc(struct board *b, struct vm *vm, struct mem *mem,
     if ((e = pio_register(bus, DEBUGCON_PORT, 1, debugcon_io, &b->debugcon)) <
             0 ||
         (e = pio_register(bus, UART_COM1_BASE, UART_NR_PORTS, uart_port, b)) <
+            0 ||
+        (e = pio_set_flush(bus, UART_COM1_BASE, uart_flush_port)) < 0 ||
+        (e = pio_register(bus, RESET_PORT_92, 1, reset_port92_io, &b->reset)) <
+            0 ||
+        (e = pio_register(bus, RESET_KBC_DATA, 1, reset_kbc_io, &b->reset)) <
+            0 ||
+        (e = pio_register(bus, RESET_KBC_CMD, 1, reset_kbc_io, &b->reset)) <
             0 ||
         (e = pio_register(bus, RTC_PORT_BASE, RTC_NR_PORTS, rtc_port, b)) < 0 ||
         (e = pio_register(bus, FWCFG_PORT_BASE, FWCFG_PORT_LEN, fwcfg_io,

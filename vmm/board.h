@@ -11,7 +11,9 @@
  * pc:   the same, plus
  *   0x20-0x21, 0xa0-0xa1  8259 PICs       (in the kernel)
  *   0x40-0x43             8254 PIT        (in the kernel), IRQ 0
+ *   0x60, 0x64            8042 keyboard controller (minimum: reset)
  *   0x70-0x71             MC146818 RTC and CMOS, IRQ 8
+ *   0x92                  port 92 fast reset
  *   0x3f8-0x3ff           16550A COM1, IRQ 4, stdin -> receive
  *   0x510-0x511           fw_cfg
  *   0xcf8-0xcff           PCI config mechanism #1, 0xcf9 reset
@@ -33,6 +35,7 @@
 #include "hw/fwcfg.h"
 #include "hw/irq.h"
 #include "hw/pci.h"
+#include "hw/reset.h"
 #include "hw/rtc.h"
 #include "hw/testdev.h"
 #include "hw/uart.h"
@@ -56,6 +59,7 @@ struct board {
     struct debugcon debugcon;
     struct uart uart;
     struct rtc rtc;
+    struct reset reset;
     struct fwcfg fwcfg;
     struct pci_host pci;
     struct acpi_pm acpi;

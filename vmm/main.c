@@ -15,6 +15,7 @@
 
 #include "board.h"
 #include "boot/memmap.h"
+#include "boot/multiboot.h"
 #include "cli.h"
 #include "dbg.h"
 #include "dump.h"
@@ -141,6 +142,35 @@ static int map_ram(struct machine *m, const struct cli_opts *o)
     return mem_map(&m->mem, &m->vm, o->mem_size);
 }
 
+static int wire_machine(struct machine *m, const struct cli_opts *o,
+                        bool stdout_closed);
+
+/* --kernel: a Multiboot kernel on the pc machine, entered in 32-bit
+ * protected mode as the spec says. */
+static int build_kernel(struct machine *m, const struct cli_opts *o,
+                        bool stdout_closed)
+{
+    struct mb_config cfg = {
+        .kernel_path = o->kernel, .cmdline = o->append, .initrd = o->initrd};
+    struct mb_entry entry;
+    char err[256] = "";
+    int e;
+
+    if ((e = vm_open(&m->vm)) < 0 || (e = vm_create_pc_chips(&m->vm)) < 0 ||
+        (e = map_ram(m, o)) < 0)
+        return fail_vm(&m->vm, e);
+    e = multiboot_load(&m->mem, &m->map, &cfg, &entry, err, sizeof(err));
+    if (e < 0) {
+        fprintf(stderr, "vmm: --kernel %s: %s\n", o->kernel,
+                err[0] ? err : strerror(-e));
+        return EXIT_USAGE;
+    }
+    if ((e = vcpu_create(&m->vcpu, &m->vm, 0)) < 0 ||
+        (e = vcpu_reset_flat32(&m->vcpu, entry.eip, entry.eax, entry.ebx)) < 0)
+        return fail_vm(&m->vm, e);
+    return wire_machine(m, o, stdout_closed);
+}
+
 static int build_machine(struct machine *m, const struct cli_opts *o,
                          bool stdout_closed)
 {
@@ -149,13 +179,8 @@ static int build_machine(struct machine *m, const struct cli_opts *o,
     int e;
     long n;
 
-    if (o->kernel) {
-        fprintf(stderr,
-                "vmm: --kernel %s: the Multiboot loader is not "
-                "built in yet\n",
-                o->kernel);
-        return EXIT_USAGE;
-    }
+    if (o->kernel)
+        return build_kernel(m, o, stdout_closed);
     /* Image errors are the user's: report them even without KVM. */
     n = loader_check_file(o->image);
     if (pc && ram > MEMMAP_PCI_HOLE)
@@ -183,6 +208,16 @@ static int build_machine(struct machine *m, const struct cli_opts *o,
     if ((e = vcpu_create(&m->vcpu, &m->vm, 0)) < 0 ||
         (e = vcpu_reset_real_mode(&m->vcpu)) < 0)
         return fail_vm(&m->vm, e);
+    return wire_machine(m, o, stdout_closed);
+}
+
+/* The console, the devices and the run loop, once RAM and vCPU are set. */
+static int wire_machine(struct machine *m, const struct cli_opts *o,
+                        bool stdout_closed)
+{
+    bool pc = o->machine == CLI_MACHINE_PC;
+    int e;
+
     pio_init(&m->bus);
     m->console.fd = stdout_closed ? -1 : STDOUT_FILENO;
     m->console.wake_fd[0] = m->quit_fd;

@@ -39,6 +39,25 @@ expect_out() {
     fi
 }
 
+# usage_err NAME NEEDLE ARGS...: exit 2, nothing on stdout, "vmm: " and
+# NEEDLE (case-insensitive) on stderr.
+usage_err() {
+    local name="usage: $1 exits 2" needle=$2
+    shift 2
+    run_vmm $TO "$@"
+    if [ "$RC" -ne 2 ]; then
+        t_fail "$name" "want exit 2; $(why)"
+    elif [ -s "$T_TMP/out" ]; then
+        t_fail "$name" "stdout not empty; $(why)"
+    elif ! head -n 1 "$T_TMP/err" | grep -q '^vmm: '; then
+        t_fail "$name" "stderr does not start with 'vmm: '; $(why)"
+    elif [ -n "$needle" ] && ! grep -qiF -- "$needle" "$T_TMP/err"; then
+        t_fail "$name" "stderr does not mention '$needle'; $(why)"
+    else
+        t_pass "$name"
+    fi
+}
+
 # patch FILE OFFSET HEXBYTES...: overwrite bytes of a copy of a guest.
 patch() {
     local f=$1 off=$2 b
@@ -155,6 +174,42 @@ if need "$name" "$UART_G"; then
     fi
 fi
 
+name="pc: UART output to a pipe whose reader leaves: exit 0, quiet, in order"
+if need "$name" "$G/pc_uart_flood.bin"; then
+    timeout $TO "$VMM" "${PC[@]}" "$G/pc_uart_flood.bin" </dev/null \
+        2>"$T_TMP/err" | head -c 12 >"$T_TMP/out"
+    RC=${PIPESTATUS[0]}
+    if [ "$RC" -eq 0 ] && [ "$(cat "$T_TMP/out")" = "$(printf 'UART\nUART\nUA')" ] &&
+        [ ! -s "$T_TMP/err" ]; then
+        t_pass "$name"
+    else
+        t_fail "$name" "$(why)"
+    fi
+fi
+
+name="pc: UART output to a stalled pipe: SIGTERM still ends it, exit 0"
+if need "$name" "$G/pc_uart_flood.bin"; then
+    rm -f "$T_TMP/fifo"
+    mkfifo "$T_TMP/fifo"
+    exec 7<>"$T_TMP/fifo" # a reader that never reads
+    VMM_STDOUT=$T_TMP/fifo vmm_bg "${PC[@]}" "$G/pc_uart_flood.bin" </dev/null
+    # The guest never waits, so the VMM sleeps only once the pipe is full
+    # and it waits for room (poll); then signal it.
+    full=1
+    for ((i = 0; i < 500; i++)); do
+        st=$(sed -E 's/.*\) ([A-Z]).*/\1/' "/proc/$VPID/stat" 2>/dev/null)
+        if [ "$st" = S ]; then
+            full=0
+            break
+        fi
+        sleep 0.01
+    done
+    vmm_stop
+    exec 7>&-
+    t_check "$name" $((full + VRC)) "pipe full: $((1 - full)), exit $VRC"
+    unset VMM_STDOUT
+fi
+
 # --- firmware-facing devices and resets --------------------------------------
 
 name="pc: fw_cfg signature, PCI host bridge, ACPI RSDP, pc-testdev, PM timer"
@@ -180,6 +235,10 @@ done <<'TABLE'
 f9 0c 06 0 exit 0 (hard reset)
 f9 0c 04 0 exit 0 (soft reset)
 f9 0c 02 255 no reset without RST_CPU
+92 00 01 0 exit 0 (port 92 fast reset)
+92 00 02 255 no reset for the A20 bit alone
+64 00 fe 0 exit 0 (8042 pulse reset)
+64 00 aa 255 no reset for a self test
 TABLE
 
 # --- RTC ---------------------------------------------------------------------
@@ -205,6 +264,83 @@ if need "$name" "$G/pc_cmos.bin"; then
     else
         t_fail "$name" "$(why)"
     fi
+fi
+
+# --- Multiboot (--kernel) --------------------------------------------------
+
+MB_G=$G/pc_mbkernel.bin
+name="--kernel: a Multiboot kernel gets EAX 0x2BADB002 and the command line"
+if need "$name" "$MB_G"; then
+    run_vmm $TO --kernel "$MB_G" --append "hello world"
+    expect_out "$name" 33 "mb ok\n$MB_G hello world\n"
+fi
+
+name="--kernel --mem 4G --initrd: modules load, the kernel still runs"
+if need "$name" "$MB_G"; then
+    echo module >"$T_TMP/mod"
+    run_vmm $TO --kernel "$MB_G" --mem 4G --initrd "$T_TMP/mod a,$T_TMP/mod"
+    expect_out "$name" 33 "mb ok\n$MB_G \n"
+fi
+
+name="--kernel --gdb: stopped at the Multiboot entry in protected mode"
+if need "$name" "$RSP" "$MB_G"; then
+    if vmm_gdb_start --kernel "$MB_G"; then
+        # EIP (register 8) is the entry at 1 MiB + 0x24; EAX the magic.
+        rsp "$T_TMP/o" 'pkt:?' 'expect:T05*08:24001000*' pkt:p0 \
+            'expect:02b0ad2b*' pkt:c 'expect:W21'
+        st=$?
+        vmm_wait_exit 5
+        t_check "$name" "$st" "$(rsp_why)"
+    else
+        t_fail "$name" "the VMM never listened; $(rsp_why)"
+    fi
+    vmm_stop
+fi
+
+name="usage: --kernel errors"
+if need "$name" "$MB_G"; then
+    usage_err "--kernel missing file" "no such file" --kernel "$T_TMP/nope"
+    usage_err "--kernel without a Multiboot header" "Multiboot header" \
+        --kernel "$G/pc_exit.bin"
+    usage_err "--initrd missing module" "$T_TMP/nomod" --kernel "$MB_G" \
+        --initrd "$T_TMP/nomod"
+fi
+
+# --- hostile port I/O (issue 10 part 5) --------------------------------------
+
+FUZZ_G=$G/pc_fuzz.bin
+name="pc fuzz: every port read, 3000 random device writes: VMM survives (33)"
+if need "$name" "$FUZZ_G"; then
+    run_vmm 120 "${PC[@]}" "$FUZZ_G"
+    if [ "$RC" -eq 33 ]; then
+        t_pass "$name"
+    else
+        t_fail "$name" "$(why)"
+    fi
+fi
+
+name="pc fuzz under gdb: after it the VMM still answers gdb"
+if need "$name" "$FUZZ_G" && command -v gdb >/dev/null; then
+    done_at=$(nm "$BUILD/tests/guests/pc_fuzz.elf" | awk '$3 == "done" { print $1 }')
+    if vmm_gdb_start "${PC[@]}" "$FUZZ_G"; then
+        GDB_TO=120 gdb_batch "$ADDR" -ex "hbreak *0x$done_at" -ex c \
+            -ex 'p/x $pc' -ex 'x/2xb 0' -ex 'monitor stats' -ex stepi \
+            -ex 'p/x $pc' -ex delete -ex c >"$T_TMP/gdb.out" 2>&1
+        vmm_wait_exit 10
+        pc1=$(grep -E '^\$1 = ' "$T_TMP/gdb.out")
+        want=$(printf '$1 = 0x%x' $((16#$done_at)))
+        ok=1
+        [ "$pc1" = "$want" ] && ok=0
+        if [ "$ok" -eq 0 ] && grep -q '^exits: ' "$T_TMP/gdb.out" &&
+            grep -q 'exited with code 041' "$T_TMP/gdb.out"; then
+            t_pass "$name"
+        else
+            t_fail "$name" "$(tr '\n' '|' <"$T_TMP/gdb.out" | tail -c 500)"
+        fi
+    else
+        t_fail "$name" "the VMM never listened; $(rsp_why)"
+    fi
+    vmm_stop
 fi
 
 # --- RAM -------------------------------------------------------------------
@@ -298,25 +434,6 @@ if need "$name" "$G/pc_cli_hlt.bin"; then
 fi
 
 # --- command line ------------------------------------------------------------
-
-# usage_err NAME NEEDLE ARGS...: exit 2, nothing on stdout, "vmm: " and
-# NEEDLE (case-insensitive) on stderr.
-usage_err() {
-    local name="usage: $1 exits 2" needle=$2
-    shift 2
-    run_vmm $TO "$@"
-    if [ "$RC" -ne 2 ]; then
-        t_fail "$name" "want exit 2; $(why)"
-    elif [ -s "$T_TMP/out" ]; then
-        t_fail "$name" "stdout not empty; $(why)"
-    elif ! head -n 1 "$T_TMP/err" | grep -q '^vmm: '; then
-        t_fail "$name" "stderr does not start with 'vmm: '; $(why)"
-    elif [ -n "$needle" ] && ! grep -qiF -- "$needle" "$T_TMP/err"; then
-        t_fail "$name" "stderr does not mention '$needle'; $(why)"
-    else
-        t_pass "$name"
-    fi
-}
 
 if [ -x "$VMM" ]; then
     usage_err "--machine foo" machine --machine foo "$EXIT_G"

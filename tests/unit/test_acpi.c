@@ -414,6 +414,10 @@ static void test_pm_timer(void)
     fk.ns = 1500000000;
     CHECK_EQ(in(&pm, 0xb008, 4), 3579545 + 3579545 / 2);
     CHECK_EQ(acpi_pm_timer(&pm), 3579545 + 3579545 / 2);
+    /* the fraction of a second, against exact 128-bit arithmetic */
+    fk.ns = 7123456789ull;
+    CHECK_EQ(in(&pm, 0xb008, 4),
+             (uint32_t)((unsigned __int128)fk.ns * 3579545 / 1000000000u));
     /* byte and word reads are the dword's bytes */
     uint32_t v = in(&pm, 0xb008, 4);
     CHECK_EQ(in(&pm, 0xb008, 1), v & 0xff);

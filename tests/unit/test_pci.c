@@ -178,11 +178,15 @@ static void test_reset_control(void)
     CHECK_EQ(in(&p, 0xcf9, 1), 0x02);
     out(&p, 0xcf9, 1, 0x06);
     CHECK_EQ(pw.req, POWER_RESET);
+    CHECK_EQ(pw.status, PCI_RESET_HARD);
     CHECK_EQ(in(&p, 0xcf9, 1), 0x02); /* RST_CPU reads back 0 */
-    /* a soft reset (bit 1 clear) is a reset too */
+    /* init.c: outb(0, 0xcf9); outb(4, 0xcf9): a soft reset (INIT) */
     pw.req = POWER_NONE;
+    out(&p, 0xcf9, 1, 0x00);
+    CHECK_EQ(pw.req, POWER_NONE);
     out(&p, 0xcf9, 1, 0x04);
     CHECK_EQ(pw.req, POWER_RESET);
+    CHECK_EQ(pw.status, PCI_RESET_SOFT);
     /* the address register is untouched by RCR traffic */
     out(&p, 0xcf8, 4, CONF1(0, 0x08));
     out(&p, 0xcf9, 1, 0x00);

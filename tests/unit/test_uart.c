@@ -216,9 +216,42 @@ static void test_transmit_errors_pass_up(void)
     pipe_out[0] = open("/dev/null", O_RDONLY);
     CHECK_EQ(uart_io(&u, BASE, true, 1, 1, &b), -EPIPE);
     CHECK_EQ(in8(&u, 5) & 0x60, 0x60);
+    CHECK_EQ(uart_flush(&u), 0); /* nothing kept */
     /* a UART with nowhere to send drops bytes quietly */
     CHECK_OK(uart_init(&u, NULL, NULL, 4));
     CHECK_OK(uart_io(&u, BASE, true, 1, 1, &b));
+    CHECK_OK(uart_flush(&u));
+}
+
+/* A full stdout and a wake: -EINTR up, the byte kept, flushed later. */
+static void test_transmit_eintr_kept(void)
+{
+    struct uart u;
+    static char junk[1 << 16];
+    char buf[64];
+    uint8_t b = '!';
+    int wake[2];
+    size_t got = 0;
+    ssize_t n;
+
+    setup(&u);
+    CHECK_OK(pipe(wake));
+    while (write(pipe_out[1], junk, sizeof(junk)) > 0)
+        ;
+    CHECK_EQ(write(wake[1], "w", 1), 1);
+    con.wake_fd[0] = wake[0];
+    CHECK_EQ(uart_io(&u, BASE, true, 1, 1, &b), -EINTR);
+    CHECK_EQ(in8(&u, 5) & 0x60, 0x60); /* sent, as far as the UART knows */
+    while ((n = read(pipe_out[0], junk, sizeof(junk))) > 0)
+        ;
+    CHECK_OK(uart_flush(&u));
+    while ((n = read(pipe_out[0], buf, sizeof(buf))) > 0)
+        got += (size_t)n;
+    CHECK_EQ(got, 1);
+    CHECK_EQ(buf[0], '!');
+    con.wake_fd[0] = -1;
+    close(wake[0]);
+    close(wake[1]);
 }
 
 /* THRE interrupts as serial8250_do_startup() tests them. */
@@ -445,12 +478,19 @@ static void test_reset_and_snapshot(void)
 int main(void)
 {
     static const struct test_case tests[] = {
-        TEST(test_power_on),        TEST(test_divisor_and_scratch),
-        TEST(test_linux_probe),     TEST(test_fifo_size_in_loopback),
-        TEST(test_transmit),        TEST(test_transmit_errors_pass_up),
-        TEST(test_thre_interrupt),  TEST(test_out2_gates_line),
-        TEST(test_receive_from_fd), TEST(test_loopback),
-        TEST(test_priorities),      TEST(test_reset_and_snapshot),
+        TEST(test_power_on),
+        TEST(test_divisor_and_scratch),
+        TEST(test_linux_probe),
+        TEST(test_fifo_size_in_loopback),
+        TEST(test_transmit),
+        TEST(test_transmit_errors_pass_up),
+        TEST(test_transmit_eintr_kept),
+        TEST(test_thre_interrupt),
+        TEST(test_out2_gates_line),
+        TEST(test_receive_from_fd),
+        TEST(test_loopback),
+        TEST(test_priorities),
+        TEST(test_reset_and_snapshot),
     };
     return test_main(tests, TEST_COUNT(tests));
 }

@@ -78,7 +78,7 @@ struct acpi_config {
  *
  * Returns the number of bytes used, -EINVAL (area_gpa not 64-byte
  * aligned, the area not below 4 GiB as the 32-bit pointers need, ncpus
- * out of range) or -ENOSPC (area too small; about 1 KiB plus 8 bytes per
+ * out of range) or -ENOSPC (area too small: about 700 bytes plus 8 per
  * CPU). A pure function: touches nothing but area and *rsdp_gpa.
  */
 int acpi_build(uint8_t *area, uint64_t area_gpa, size_t area_len,

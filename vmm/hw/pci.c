@@ -92,7 +92,8 @@ static void rcr_write(struct pci_host *p, uint8_t v)
     p->rcr = v & PCI_RCR_SYS_RST;
     /* RST_CPU reads back 0, so every write with it set is a 0 -> 1. */
     if (v & PCI_RCR_RST_CPU)
-        power_request(p->pw, POWER_RESET, 0);
+        power_request(p->pw, POWER_RESET,
+                      v & PCI_RCR_SYS_RST ? PCI_RESET_HARD : PCI_RESET_SOFT);
 }
 
 int pci_io(void *ctx, uint16_t port, bool is_write, uint8_t size,

@@ -35,7 +35,11 @@
  *
  * RCR (82371SB PIIX3 datasheet, "RC - Reset Control Register"): bit 1
  * selects a hard (1) or soft reset, bit 2 going to 1 starts it. Both
- * become power_request(POWER_RESET): the run loop resets the machine.
+ * become power_request(POWER_RESET, status) with status PCI_RESET_HARD
+ * or PCI_RESET_SOFT: a soft reset is an INIT of the CPUs, which leaves
+ * RAM, devices and port 0x92 bit 0 alone (kvm-unit-tests' init test
+ * writes 0 then 4 and checks that bit to tell INIT from a hard reset).
+ * A machine that has one kind of reset may ignore status.
  *
  * Not thread-safe: the machine serializes port I/O to it.
  */
@@ -54,6 +58,9 @@
 
 #define PCI_RCR_SYS_RST 0x02 /* hard reset when RST_CPU is set */
 #define PCI_RCR_RST_CPU 0x04 /* 0 -> 1: reset */
+
+#define PCI_RESET_SOFT 0 /* power_request status: INIT */
+#define PCI_RESET_HARD 1 /* power_request status: full reset */
 
 /* Fields private. */
 struct pci_host {

@@ -333,6 +333,13 @@ int uart_io(void *ctx, uint16_t port, bool is_write, uint8_t size,
     return err ? err : e;
 }
 
+int uart_flush(void *ctx)
+{
+    struct uart *u = ctx;
+
+    return u->out ? pio_console_flush(u->out) : 0;
+}
+
 void uart_set_input(struct uart *u, int in_fd)
 {
     u->in_fd = in_fd;

@@ -111,6 +111,13 @@ int uart_io(void *ctx, uint16_t port, bool is_write, uint8_t size,
             uint32_t count, uint8_t *data);
 
 /*
+ * pio_flush_fn for the UART (register it with pio_set_flush at the base):
+ * writes console bytes kept after a THR write returned -EINTR. ctx is a
+ * struct uart *. Returns 0 or pio_console_flush's -errno.
+ */
+int uart_flush(void *ctx);
+
+/*
  * Where received bytes come from: in_fd must be non-blocking; the caller
  * owns it and keeps it open while set. -1: no input. Clears the end of
  * file mark.
