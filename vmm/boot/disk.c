@@ -18,8 +18,8 @@ static const struct {
     uint32_t kib, cyls, heads, spt;
     uint8_t type; /* int 13h 08h BL: 1 360K, 2 1.2M, 3 720K, 4 1.44M, 6 2.88M */
 } floppy_formats[] = {
-    {1440, 80, 2, 18, 4}, {160, 40, 1, 8, 1},  {180, 40, 1, 9, 1},
-    {320, 40, 2, 8, 1},   {360, 40, 2, 9, 1},  {720, 80, 2, 9, 3},
+    {1440, 80, 2, 18, 4}, {160, 40, 1, 8, 1},   {180, 40, 1, 9, 1},
+    {320, 40, 2, 8, 1},   {360, 40, 2, 9, 1},   {720, 80, 2, 9, 3},
     {1200, 80, 2, 15, 2}, {2880, 80, 2, 36, 6},
 };
 
@@ -159,8 +159,8 @@ static struct disk *find(struct disk *const *disks, size_t n, uint8_t drive)
  * status; *done the sectors moved.
  */
 static uint8_t transfer(const struct disk *d, struct mem *mem, bool write,
-                        bool verify, uint64_t lba, uint32_t count,
-                        uint64_t gpa, uint32_t seg_off, bool wrap_check)
+                        bool verify, uint64_t lba, uint32_t count, uint64_t gpa,
+                        uint32_t seg_off, bool wrap_check)
 {
     uint64_t bytes = (uint64_t)count * DISK_SECTOR;
     uint8_t *buf;
@@ -321,8 +321,8 @@ void disk_int13(struct disk *const *disks, size_t n, struct mem *mem,
         } else if (d->floppy) {
             bios_set_ah(r, 1);
         } else {
-            uint32_t s = d->sectors > 0xffffffffu ? 0xffffffffu
-                                                  : (uint32_t)d->sectors;
+            uint32_t s =
+                d->sectors > 0xffffffffu ? 0xffffffffu : (uint32_t)d->sectors;
             bios_set_ah(r, 3);
             bios_set16(&r->ecx, (uint16_t)(s >> 16));
             bios_set16(&r->edx, (uint16_t)s);

@@ -16,7 +16,8 @@
 #include "vmm/hw/bios_regs.h"
 
 #define DISK_SECTOR 512u
-#define DISK_MAX_HD (2ull << 40) /* 2 TiB: 32-bit sector counts (int 13h 15h) */
+#define DISK_MAX_HD (2ull << 40) /* 2 TiB: 32-bit sector counts (int 13h 15h)  \
+                                  */
 
 /* int 13h status codes (IBM PC/AT BIOS, RBIL table 00234). */
 enum disk_status {
@@ -33,14 +34,14 @@ struct disk {
     int fd; /* -1 when closed */
     bool readonly;
     bool floppy;
-    uint8_t drive;     /* BIOS drive number: 0x00 or 0x80 */
-    uint8_t fd_type;   /* floppy drive type for int 13h 08h (BL) */
-    uint64_t sectors;  /* of the image (the last one may be partial) */
-    uint64_t size;     /* bytes */
-    uint32_t cyls;     /* CHS geometry the BIOS reports */
+    uint8_t drive;    /* BIOS drive number: 0x00 or 0x80 */
+    uint8_t fd_type;  /* floppy drive type for int 13h 08h (BL) */
+    uint64_t sectors; /* of the image (the last one may be partial) */
+    uint64_t size;    /* bytes */
+    uint32_t cyls;    /* CHS geometry the BIOS reports */
     uint32_t heads;
     uint32_t spt;
-    const char *err;   /* why disk_open failed, for main.c */
+    const char *err; /* why disk_open failed, for main.c */
 };
 
 /* Set d up closed. */

@@ -174,8 +174,7 @@ uint16_t bios_key_code(uint8_t ch)
         if (plain[i] == (char)ch || shifted[i] == (char)ch)
             return (uint16_t)(i << 8 | ch);
     if (ch >= 1 && ch <= 26) /* Ctrl+letter */
-        return (uint16_t)(bios_key_code((uint8_t)('a' + ch - 1)) & 0xff00) |
-               ch;
+        return (uint16_t)(bios_key_code((uint8_t)('a' + ch - 1)) & 0xff00) | ch;
     return 0;
 }
 
@@ -272,8 +271,8 @@ static void int15(struct bios *b, struct bios_regs *r)
     uint16_t ax = (uint16_t)r->eax;
 
     if (r->eax == 0xe820) { /* EDX 'SMAP', EBX index, ES:DI, ECX size */
-        uint8_t *p = mem_gpa_to_hva(b->mem,
-                                    bios_linear(r->es, (uint16_t)r->edi), 20);
+        uint8_t *p =
+            mem_gpa_to_hva(b->mem, bios_linear(r->es, (uint16_t)r->edi), 20);
         if (r->edx != 0x534d4150 || r->ecx < 20 || r->ebx >= m->n || !p) {
             bios_status(r, 0x86);
             return;
@@ -319,8 +318,7 @@ static void int15(struct bios *b, struct bios_regs *r)
     switch (bios_ah(r)) {
     case 0x88: { /* AX = KiB from 1 MiB (contiguous, at most 63 MiB) */
         uint64_t kib =
-            memmap_ram_between(m, 1 << 20, (1 << 20) + (0xfc00ull << 10)) >>
-            10;
+            memmap_ram_between(m, 1 << 20, (1 << 20) + (0xfc00ull << 10)) >> 10;
         bios_set16(&r->eax, (uint16_t)kib);
         bios_set_cf(r, false);
         return;

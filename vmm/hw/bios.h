@@ -23,13 +23,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BIOS_PORT       0x500
-#define BIOS_PORT_LEN   4
-#define BIOS_SIGNATURE  0x424d564bu /* "KVMB" */
-#define BIOS_GPA        0xf0000u    /* the image: segment F000 */
-#define BIOS_SIZE       0x10000u
-#define BIOS_RESET_IP   0xfff0u     /* F000:FFF0, the reset vector */
-#define BIOS_SVC_POST   0x100u
+#define BIOS_PORT      0x500
+#define BIOS_PORT_LEN  4
+#define BIOS_SIGNATURE 0x424d564bu /* "KVMB" */
+#define BIOS_GPA       0xf0000u    /* the image: segment F000 */
+#define BIOS_SIZE      0x10000u
+#define BIOS_RESET_IP  0xfff0u /* F000:FFF0, the reset vector */
+#define BIOS_SVC_POST  0x100u
 
 extern const uint8_t bios_image[];
 extern const uint8_t bios_image_end[];

@@ -22,7 +22,7 @@
 #define ATTR_NORMAL 0x07 /* light grey on black */
 
 struct screen {
-    uint8_t *bda; /* guest physical 0x400.. */
+    uint8_t *bda;  /* guest physical 0x400.. */
     uint8_t *text; /* guest physical 0xB8000, all pages */
 };
 
@@ -136,8 +136,7 @@ static void teletype(struct screen *s, uint8_t page, uint8_t ch, int attr)
     }
     }
     if (row == VGA_ROWS) {
-        scroll(s, page, true, 1, ATTR_NORMAL, 0, 0, VGA_ROWS - 1,
-               VGA_COLS - 1);
+        scroll(s, page, true, 1, ATTR_NORMAL, 0, 0, VGA_ROWS - 1, VGA_COLS - 1);
         row = VGA_ROWS - 1;
     }
     set_cursor(s, page, row, col);
@@ -264,8 +263,7 @@ int vga_int10(struct mem *mem, struct pio_console *con, struct bios_regs *r)
     case 0x05: /* active page AL */
         if (bios_al(r) < VGA_PAGES) {
             s.bda[BDA_PAGE] = bios_al(r);
-            put16(s.bda + BDA_PAGEOFF,
-                  (uint16_t)(bios_al(r) * VGA_PAGE_SIZE));
+            put16(s.bda + BDA_PAGEOFF, (uint16_t)(bios_al(r) * VGA_PAGE_SIZE));
         }
         break;
     case 0x06: /* scroll up AL lines, BH attribute, CX..DX the window */
@@ -330,8 +328,9 @@ int vga_dump(const struct mem *mem, char *out, size_t cap)
         size_t len = 0;
         for (unsigned col = 0; col < VGA_COLS; col++) {
             uint8_t ch = cell(&s, page, row, col)[0];
-            line[col] = ch == 0 ? ' ' : (ch >= 0x20 && ch < 0x7f) ? (char)ch
-                                                                 : '.';
+            line[col] = ch == 0                     ? ' '
+                        : (ch >= 0x20 && ch < 0x7f) ? (char)ch
+                                                    : '.';
             if (line[col] != ' ')
                 len = col + 1;
         }
