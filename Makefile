@@ -27,6 +27,11 @@ OBJ      := $(BUILD)/obj
 LIB_OBJ  := $(patsubst %.c,$(OBJ)/%.o,$(VMM_SRC) $(STUB_SRC))
 MAIN_OBJ := $(OBJ)/vmm/main.o
 
+# The BIOS: 16-bit code for segment F000, flattened, then embedded in the
+# VMM as data (vmm/bios/blob.S .incbin's it).
+BIOS_BIN := $(BUILD)/bios/bios.bin
+LIB_OBJ  += $(OBJ)/vmm/bios/blob.o
+
 GUEST_SRC := $(wildcard guest/*.S) $(wildcard tests/guests/*.S)
 GUESTS    := $(patsubst %.S,$(BUILD)/%.bin,$(GUEST_SRC))
 # guest/hello.S -> build/guest/hello.bin (the default guest)
@@ -71,6 +76,22 @@ $(BUILD)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB_OBJ)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -I. $(LDFLAGS) -o $@ $< \
 		tests/fuzz/replay.c $(LIB_OBJ) $(LDLIBS)
+
+$(BIOS_BIN): vmm/bios/bios.S
+	@mkdir -p $(dir $@) $(OBJ)/vmm/bios
+	@echo "  AS      $<"
+	$(Q)$(CC) -E -P -x assembler-with-cpp -o $(OBJ)/vmm/bios/bios.s $<
+	$(Q)$(AS) --32 -o $(OBJ)/vmm/bios/bios16.o $(OBJ)/vmm/bios/bios.s
+	$(Q)$(LD) -m elf_i386 -Ttext=0 -e 0 -o $(BUILD)/bios/bios.elf \
+		$(OBJ)/vmm/bios/bios16.o
+	$(Q)$(OBJCOPY) -O binary $(BUILD)/bios/bios.elf $@
+	$(Q)test $$(stat -c %s $@) -eq 65536 || \
+		{ echo "bios.bin is not 64 KiB"; rm -f $@; exit 1; }
+
+$(OBJ)/vmm/bios/blob.o: vmm/bios/blob.S $(BIOS_BIN)
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	$(Q)$(CC) -c -DBIOS_BIN='"$(BIOS_BIN)"' -o $@ $<
 
 # Guests: 16-bit code assembled as ELF, linked at 0, flattened.
 $(BUILD)/%.bin: %.S

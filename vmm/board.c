@@ -199,7 +199,10 @@ int board_attach_stdin(struct board *b, int signo)
     }
     b->in_fd = fd;
     b->in_ready = true;
-    uart_set_input(&b->uart, fd);
+    if (b->has_bios)
+        bios_set_input(&b->bios, fd);
+    else
+        uart_set_input(&b->uart, fd);
     return 0;
 }
 

@@ -31,6 +31,12 @@ static const struct option long_opts[] = {
     {"kernel", required_argument, NULL, OPT_KERNEL},
     {"append", required_argument, NULL, OPT_APPEND},
     {"initrd", required_argument, NULL, OPT_INITRD},
+    {"drive", required_argument, NULL, CLI_OPT_DRIVE},
+    {"floppy", required_argument, NULL, CLI_OPT_FLOPPY},
+    {"bios", required_argument, NULL, CLI_OPT_BIOS},
+    {"load", required_argument, NULL, CLI_OPT_LOAD},
+    {"entry", required_argument, NULL, CLI_OPT_ENTRY},
+    {"screen", no_argument, NULL, CLI_OPT_SCREEN},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -40,6 +46,7 @@ static const struct option long_opts[] = {
 const char *cli_usage(void)
 {
     return "Usage: vmm [OPTIONS] IMAGE\n"
+           "       vmm [OPTIONS] --drive FILE | --floppy FILE | --bios FILE\n"
            "       vmm [OPTIONS] --kernel FILE [--append STRING] "
            "[--initrd MODULES]\n"
            "Run a flat 16-bit real-mode IMAGE (loaded at guest physical 0,\n"
@@ -79,7 +86,7 @@ const char *cli_usage(void)
            "                         how breakpoints are implemented "
            "(default auto)\n"
            "      --host-info        print what this host's KVM supports "
-           "and exit\n"
+           "and exit\n" CLI_BOOT_USAGE
            "  -v, --verbose          trace VM exits on stderr\n"
            "  -h, --help             show this help and exit\n"
            "      --version          show the version and exit\n"
@@ -294,9 +301,15 @@ enum cli_action cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
         case ':':
             return usage_error(err, errsz, "option '", argv[optind - 1],
                                "' needs a value");
-        default:
+        default: {
+            int b = cli_parse_boot(c, optarg, o, err, errsz);
+            if (b < 0)
+                return CLI_USAGE_ERROR;
+            if (b > 0)
+                break;
             return usage_error(err, errsz, "unknown option '", argv[optind - 1],
                                "'");
+        }
         }
     }
     if (action == CLI_HOST_INFO) {
@@ -307,6 +320,8 @@ enum cli_action cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
     }
     if (!machine_set && o->kernel)
         o->machine = CLI_MACHINE_PC;
+    if (cli_check_boot(o, machine_set, err, errsz) < 0)
+        return CLI_USAGE_ERROR;
     if (o->machine == CLI_MACHINE_BARE && o->kernel)
         return usage_error(
             err, errsz, "--kernel needs the pc machine (--machine pc)", "", "");
@@ -328,11 +343,12 @@ enum cli_action cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
     }
     if (o->mechanism != CLI_MECH_AUTO && !o->gdb)
         return usage_error(err, errsz, "--debug-mechanism needs --gdb", "", "");
-    if (o->kernel) {
+    if (o->kernel || o->drive || o->floppy || o->bios) {
         if (optind != argc)
             return usage_error(err, errsz, "unexpected argument '",
                                argv[optind],
-                               "': give --kernel or IMAGE, not both");
+                               "': give --kernel, --drive, --floppy, --bios or "
+                               "IMAGE, not two of them");
         return CLI_RUN;
     }
     if (optind == argc)

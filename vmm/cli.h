@@ -45,6 +45,17 @@ struct cli_opts {
     const char *kernel; /* --kernel: a Multiboot kernel (pc only) */
     const char *append; /* --append: its command line, NULL if none */
     const char *initrd; /* --initrd: "FILE ARGS,FILE ARGS" modules */
+    /* Boot disks and firmware (pc only; cli_boot.c) */
+    const char *drive;  /* --drive FILE[,readonly]: hard disk 80h */
+    const char *floppy; /* --floppy FILE[,readonly]: floppy 00h */
+    bool drive_ro, floppy_ro;
+    const char *bios; /* --bios FILE: firmware at the reset vector */
+    bool load_set;    /* --load ADDR: where IMAGE goes (default 0) */
+    uint64_t load_addr;
+    bool entry_set; /* --entry SEG:OFF: the first CS:IP */
+    uint16_t entry_cs, entry_ip;
+    bool screen; /* --screen: print the text screen at exit */
+    char drive_buf[4096], floppy_buf[4096]; /* FILE without ",readonly" */
 };
 
 /*
@@ -67,6 +78,49 @@ int cli_parse_uint(const char *s, uint64_t max, uint64_t *out);
  */
 int cli_parse_gdb(const char *spec, char *buf, size_t bufsz, const char **host,
                   const char **port, bool *is_unix);
+
+/*
+ * The boot options (--drive, --floppy, --bios, --load, --entry,
+ * --screen): returns 1 if opt was one and arg is good, 0 if opt is not
+ * one of them, -EINVAL with err set on a bad value.
+ */
+int cli_parse_boot(int opt, const char *arg, struct cli_opts *o, char *err,
+                   size_t errsz);
+
+/*
+ * Check the boot options against the rest once all are parsed (they
+ * select the pc machine unless --machine said otherwise). Returns 0 or
+ * -EINVAL with err set.
+ */
+int cli_check_boot(struct cli_opts *o, bool machine_set, char *err,
+                   size_t errsz);
+
+/* getopt_long codes of the boot options, and their usage lines. */
+enum {
+    CLI_OPT_DRIVE = 512,
+    CLI_OPT_FLOPPY,
+    CLI_OPT_BIOS,
+    CLI_OPT_LOAD,
+    CLI_OPT_ENTRY,
+    CLI_OPT_SCREEN,
+};
+#define CLI_BOOT_USAGE                                                         \
+    "      --drive FILE[,readonly]\n"                                          \
+    "                         boot a raw hard disk image (BIOS drive 80h,\n"   \
+    "                         sector 0 must end in 55 AA) with the built-in\n" \
+    "                         BIOS; readonly refuses writes\n"                 \
+    "      --floppy FILE[,readonly]\n"                                         \
+    "                         a raw floppy image as drive 00h (1.44M, or\n"    \
+    "                         160K-2.88M by size), booted before --drive\n"    \
+    "      --bios FILE        run firmware FILE instead (mapped to end at "    \
+    "4G,\n"                                                                    \
+    "                         its last 128K at 0xE0000) from the reset\n"      \
+    "                         vector F000:FFF0\n"                              \
+    "      --load ADDR        load IMAGE at guest physical ADDR (default 0)\n" \
+    "      --entry SEG:OFF    start IMAGE at CS:IP SEG:OFF (hex; default\n"    \
+    "                         ADDR/16:ADDR%16)\n"                              \
+    "      --screen           print the 80x25 text screen (0xB8000) on\n"      \
+    "                         stderr when the VMM ends (pc only)\n"
 
 /* The usage text. */
 const char *cli_usage(void);

@@ -14,7 +14,10 @@
 #include <unistd.h>
 
 #include "board.h"
+#include "boot/disk.h"
+#include "boot/firmware.h"
 #include "boot/memmap.h"
+#include "hw/vga.h"
 #include "boot/multiboot.h"
 #include "cli.h"
 #include "dbg.h"
@@ -47,6 +50,8 @@ struct machine {
     struct board board;
     struct memmap map;
     struct runner runner;
+    struct disk floppy, hd; /* --floppy, --drive */
+    struct firmware fw;     /* --bios */
 };
 
 static int fail_errno(const char *what, int neg_errno)
@@ -144,6 +149,8 @@ static int map_ram(struct machine *m, const struct cli_opts *o)
 
 static int wire_machine(struct machine *m, const struct cli_opts *o,
                         bool stdout_closed);
+static int build_boot(struct machine *m, const struct cli_opts *o,
+                      bool stdout_closed);
 
 /* --kernel: a Multiboot kernel on the pc machine, entered in 32-bit
  * protected mode as the spec says. */
@@ -181,11 +188,13 @@ static int build_machine(struct machine *m, const struct cli_opts *o,
 
     if (o->kernel)
         return build_kernel(m, o, stdout_closed);
+    if (o->drive || o->floppy || o->bios)
+        return build_boot(m, o, stdout_closed);
     /* Image errors are the user's: report them even without KVM. */
     n = loader_check_file(o->image);
     if (pc && ram > MEMMAP_PCI_HOLE)
         ram = MEMMAP_PCI_HOLE; /* the image goes to the RAM below 3 GiB */
-    if (n >= 0 && (uint64_t)n > ram)
+    if (n >= 0 && (o->load_addr >= ram || (uint64_t)n > ram - o->load_addr))
         n = -EFBIG;
     if (n >= 0) {
         if ((e = vm_open(&m->vm)) < 0)
@@ -194,7 +203,7 @@ static int build_machine(struct machine *m, const struct cli_opts *o,
             return fail_vm(&m->vm, e);
         if ((e = map_ram(m, o)) < 0)
             return fail_vm(&m->vm, e);
-        n = loader_load_file(&m->mem, o->image, 0);
+        n = loader_load_file(&m->mem, o->image, o->load_addr);
     }
     if (n < 0) {
         const char *why = n == -ENODATA  ? "image is empty"
@@ -207,6 +216,57 @@ static int build_machine(struct machine *m, const struct cli_opts *o,
     }
     if ((e = vcpu_create(&m->vcpu, &m->vm, 0)) < 0 ||
         (e = vcpu_reset_real_mode(&m->vcpu)) < 0)
+        return fail_vm(&m->vm, e);
+    if (o->entry_set || o->load_set) {
+        uint16_t cs =
+            o->entry_set ? o->entry_cs : (uint16_t)(o->load_addr >> 4);
+        uint16_t ip =
+            o->entry_set ? o->entry_ip : (uint16_t)(o->load_addr & 15);
+        if ((e = firmware_start(&m->vcpu, cs, (uint32_t)cs << 4, ip)) < 0)
+            return fail_vm(&m->vm, e);
+    }
+    return wire_machine(m, o, stdout_closed);
+}
+
+/* A boot disk; its errors are the user's (exit status 2). */
+static int open_disk(struct disk *d, const char *path, bool floppy, bool ro)
+{
+    int e = disk_open(d, path, floppy, ro);
+
+    if (e == 0)
+        return EXIT_OK;
+    fprintf(stderr, "vmm: %s %s: %s\n", floppy ? "--floppy" : "--drive", path,
+            d->err ? d->err : strerror(-e));
+    return EXIT_USAGE;
+}
+
+/*
+ * --drive/--floppy: the built-in BIOS from its reset vector F000:FFF0
+ * (CS base F0000, where its image is); --bios FILE: that firmware from
+ * the architectural reset state, CS base FFFF0000.
+ */
+static int build_boot(struct machine *m, const struct cli_opts *o,
+                      bool stdout_closed)
+{
+    int e;
+
+    if ((o->floppy &&
+         (e = open_disk(&m->floppy, o->floppy, true, o->floppy_ro))) ||
+        (o->drive && (e = open_disk(&m->hd, o->drive, false, o->drive_ro))))
+        return e;
+    if ((e = vm_open(&m->vm)) < 0 || (e = vm_create_pc_chips(&m->vm)) < 0 ||
+        (e = map_ram(m, o)) < 0)
+        return fail_vm(&m->vm, e);
+    if (o->bios && (e = firmware_load(&m->fw, &m->vm, &m->mem, o->bios)) < 0) {
+        if (m->vm.err_op && e != -EINVAL)
+            return fail_vm(&m->vm, e);
+        fprintf(stderr, "vmm: --bios %s: %s\n", o->bios,
+                m->fw.err ? m->fw.err : strerror(-e));
+        return EXIT_USAGE;
+    }
+    if ((e = vcpu_create(&m->vcpu, &m->vm, 0)) < 0 ||
+        (e = firmware_start(&m->vcpu, 0xf000, o->bios ? 0xffff0000u : BIOS_GPA,
+                            BIOS_RESET_IP)) < 0)
         return fail_vm(&m->vm, e);
     return wire_machine(m, o, stdout_closed);
 }
@@ -245,6 +305,10 @@ static int wire_machine(struct machine *m, const struct cli_opts *o,
     e = pc ? board_wire_pc(&m->board, &m->vm, &m->mem, &m->map, &m->bus,
                            &m->console, &m->power)
            : board_wire_bare(&m->board, &m->bus, &m->console, &m->power);
+    if (e == 0 && pc && (o->drive || o->floppy))
+        e = board_wire_bios(&m->board, &m->mem, &m->map, &m->bus, &m->console,
+                            &m->power, o->floppy ? &m->floppy : NULL,
+                            o->drive ? &m->hd : NULL);
     if (e < 0)
         return fail_errno("wiring the devices", e);
     if (pc && (e = board_start_timer(&m->board, m->event_sig)) < 0)
@@ -278,6 +342,21 @@ static void destroy_machine(struct machine *m)
     vcpu_destroy(&m->vcpu);
     mem_unmap(&m->mem);
     vm_close(&m->vm);
+    firmware_unmap(&m->fw);
+    disk_close(&m->floppy);
+    disk_close(&m->hd);
+}
+
+/* After the run: int 18h's verdict, the text screen (--screen). */
+static void report_boot(struct machine *m, const struct cli_opts *o)
+{
+    static char screen[(VGA_COLS + 1) * VGA_ROWS + 1];
+
+    if (m->board.has_bios && m->board.bios.no_boot)
+        fprintf(stderr, "vmm: no bootable device (int 18h)\n");
+    if (o->screen && m->mem.host != MAP_FAILED &&
+        vga_dump(&m->mem, screen, sizeof(screen)) >= 0)
+        fprintf(stderr, "vmm: screen:\n%s", screen);
 }
 
 /*
@@ -410,6 +489,9 @@ int main(int argc, char **argv)
     int ret;
 
     board_init(&m.board);
+    disk_init(&m.floppy);
+    disk_init(&m.hd);
+    firmware_init(&m.fw);
     switch (cli_parse(argc, argv, &o, err, sizeof(err))) {
     case CLI_HELP:
         fputs(cli_usage(), stdout);
@@ -475,6 +557,7 @@ int main(int argc, char **argv)
     ret = build_machine(&m, &o, stdout_closed);
     if (ret == EXIT_OK)
         ret = o.gdb ? run_gdb(&m, &o) : run_plain(&m);
+    report_boot(&m, &o);
     destroy_machine(&m);
     close(m.quit_fd);
     if (m.io_fd >= 0)
