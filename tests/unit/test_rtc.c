@@ -266,6 +266,19 @@ static void test_periodic_interrupt(void)
     CHECK(ns > 0 && ns <= 122071);
     fake_ns += ns;
     CHECK_EQ(cmos_read(&r, 0x0c), 0xc0);
+    /* from a second boundary each rate's period (datasheet Table 5) */
+    static const struct {
+        uint8_t rate;
+        int64_t ns;
+    } per[] = {{1, 3906250}, {2, 7812500},    {3, 122071},
+               {6, 976563},  {13, 125000000}, {15, 500000000}};
+    for (size_t i = 0; i < sizeof(per) / sizeof(per[0]); i++) {
+        fake_ns = T0 + 7 * SEC;
+        (void)cmos_read(&r, 0x0c);
+        cmos_write(&r, 0x0a, (uint8_t)(0x20 | per[i].rate));
+        CHECK_EQ(rtc_next_event_ns(&r, &ns), 1);
+        CHECK_EQ(ns, per[i].ns);
+    }
     /* rate 0: no periodic interrupts */
     cmos_write(&r, 0x0a, 0x20);
     CHECK_EQ(rtc_next_event_ns(&r, &ns), 0);
