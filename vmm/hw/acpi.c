@@ -331,10 +331,10 @@ static uint64_t monotonic_ns(void *ctx)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Ticks of the 3.579545 MHz clock since the clock's epoch, 64 bits. */
+/* Ticks of the 3.579545 MHz clock since acpi_pm_init, 64 bits. */
 static uint64_t ticks(const struct acpi_pm *pm)
 {
-    uint64_t ns = pm->clock_ns(pm->clock_ctx);
+    uint64_t ns = pm->clock_ns(pm->clock_ctx) - pm->epoch_ns;
 
     /* Split so ns * HZ cannot overflow: both parts fit in 64 bits. */
     return ns / 1000000000u * ACPI_PM_TIMER_HZ +
@@ -359,7 +359,8 @@ int acpi_pm_init(struct acpi_pm *pm, uint16_t base, struct power *pw,
     pm->sci_gsi = sci_gsi;
     pm->cnt = ACPI_PM1_CNT_SCI_EN;
     pm->clock_ns = monotonic_ns;
-    pm->tmr_ref = ticks(pm);
+    pm->epoch_ns = monotonic_ns(NULL); /* the counter starts at 0 */
+    pm->tmr_ref = 0;
     return 0;
 }
 
@@ -459,6 +460,38 @@ int acpi_pm_io(void *ctx, uint16_t port, bool is_write, uint8_t size,
             return e;
     }
     return 0;
+}
+
+int acpi_pm_reset(struct acpi_pm *pm)
+{
+    pm->sts = 0;
+    pm->en = 0;
+    pm->cnt = ACPI_PM1_CNT_SCI_EN;
+    pm->epoch_ns = pm->clock_ns(pm->clock_ctx);
+    pm->tmr_ref = 0;
+    return update_sci(pm, 0);
+}
+
+void acpi_pm_save(const struct acpi_pm *pm, struct acpi_pm_state *st)
+{
+    st->sts = pm->sts;
+    st->en = pm->en;
+    st->cnt = pm->cnt;
+    st->elapsed_ns = pm->clock_ns(pm->clock_ctx) - pm->epoch_ns;
+    st->tmr_ref = pm->tmr_ref;
+}
+
+int acpi_pm_load(struct acpi_pm *pm, const struct acpi_pm_state *st)
+{
+    if ((st->sts & ~STS_W1C) || (st->en & ~EN_RW) ||
+        st->cnt != ((st->cnt & CNT_RW) | ACPI_PM1_CNT_SCI_EN))
+        return -EINVAL;
+    pm->sts = st->sts;
+    pm->en = st->en;
+    pm->cnt = st->cnt;
+    pm->epoch_ns = pm->clock_ns(pm->clock_ctx) - st->elapsed_ns;
+    pm->tmr_ref = st->tmr_ref;
+    return update_sci(pm, ticks(pm));
 }
 
 int acpi_pm_wake(struct acpi_pm *pm, uint16_t sts_bits)
