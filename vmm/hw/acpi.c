@@ -50,6 +50,10 @@
 #define MPS_ACTIVE_HIGH  0x1 /* 5.2.12.5 Table 5.26, MPS INTI flags */
 #define MPS_LEVEL        0xc
 
+/* The MC146818's CMOS byte holding the century (the RTC keeps it there,
+ * as QEMU's does); there are no day or month alarms. */
+#define CMOS_CENTURY 0x32
+
 /* The reset register: the RCR byte at 0xcf9 (pci.c), hard reset. */
 #define RESET_PORT  0xcf9
 #define RESET_VALUE 0x06
@@ -66,6 +70,7 @@
 #define FADT_PM_TMR_LEN    91
 #define FADT_P_LVL2_LAT    96
 #define FADT_P_LVL3_LAT    98
+#define FADT_CENTURY       108
 #define FADT_IAPC_BOOT     109
 #define FADT_FLAGS         112
 #define FADT_RESET_REG     116
@@ -215,6 +220,7 @@ int acpi_build(uint8_t *area, uint64_t area_gpa, size_t area_len,
     t[FADT_PM_TMR_LEN] = 4;
     put16(t + FADT_P_LVL2_LAT, 0x0fff); /* > 100: no C2 */
     put16(t + FADT_P_LVL3_LAT, 0x0fff); /* > 1000: no C3 */
+    t[FADT_CENTURY] = CMOS_CENTURY;
     put16(t + FADT_IAPC_BOOT, IAPC_LEGACY_DEVICES);
     put32(t + FADT_FLAGS, FADT_WBINVD | FADT_PROC_C1 | FADT_PWR_BUTTON |
                               FADT_SLP_BUTTON | FADT_TMR_VAL_EXT |
