@@ -107,10 +107,11 @@ int acpi_waking_vector(const uint8_t *area, size_t area_len, uint32_t *vec);
  *                   time (FADT TMR_VAL_EXT), 0 at acpi_pm_init
  * Any access width and string I/O work byte by byte as on the chipset;
  * unassigned offsets read 0. The SCI (irq, gsi sci_gsi) is a level: high
- * while SCI_EN and (status & enable) has a bit set. No timer thread: the
+ * while (status & enable) has a bit set. No timer thread: the
  * counter's carry sets TMR_STS when status is read, and does not raise
  * the SCI by itself.
- * Not thread-safe: the machine serializes I/O to it.
+ * Not thread-safe: the machine serializes I/O to it. Fields private,
+ * but a test may set clock_ns, clock_ctx and epoch_ns.
  */
 struct acpi_pm {
     uint16_t base;
@@ -128,7 +129,7 @@ struct acpi_pm {
 };
 
 /*
- * Reset state at base (pw: where sleep and power-off requests go; irq
+ * Power-on state at base (pw: where sleep and power-off requests go; irq
  * copied, NULL: no SCI). Returns 0, or -EINVAL if the block would pass
  * port 0xffff.
  */
