@@ -115,7 +115,7 @@ $(KOBJ)/32/mb32_entry_aout.o: tests/kernels/mb32_entry.S
 $(KOBJ)/64/%.o: tests/kernels/%.c
 	@mkdir -p $(dir $@)
 	@echo "  KCC64   $<"
-	$(Q)$(KCC) -m64 -mno-red-zone -mcmodel=kernel $(KCFLAGS) -c -o $@ $<
+	$(Q)$(KCC) -m64 -mno-red-zone $(KCFLAGS) -c -o $@ $<
 $(KOBJ)/64/%.o: tests/kernels/%.S
 	@mkdir -p $(dir $@)
 	@echo "  KAS64   $<"
