@@ -12,6 +12,8 @@
 #define CLI_MAX_MEM           (64ull << 30) /* beyond this is surely a typo */
 #define CLI_DEFAULT_HLT_SLEEP 1000
 #define CLI_MAX_HLT_SLEEP     3600000 /* one hour, in ms */
+#define CLI_QEMU_ARGV_MAX     512
+#define CLI_QEMU_STR_MAX      8192
 
 enum cli_action {
     CLI_RUN,
@@ -19,6 +21,8 @@ enum cli_action {
     CLI_VERSION,
     CLI_HOST_INFO,
     CLI_USAGE_ERROR,
+    CLI_QEMU_DEVICES,  /* QEMU's -device help: list the devices */
+    CLI_QEMU_MACHINES, /* QEMU's -machine help: list the machines */
 };
 
 enum cli_mechanism {
@@ -56,14 +60,34 @@ struct cli_opts {
     uint16_t entry_cs, entry_ip;
     bool screen; /* --screen: print the text screen at exit */
     char drive_buf[4096], floppy_buf[4096]; /* FILE without ",readonly" */
+    bool gdb_nowait;  /* --gdb-nowait: the guest runs before gdb attaches */
+    bool pit_discard; /* --pit-lost-ticks discard: no PIT reinjection */
+    /*
+     * QEMU's spelling (qemu_cli.c) is translated into native arguments
+     * kept here, so that the pointers above may point into them.
+     */
+    struct cli_qemu_store {
+        char *argv[CLI_QEMU_ARGV_MAX];
+        char str[CLI_QEMU_STR_MAX];
+        size_t used; /* bytes of str taken */
+    } qemu;
 };
 
 /*
- * Parse argv. Returns the action; on CLI_USAGE_ERROR, err holds a message
- * (no "vmm: " prefix, no newline).
+ * Parse argv, in the native spelling or, when argv uses QEMU's options
+ * (qemu_cli_is_qemu), in QEMU's. Returns the action; on CLI_USAGE_ERROR,
+ * err holds a message (no "vmm: " prefix, no newline).
  */
 enum cli_action cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
                           size_t errsz);
+
+/*
+ * The native parser alone, on an o that cli_parse has set to the
+ * defaults (qemu_cli.c calls it with the arguments it translated).
+ * argv[0] is skipped. Same returns as cli_parse.
+ */
+enum cli_action cli_parse_native(int argc, char **argv, struct cli_opts *o,
+                                 char *err, size_t errsz);
 
 /* "64K", "1M", "2G", "4096": bytes. Returns 0 or -EINVAL/-ERANGE. */
 int cli_parse_size(const char *s, uint64_t *out);

@@ -28,6 +28,7 @@
 #include "mem.h"
 #include "pio.h"
 #include "probe.h"
+#include "qemu_cli.h"
 #include "run.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -168,8 +169,8 @@ static int build_kernel(struct machine *m, const struct cli_opts *o,
         return fail_vm(&m->vm, e);
     e = multiboot_load(&m->mem, &m->map, &cfg, &entry, err, sizeof(err));
     if (e < 0) {
-        fprintf(stderr, "vmm: --kernel %s: %s\n", o->kernel,
-                err[0] ? err : strerror(-e));
+        fprintf(stderr, "vmm: --kernel %s: could not load kernel: %s\n",
+                o->kernel, err[0] ? err : strerror(-e));
         return EXIT_USAGE;
     }
     if ((e = vcpu_create(&m->vcpu, &m->vm, 0)) < 0 ||
@@ -302,6 +303,8 @@ static int wire_machine(struct machine *m, const struct cli_opts *o,
             }
         }
     }
+    if (pc && o->pit_discard && (e = vm_set_pit_reinject(&m->vm, false)) < 0)
+        return fail_vm(&m->vm, e);
     e = pc ? board_wire_pc(&m->board, &m->vm, &m->mem, &m->map, &m->bus,
                            &m->console, &m->power)
            : board_wire_bare(&m->board, &m->bus, &m->console, &m->power);
@@ -434,6 +437,8 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
         }
         return fail_errno("gdb session", -errno);
     }
+    if (o->gdb_nowait)
+        gdb_cmd_detach(cmd); /* no breakpoints yet: the guest runs freely */
     e = gdb_srv_listen(&srv, o->gdb, err, sizeof(err));
     if (e < 0) {
         fprintf(stderr, "vmm: --gdb %s: %s\n", o->gdb, err);
@@ -447,7 +452,9 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
                 gdb_srv_address(&srv));
     /* gdb takes a Unix socket by its bare path. */
     const char *addr = gdb_srv_address(&srv);
-    fprintf(stderr, "vmm: waiting for gdb on %s (gdb -ex 'target remote %s')\n",
+    fprintf(stderr, "vmm: %s on %s (gdb -ex 'target remote %s')\n",
+            o->gdb_nowait ? "the guest runs; gdb may attach"
+                          : "waiting for gdb",
             addr, strncmp(addr, "unix:", 5) ? addr : addr + 5);
     e = gdb_srv_serve(&srv, cmd, m->quit_fd);
     if (e < 0) {
@@ -496,8 +503,21 @@ int main(int argc, char **argv)
     case CLI_HELP:
         fputs(cli_usage(), stdout);
         return EXIT_OK;
-    case CLI_VERSION:
-        printf("kvmstub vmm %s\n", VMM_VERSION);
+    case CLI_VERSION: {
+        /* Named as invoked: kvmstub installed, vmm in the build tree. */
+        const char *slash = argv[0] ? strrchr(argv[0], '/') : NULL;
+        printf("%s (kvmstub) %s\n",
+               slash     ? slash + 1
+               : argv[0] ? argv[0]
+                         : "kvmstub",
+               VMM_VERSION);
+        return EXIT_OK;
+    }
+    case CLI_QEMU_DEVICES:
+        fputs(qemu_cli_devices(), stdout);
+        return EXIT_OK;
+    case CLI_QEMU_MACHINES:
+        fputs(qemu_cli_machines(), stdout);
         return EXIT_OK;
     case CLI_USAGE_ERROR:
         fprintf(stderr, "vmm: %s\nTry 'vmm --help' for more information.\n",
