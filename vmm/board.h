@@ -71,6 +71,9 @@ struct board {
     timer_t timer;  /* the RTC's next interrupt: sends the event signal */
     bool rtc_dirty; /* the guest touched the RTC: re-arm the timer */
     bool has_bios;  /* the built-in BIOS: stdin feeds int 16h, not COM1 */
+    /* Set by the caller before board_wire_pc (--serial): */
+    struct pio_console *uart_con; /* COM1's output, NULL: the console */
+    bool no_uart;                 /* no COM1 at all (reads all-ones) */
     struct bios bios;
 };
 

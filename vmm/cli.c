@@ -21,6 +21,7 @@ enum {
     OPT_INITRD,
     OPT_GDB_NOWAIT,
     OPT_PIT_LOST_TICKS,
+    OPT_SERIAL,
 };
 
 static const struct option long_opts[] = {
@@ -42,6 +43,7 @@ static const struct option long_opts[] = {
     {"screen", no_argument, NULL, CLI_OPT_SCREEN},
     {"gdb-nowait", no_argument, NULL, OPT_GDB_NOWAIT},
     {"pit-lost-ticks", required_argument, NULL, OPT_PIT_LOST_TICKS},
+    {"serial", required_argument, NULL, OPT_SERIAL},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -96,6 +98,10 @@ const char *cli_usage(void)
            "  Guest bytes written to ports 0xf1 and 0xe9 (pc) and to COM1 "
            "(pc) go\n"
            "  to stdout; stdin feeds COM1 (or the BIOS keyboard).\n"
+           "      --serial stdio|none|file:PATH\n"
+           "                         COM1 on stdout (default), absent, or "
+           "its\n"
+           "                         output written to PATH (pc only)\n"
            "\n"
            "Debugging:\n"
            "  -g, --gdb [HOST:]PORT  wait for gdb on TCP HOST:PORT (HOST "
@@ -267,7 +273,7 @@ enum cli_action cli_parse_native(int argc, char **argv, struct cli_opts *o,
     int c;
 
     bool mem_set = false, machine_set = false, hlt_set = false;
-    bool pit_set = false;
+    bool pit_set = false, serial_set = false;
 
     optind = 0; /* full reset of getopt state (glibc), for repeated calls */
     opterr = 0;
@@ -352,6 +358,16 @@ enum cli_action cli_parse_native(int argc, char **argv, struct cli_opts *o,
                                    optarg, "': want delay or discard");
             pit_set = true;
             break;
+        case OPT_SERIAL:
+            o->serial_none = !strcmp(optarg, "none");
+            o->serial_file = NULL;
+            if (!strncmp(optarg, "file:", 5) && optarg[5])
+                o->serial_file = optarg + 5;
+            else if (strcmp(optarg, "stdio") && !o->serial_none)
+                return usage_error(err, errsz, "invalid --serial '", optarg,
+                                   "': want stdio, none or file:PATH");
+            serial_set = true;
+            break;
         case 'v':
             o->verbose = true;
             break;
@@ -406,6 +422,11 @@ enum cli_action cli_parse_native(int argc, char **argv, struct cli_opts *o,
         return usage_error(err, errsz, "--debug-mechanism needs --gdb", "", "");
     if (o->gdb_nowait && !o->gdb)
         return usage_error(err, errsz, "--gdb-nowait needs --gdb", "", "");
+    if (serial_set && o->machine != CLI_MACHINE_PC)
+        return usage_error(err, errsz,
+                           "--serial needs the pc machine (the bare machine "
+                           "has no serial port)",
+                           "", "");
     if (pit_set && o->machine != CLI_MACHINE_PC)
         return usage_error(err, errsz,
                            "--pit-lost-ticks needs the pc machine (the bare "

@@ -62,6 +62,8 @@ struct cli_opts {
     char drive_buf[4096], floppy_buf[4096]; /* FILE without ",readonly" */
     bool gdb_nowait;  /* --gdb-nowait: the guest runs before gdb attaches */
     bool pit_discard; /* --pit-lost-ticks discard: no PIT reinjection */
+    const char *serial_file; /* --serial file:PATH: COM1's output there */
+    bool serial_none;        /* --serial none: no COM1 */
     /*
      * QEMU's spelling (qemu_cli.c) is translated into native arguments
      * kept here, so that the pointers above may point into them.

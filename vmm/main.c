@@ -42,6 +42,8 @@ struct machine {
     int out_fd;    /* our own non-blocking description of stdout, or -1 */
     int io_fd;     /* signalfd: SIGIO from the debugger's socket, or -1 */
     int event_sig; /* stdin input for the guest's UART (pc machine) */
+    int serial_fd; /* --serial file:PATH, or -1 */
+    struct pio_console serial_con; /* COM1's output to serial_fd */
     struct vm vm;
     struct mem mem;
     struct vcpu vcpu;
@@ -305,6 +307,19 @@ static int wire_machine(struct machine *m, const struct cli_opts *o,
     }
     if (pc && o->pit_discard && (e = vm_set_pit_reinject(&m->vm, false)) < 0)
         return fail_vm(&m->vm, e);
+    if (pc && o->serial_file) {
+        m->serial_fd = open(o->serial_file,
+                            O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (m->serial_fd < 0) {
+            fprintf(stderr, "vmm: --serial file:%s: %s\n", o->serial_file,
+                    strerror(errno));
+            return EXIT_USAGE;
+        }
+        m->serial_con = (struct pio_console){.fd = m->serial_fd,
+                                             .wake_fd = {m->quit_fd, m->io_fd}};
+        m->board.uart_con = &m->serial_con;
+    }
+    m->board.no_uart = o->serial_none;
     e = pc ? board_wire_pc(&m->board, &m->vm, &m->mem, &m->map, &m->bus,
                            &m->console, &m->power)
            : board_wire_bare(&m->board, &m->bus, &m->console, &m->power);
@@ -341,6 +356,9 @@ static void destroy_machine(struct machine *m)
     if (m->out_fd >= 0)
         close(m->out_fd);
     m->out_fd = -1;
+    if (m->serial_fd >= 0)
+        close(m->serial_fd);
+    m->serial_fd = -1;
     board_destroy(&m->board);
     vcpu_destroy(&m->vcpu);
     mem_unmap(&m->mem);
@@ -488,6 +506,7 @@ int main(int argc, char **argv)
         .quit_fd = -1,
         .out_fd = -1,
         .io_fd = -1,
+        .serial_fd = -1,
         .vm = {.fd = -1, .kvm_fd = -1},
         .mem = {.host = MAP_FAILED},
         .vcpu = {.fd = -1, .run = MAP_FAILED},
@@ -506,11 +525,11 @@ int main(int argc, char **argv)
     case CLI_VERSION: {
         /* Named as invoked: kvmstub installed, vmm in the build tree. */
         const char *slash = argv[0] ? strrchr(argv[0], '/') : NULL;
-        printf("%s (kvmstub) %s\n",
-               slash     ? slash + 1
-               : argv[0] ? argv[0]
-                         : "kvmstub",
-               VMM_VERSION);
+        const char *name = slash ? slash + 1 : argv[0] ? argv[0] : "kvmstub";
+        if (strcmp(name, "kvmstub"))
+            printf("%s (kvmstub) %s\n", name, VMM_VERSION);
+        else
+            printf("kvmstub %s\n", VMM_VERSION);
         return EXIT_OK;
     }
     case CLI_QEMU_DEVICES:

@@ -36,6 +36,8 @@ struct qstate {
     const char *hd, *fd;
     bool hd_ro, fd_ro;
     const char *boot; /* -boot order */
+    bool serial;      /* -serial given */
+    bool nodefaults;  /* -nodefaults */
 };
 
 static enum cli_action refuse(struct qstate *q, const char *a, const char *b,
@@ -371,10 +373,29 @@ static enum cli_action opt_cpu(struct qstate *q, const char *arg)
 static bool takes_value(const char *name)
 {
     static const char *const with[] = {
-        "kernel",  "append",  "initrd", "m",     "smp",    "gdb",
-        "serial",  "debugcon", "display", "device", "drive",  "hda",
-        "fda",     "boot",    "bios",   "machine", "M",     "cpu",
-        "accel",   "monitor", "vga",    "global", "debug-mechanism",
+        "kernel",
+        "append",
+        "initrd",
+        "m",
+        "smp",
+        "gdb",
+        "serial",
+        "debugcon",
+        "display",
+        "device",
+        "drive",
+        "hda",
+        "fda",
+        "boot",
+        "bios",
+        "machine",
+        "M",
+        "cpu",
+        "accel",
+        "monitor",
+        "vga",
+        "global",
+        "debug-mechanism",
     };
     for (size_t i = 0; i < sizeof(with) / sizeof(with[0]); i++)
         if (!strcmp(name, with[i]))
@@ -406,15 +427,27 @@ static enum cli_action one_option(struct qstate *q, const char *name,
         q->stopped = true;
         return CLI_RUN;
     }
-    if ((is(name, "serial") || is(name, "debugcon")) && !is(arg, "stdio"))
+    if (is(name, "serial")) {
+        if (q->serial)
+            return not_implemented(q, name, arg, "one serial port (COM1) only");
+        q->serial = true;
+        if (!is(arg, "stdio") && !is(arg, "none") && strncmp(arg, "file:", 5))
+            return not_implemented(q, name, arg,
+                                   "only stdio, none or file:PATH");
+        if (push(q, "--serial") < 0 || push(q, arg) < 0)
+            return refuse(q, "too many options", "", "");
+        return CLI_RUN;
+    }
+    if (is(name, "nodefaults"))
+        q->nodefaults = true;
+    if (is(name, "debugcon") && !is(arg, "stdio"))
         return not_implemented(q, name, arg, "only stdio");
     if ((is(name, "display") || is(name, "monitor") || is(name, "vga")) &&
         !is(arg, "none"))
         return not_implemented(q, name, arg, "only none");
-    if (is(name, "serial") || is(name, "debugcon") || is(name, "display") ||
-        is(name, "monitor") || is(name, "vga") || is(name, "nographic") ||
-        is(name, "no-reboot") || is(name, "nodefaults") ||
-        is(name, "enable-kvm"))
+    if (is(name, "debugcon") || is(name, "display") || is(name, "monitor") ||
+        is(name, "vga") || is(name, "nographic") || is(name, "no-reboot") ||
+        is(name, "nodefaults") || is(name, "enable-kvm"))
         return CLI_RUN; /* what kvmstub's pc machine is (see kvmstub(1)) */
     if (is(name, "accel"))
         return is(arg, "kvm") ? CLI_RUN
@@ -488,10 +521,12 @@ static enum cli_action emit_disks(struct qstate *q)
     if (q->hd && q->fd) {
         const char *c = strchr(order, 'c'), *a = strchr(order, 'a');
         if (!a || (c && c < a))
-            return not_implemented(q, "boot", order,
-                                   "with a floppy and a hard disk, the "
-                                   "built-in BIOS boots the floppy first "
-                                   "(-boot a)");
+            return refuse(q, "kvmstub does not implement ",
+                          q->boot ? "this -boot order"
+                                  : "QEMU's default boot order (hard disk "
+                                    "first)",
+                          " with a floppy and a hard disk: the built-in "
+                          "BIOS boots the floppy first (give -boot a)");
     }
     for (int i = 0; i < 2; i++) {
         const char *file = i ? q->hd : q->fd;
@@ -575,6 +610,10 @@ enum cli_action qemu_cli_parse(int argc, char **argv, struct cli_opts *o,
                       "", "");
     if (q.gdb && (push(&q, "--gdb") < 0 || push(&q, q.gdb) < 0 ||
                   (!q.stopped && push(&q, "--gdb-nowait") < 0)))
+        return refuse(&q, "too many options", "", "");
+    /* QEMU's -nodefaults drops the default COM1 unless -serial says. */
+    if (q.nodefaults && !q.serial &&
+        (push(&q, "--serial") < 0 || push(&q, "none") < 0))
         return refuse(&q, "too many options", "", "");
     if ((r = emit_disks(&q)) != CLI_RUN)
         return r;
