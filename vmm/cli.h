@@ -64,6 +64,7 @@ struct cli_opts {
     bool pit_discard; /* --pit-lost-ticks discard: no PIT reinjection */
     const char *serial_file; /* --serial file:PATH: COM1's output there */
     bool serial_none;        /* --serial none: no COM1 */
+    bool qemu_spelling;      /* argv was in QEMU's spelling (qemu_cli.c) */
     /*
      * QEMU's spelling (qemu_cli.c) is translated into native arguments
      * kept here, so that the pointers above may point into them.

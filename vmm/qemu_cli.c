@@ -575,6 +575,7 @@ enum cli_action qemu_cli_parse(int argc, char **argv, struct cli_opts *o,
     enum cli_action r;
 
     o->qemu.used = 0;
+    o->qemu_spelling = true;
     if (push(&q, argv[0] ? argv[0] : "kvmstub") < 0 ||
         push(&q, "--machine") < 0 || push(&q, "pc") < 0)
         return refuse(&q, "too many options", "", "");
