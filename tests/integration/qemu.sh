@@ -138,6 +138,27 @@ if need "-S -gdb" "$MB32" "$RSP"; then
         t_fail "$name" "rc ${VRC:-?}; $(tr '\n' '|' <"$T_TMP/o" | head -c 200)"
     fi
     vmm_stop
+    # Firmware that runs cli; hlt at the reset vector: a debugger that
+    # attaches later finds it past its first instruction, in the hlt.
+    head -c 65536 /dev/zero >"$T_TMP/hlt.bin"
+    printf '\xfa\xf4\xeb\xfd' |
+        dd of="$T_TMP/hlt.bin" bs=1 seek=65520 conv=notrunc status=none
+    name="-gdb without -S: gdb attaches to the running guest (EIP past cli)"
+    PORT=$(free_port)
+    ADDR=127.0.0.1:$PORT
+    VMM_BG_TO=60 vmm_bg -bios "$T_TMP/hlt.bin" -gdb "tcp::$PORT"
+    for ((i = 0; i < 500; i++)); do
+        grep -q "gdb may attach on $ADDR " "$VERR" 2>/dev/null && break
+        vmm_alive || break
+        sleep 0.01
+    done
+    # EIP 0xfff2: after the hlt at 0xfff1, where the guest waits.
+    if rsp "$T_TMP/o" 'pkt:?' 'expect:T05*' pkt:p8 'expect:f2ff0000' pkt:k; then
+        t_pass "$name"
+    else
+        t_fail "$name" "$(tr '\n' '|' <"$T_TMP/o" | head -c 200) $(head -c 200 "$VERR")"
+    fi
+    vmm_stop
     name="-s: gdb on tcp::1234 (as QEMU's)"
     if is_listening 1234; then
         t_skip "$name" "port 1234 is taken on this host"
