@@ -203,9 +203,9 @@ def_row rss_1m "7a VmRSS, 1 MiB guest" KiB lower mul 1
 def_row hwm_1m "7b VmHWM, 1 MiB guest" KiB lower mul 1
 def_row rss_1g "7c VmRSS, 1 GiB guest" KiB lower mul 1
 def_row hwm_1g "7d VmHWM, 1 GiB guest" KiB lower mul 1
-def_row mb_first_byte "8a cold start to first byte, Multiboot" ms lower mul \
+def_row mb_first_byte "8a Multiboot kernel to first byte" ms lower mul \
     0.001
-def_row kut_both "8b kvm-unit-tests passing under both" s lower mul 1
+def_row kut_both "8b kvm-unit-tests passing both" s lower mul 1
 
 for r in cold_gdb mem_dump mem_restore intr_spin intr_hlt; do
     note "$r" f "n/a"
