@@ -115,7 +115,11 @@ EOF
 # runner's premature-failure probe).
 cat >"$T_TMP/bin/fake" <<'EOF'
 #!/usr/bin/env bash
-[ "${1:-}" = --help ] && { echo "usage: ... --kernel FILE ..."; exit 0; }
+if [ "${1:-}" = --help ]; then
+    echo "usage: ... --kernel FILE ..."
+    [ "${FAKE_NO_SMP:-0}" = 1 ] || echo "  --smp N"
+    exit 0
+fi
 [ "${1:-}" = --version ] && { echo "QEMU emulator version 7.2.1 (fake)"; exit 0; }
 k=
 prev=
@@ -212,13 +216,16 @@ grep -q '"test": "pass"' "$T_TMP/kut.json" &&
 t_check "JSON rows and the passing-under-both list" $? \
     "$(grep both_pass "$T_TMP/kut.json")"
 
-KUT_TESTS="pass manual" QEMU=/nonexistent/qemu KVMSTUB=$T_TMP/bin/kvmstub \
+FAKE_NO_SMP=1 KUT_TESTS="pass manual" QEMU=/nonexistent/qemu \
+    KVMSTUB=$T_TMP/bin/kvmstub \
     KUT_JSON=$T_TMP/kut2.json KUT_LOGS=$T_TMP/logs2 BUILD=$T_TMP/build \
     bash "$RUN" "$K" >"$T_TMP/table" 2>/dev/null
 [ "$(grep -c '^[a-z]' "$T_TMP/table" | head -n 1)" -ge 2 ] &&
-    row pass | grep -q 'not installed' && row manual | grep -q '3 tests' &&
+    row pass | grep -q 'not installed' &&
+    row pass | grep -q 'needs -smp 2 (this kvmstub has no --smp)' &&
+    row manual | grep -q '3 tests' &&
     ! row fail >/dev/null
-t_check "KUT_TESTS subset (a nodefault entry named runs); QEMU missing" $? \
+t_check "KUT_TESTS subset (a nodefault entry named runs); no QEMU, no --smp" $? \
     "$(cat "$T_TMP/table")"
 
 t_done

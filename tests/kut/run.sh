@@ -99,6 +99,10 @@ elif [ ! -x "$KVMSTUB" ]; then
 elif ! "$KVMSTUB" --help 2>&1 | grep -q -- '--kernel'; then
     KVMSTUB_STATE="$KVMSTUB has no --kernel (pc machine)"
 fi
+# A kvmstub without --smp still runs the one-CPU entries.
+KVMSTUB_SMP=0
+[ -z "$KVMSTUB_STATE" ] && "$KVMSTUB" --help 2>&1 | grep -q -- '--smp' &&
+    KVMSTUB_SMP=1
 
 # ---------------------------------------------------------------- env
 # The environment file the guest reads as its initrd, built as the
@@ -312,8 +316,8 @@ qemu_args() {
 # kvmstub_args I: KA, kvmstub's options for entry I after --kernel FILE,
 # or NEEDS set to the first QEMU option kvmstub has no counterpart for.
 kvmstub_args() {
-    local i=$1 j o v base f mem=$QEMU_MEM
-    KA=(--smp "${E_SMP[i]}")
+    local i=$1 j o v base f mem=$QEMU_MEM smp=${E_SMP[$1]}
+    KA=()
     NEEDS=
     expand "${E_ARGS[i]}"
     [ "${#X[@]}" -gt 0 ] && KA+=(--append "${X[*]}")
@@ -334,7 +338,7 @@ kvmstub_args() {
             j=$((j + 1))
             ;;
         -smp)
-            KA[1]=$v
+            smp=$v
             j=$((j + 1))
             ;;
         -cpu)
@@ -365,6 +369,12 @@ kvmstub_args() {
             ;;
         esac
     done
+    if [ "$KVMSTUB_SMP" = 1 ]; then
+        KA=(--smp "$smp" "${KA[@]}")
+    elif [ "$smp" != 1 ] && [ -z "$KVMSTUB_STATE" ]; then
+        NEEDS="-smp $smp (this kvmstub has no --smp)"
+        return
+    fi
     KA+=(--mem "$mem")
 }
 
