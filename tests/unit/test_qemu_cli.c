@@ -104,14 +104,13 @@ static void test_translate(void)
     CHECK_EQ(parse(0, "-kernel", "k", "-gdb", "tcp:10.0.0.1:99", NULL),
              CLI_RUN);
     CHECK(opts.gdb && !strcmp(opts.gdb, "10.0.0.1:99"));
-    CHECK_EQ(parse(0, "-kernel", "k", "-gdb", "unix:/tmp/g,server,nowait",
-                   NULL),
-             CLI_RUN);
+    CHECK_EQ(
+        parse(0, "-kernel", "k", "-gdb", "unix:/tmp/g,server,nowait", NULL),
+        CLI_RUN);
     CHECK(opts.gdb && !strcmp(opts.gdb, "unix:/tmp/g"));
 
     /* Disks; ",," in a QEMU value is a comma. */
-    CHECK_EQ(parse(0, "-drive", "file=a,,b.img,format=raw,readonly=on",
-                   NULL),
+    CHECK_EQ(parse(0, "-drive", "file=a,,b.img,format=raw,readonly=on", NULL),
              CLI_RUN);
     CHECK(opts.drive && !strcmp(opts.drive, "a,b.img"));
     CHECK(opts.drive_ro);
@@ -124,12 +123,10 @@ static void test_translate(void)
     /* Console and PIT. */
     CHECK_EQ(parse(0, "-kernel", "k", "-nodefaults", NULL), CLI_RUN);
     CHECK(opts.serial_none);
-    CHECK_EQ(parse(0, "-kernel", "k", "-nodefaults", "-serial", "stdio",
-                   NULL),
+    CHECK_EQ(parse(0, "-kernel", "k", "-nodefaults", "-serial", "stdio", NULL),
              CLI_RUN);
     CHECK(!opts.serial_none && !opts.serial_file);
-    CHECK_EQ(parse(0, "-kernel", "k", "-serial", "file:/tmp/s", NULL),
-             CLI_RUN);
+    CHECK_EQ(parse(0, "-kernel", "k", "-serial", "file:/tmp/s", NULL), CLI_RUN);
     CHECK(opts.serial_file && !strcmp(opts.serial_file, "/tmp/s"));
     CHECK_EQ(parse(0, "-kernel", "k", "-global",
                    "kvm-pit.lost_tick_policy=discard", NULL),
@@ -157,8 +154,7 @@ static void test_refused(void)
              CLI_RUN);
     CHECK_EQ(parse(0, "-kernel", "k", "-cpu", "max,+vmx", NULL),
              CLI_USAGE_ERROR);
-    CHECK_EQ(parse(0, "-kernel", "k", "-cpu", "qemu64", NULL),
-             CLI_USAGE_ERROR);
+    CHECK_EQ(parse(0, "-kernel", "k", "-cpu", "qemu64", NULL), CLI_USAGE_ERROR);
     CHECK_EQ(parse(0, "-kernel", "k", "-cpu", "max,vendor=NotAVendor!", NULL),
              CLI_USAGE_ERROR);
     CHECK_EQ(parse(0, "-kernel", "k", "-M", "q35", NULL), CLI_USAGE_ERROR);
