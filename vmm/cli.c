@@ -50,6 +50,16 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
+bool cli_native_takes_value(const char *arg)
+{
+    if (strncmp(arg, "--", 2) || strchr(arg, '='))
+        return false;
+    for (const struct option *l = long_opts; l->name; l++)
+        if (!strcmp(arg + 2, l->name))
+            return l->has_arg == required_argument;
+    return false;
+}
+
 const char *cli_usage(void)
 {
     /* Grouped as the man page is; no line wider than 80 columns. */

@@ -149,6 +149,12 @@ enum {
     "      --screen           print the 80x25 text screen (0xB8000) on\n"      \
     "                         stderr when the VMM ends (pc only)\n"
 
+/*
+ * Whether arg is a native long option ("--mem") whose value is the next
+ * argument (not "--mem=1M").
+ */
+bool cli_native_takes_value(const char *arg);
+
 /* The usage text. */
 const char *cli_usage(void);
 

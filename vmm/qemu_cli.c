@@ -546,7 +546,12 @@ bool qemu_cli_is_qemu(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (a[0] != '-' || a[1] == '-' || !a[1])
+        if (cli_native_takes_value(a)) {
+            i++; /* "--mem -1" is a (bad) value, not an option */
+            continue;
+        }
+        if (a[0] != '-' || a[1] == '-' ||
+            !((a[1] >= 'a' && a[1] <= 'z') || (a[1] >= 'A' && a[1] <= 'Z')))
             continue;
         if (a[2] == '\0') {
             if (!strchr("mgvh", a[1]))

@@ -59,6 +59,10 @@ static void test_detect(void)
     CHECK(!is_qemu("-vm1M", "img", NULL));
     CHECK(!is_qemu("-g", "unix:/tmp/x", "img", NULL));
     CHECK(!is_qemu("--kernel", "k", "--machine", "pc", NULL));
+    CHECK(!is_qemu("--mem", "-1", "img", NULL));
+    CHECK(!is_qemu("--append", "-nographic", "--kernel", "k", NULL));
+    CHECK(!is_qemu("-1", NULL));
+    CHECK(is_qemu("--mem=1M", "-nographic", NULL));
     /* The value of -m or -g is not an option (as getopt reads it). */
     CHECK(!is_qemu("-g", "-kernel", "img", NULL));
     /* QEMU's. */
