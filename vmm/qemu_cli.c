@@ -187,34 +187,30 @@ static enum cli_action gdb_spec(struct qstate *q, const char *dev)
 {
     char spec[512];
     const char *native;
+    struct props p;
 
-    if (strncmp(dev, "tcp:", 4) == 0) {
-        const char *rest = dev + 4;
-        if (strchr(rest, ','))
-            return not_implemented(q, "gdb", dev, "only tcp:[HOST]:PORT");
-        /* QEMU's empty host is every address; kvmstub's is loopback. */
-        snprintf(spec, sizeof(spec), "%s%s", rest[0] == ':' ? "127.0.0.1" : "",
-                 rest);
-    } else if (strncmp(dev, "unix:", 5) == 0) {
-        struct props p;
-        if (props_split(&p, dev) < 0)
-            return refuse(q, "invalid -gdb '", dev, "'");
-        for (int i = 1; i < p.n; i++) {
-            /* The stub is always the server and never holds the VM. */
-            int b = onoff(p.val[i]);
-            if (!(is(p.key[i], "server") && b == 1) &&
-                !(is(p.key[i], "nowait") && !p.val[i]) &&
-                !(is(p.key[i], "wait") && b == 0))
-                return not_implemented(q, "gdb", dev, p.key[i]);
-        }
-        snprintf(spec, sizeof(spec), "%s", p.key[0]);
-    } else if (is(dev, "none")) {
+    if (is(dev, "none")) {
         q->gdb = NULL;
         return CLI_RUN;
-    } else {
+    }
+    bool tcp = strncmp(dev, "tcp:", 4) == 0;
+    if (!tcp && strncmp(dev, "unix:", 5) != 0)
         return not_implemented(q, "gdb", dev,
                                "want tcp::PORT, tcp:HOST:PORT or unix:PATH");
+    if (props_split(&p, dev) < 0 || p.val[0])
+        return refuse(q, "invalid -gdb '", dev, "'");
+    for (int i = 1; i < p.n; i++) {
+        /* The stub is always the server and never holds the VM back. */
+        int b = onoff(p.val[i]);
+        if (!(is(p.key[i], "server") && b == 1) &&
+            !(is(p.key[i], "nowait") && !p.val[i]) &&
+            !(is(p.key[i], "wait") && b == 0))
+            return not_implemented(q, "gdb", dev, p.key[i]);
     }
+    /* QEMU's empty TCP host is every address; kvmstub's is loopback. */
+    snprintf(spec, sizeof(spec), "%s%s",
+             tcp && p.key[0][4] == ':' ? "127.0.0.1" : "",
+             tcp ? p.key[0] + 4 : p.key[0]);
     native = keep(q, spec);
     if (!native)
         return refuse(q, "too many options", "", "");

@@ -112,6 +112,14 @@ static void test_translate(void)
         parse(0, "-kernel", "k", "-gdb", "unix:/tmp/g,server,nowait", NULL),
         CLI_RUN);
     CHECK(opts.gdb && !strcmp(opts.gdb, "unix:/tmp/g"));
+    CHECK_EQ(
+        parse(0, "-kernel", "k", "-gdb", "tcp::77,server=on,wait=off", NULL),
+        CLI_RUN);
+    CHECK(opts.gdb && !strcmp(opts.gdb, "127.0.0.1:77"));
+    CHECK_EQ(parse(0, "-kernel", "k", "-gdb", "tcp::77,ipv4", NULL),
+             CLI_USAGE_ERROR);
+    CHECK_EQ(parse(0, "-kernel", "k", "-gdb", "tcp:[::1]:77", NULL), CLI_RUN);
+    CHECK(opts.gdb && !strcmp(opts.gdb, "[::1]:77"));
 
     /* Disks; ",," in a QEMU value is a comma. */
     CHECK_EQ(parse(0, "-drive", "file=a,,b.img,format=raw,readonly=on", NULL),
