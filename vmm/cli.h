@@ -14,6 +14,7 @@
 #define CLI_MAX_HLT_SLEEP     3600000 /* one hour, in ms */
 #define CLI_QEMU_ARGV_MAX     512
 #define CLI_QEMU_STR_MAX      8192
+#define CLI_CPU_FEAT_MAX      16
 
 enum cli_action {
     CLI_RUN,
@@ -65,6 +66,20 @@ struct cli_opts {
     const char *serial_file; /* --serial file:PATH: COM1's output there */
     bool serial_none;        /* --serial none: no COM1 */
     bool qemu_spelling;      /* argv was in QEMU's spelling (qemu_cli.c) */
+    /*
+     * QEMU's -cpu host|max,+FEAT,-FEAT: kvmstub does not edit CPUID, so
+     * each is a claim about the host's KVM CPUID, checked before the VM
+     * is built (qemu_cli_check_cpu).
+     */
+    const char *cpu_arg; /* the -cpu value, for messages */
+    unsigned ncpu_feat;
+    struct cli_cpu_feat {
+        const char *name;
+        uint32_t leaf, index;
+        uint8_t reg; /* 0 EAX, 1 EBX, 2 ECX, 3 EDX */
+        uint8_t bit;
+        bool on; /* + (the guest has it) or - (it has not) */
+    } cpu_feat[CLI_CPU_FEAT_MAX];
     /*
      * QEMU's spelling (qemu_cli.c) is translated into native arguments
      * kept here, so that the pointers above may point into them.

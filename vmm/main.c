@@ -7,6 +7,7 @@
 #include <linux/kvm.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
@@ -502,6 +503,35 @@ out:
     return ret;
 }
 
+/*
+ * QEMU's -cpu max,+FEAT,-FEAT: each flag must already be as the host's
+ * KVM offers it (kvmstub does not edit CPUID). Without /dev/kvm the
+ * machine's own start reports that.
+ */
+static int check_cpu(const struct cli_opts *o)
+{
+    struct vm v = {.fd = -1, .kvm_fd = -1};
+    struct kvm_cpuid2 *t;
+    char err[256];
+    int e, ret = EXIT_OK;
+
+    if (!o->ncpu_feat)
+        return EXIT_OK;
+    v.kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (v.kvm_fd < 0)
+        return EXIT_OK;
+    e = vcpu_supported_cpuid(&v, &t);
+    close(v.kvm_fd);
+    if (e < 0)
+        return fail_vm(&v, e);
+    if (qemu_cli_check_cpu(o, t, err, sizeof(err)) < 0) {
+        fprintf(stderr, "vmm: %s\n", err);
+        ret = EXIT_USAGE;
+    }
+    free(t);
+    return ret;
+}
+
 int main(int argc, char **argv)
 {
     struct cli_opts o;
@@ -599,7 +629,9 @@ int main(int argc, char **argv)
         if (m.io_fd < 0)
             return fail_errno("signalfd", -errno);
     }
-    ret = build_machine(&m, &o, stdout_closed);
+    ret = check_cpu(&o);
+    if (ret == EXIT_OK)
+        ret = build_machine(&m, &o, stdout_closed);
     if (ret == EXIT_OK)
         ret = o.gdb ? run_gdb(&m, &o) : run_plain(&m);
     report_boot(&m, &o);

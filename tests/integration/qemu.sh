@@ -187,7 +187,22 @@ refused "--netdev (double dash)" "kvmstub does not implement -netdev" -kernel "$
 refused "-smp 2 (the max is 1)" "the max SMP CPUs is 1" -kernel "$MB32" -smp 2
 refused "-smp cpus=1,sockets=2" "kvmstub does not implement -smp" -kernel "$MB32" -smp cpus=1,sockets=2
 refused "-cpu qemu64,+x2apic" "kvmstub does not implement -cpu qemu64,+x2apic" -kernel "$MB32" -cpu qemu64,+x2apic
-refused "-cpu max,-pku" "kvmstub does not implement -cpu max,-pku" -kernel "$MB32" -cpu max,-pku
+refused "-cpu max,+avx9000 (no such flag)" "CPUID edits" -kernel "$MB32" -cpu max,+avx9000
+# +F/-F claim what the host's KVM offers (CPUID is not edited): of
+# +x2apic and -x2apic exactly one runs, the other is refused saying why.
+if need "-cpu max,+x2apic / -x2apic" "$MB32"; then
+    run_to "$T_TMP/c1" -kernel "$MB32" -append exit=3 -cpu max,+x2apic
+    rc1=$RC
+    run_to "$T_TMP/c2" -kernel "$MB32" -append exit=3 -cpu max,-x2apic
+    rc2=$RC
+    if { [ "$rc1" -eq 7 ] && [ "$rc2" -eq 2 ] && grep -q 'offers x2apic' "$T_TMP/c2.err"; } ||
+        { [ "$rc2" -eq 7 ] && [ "$rc1" -eq 2 ] && grep -q 'lacks x2apic' "$T_TMP/c1.err"; }; then
+        t_pass "-cpu max,+x2apic / -x2apic: the one the host's KVM matches runs"
+    else
+        t_fail "-cpu max,+x2apic / -x2apic: the one the host's KVM matches runs" \
+            "exits $rc1 $rc2: $(cat "$T_TMP/c1.err" "$T_TMP/c2.err" | head -c 300)"
+    fi
+fi
 refused "-M q35" "the only machine is pc" -kernel "$MB32" -M q35
 refused "-machine accel=tcg" "KVM is the only accelerator" -kernel "$MB32" -machine accel=tcg
 refused "-accel tcg" "KVM is the only accelerator" -kernel "$MB32" -accel tcg

@@ -1,7 +1,10 @@
 /* QEMU's spelling: which argv is QEMU's, and what each option becomes. */
 #include "tests/test.h"
 
+#include <linux/kvm.h>
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmm/cli.h"
@@ -164,7 +167,7 @@ static void test_refused(void)
     CHECK_EQ(parse(0, "-kernel", "k", "-smp", "1", NULL), CLI_RUN);
     CHECK_EQ(parse(0, "-kernel", "k", "-smp", "cpus=1,sockets=1", NULL),
              CLI_RUN);
-    CHECK_EQ(parse(0, "-kernel", "k", "-cpu", "max,+vmx", NULL),
+    CHECK_EQ(parse(0, "-kernel", "k", "-cpu", "max,+avx9000", NULL),
              CLI_USAGE_ERROR);
     CHECK_EQ(parse(0, "-kernel", "k", "-cpu", "qemu64", NULL), CLI_USAGE_ERROR);
     CHECK_EQ(parse(0, "-kernel", "k", "-cpu", "max,vendor=NotAVendor!", NULL),
@@ -197,12 +200,47 @@ static void test_refused(void)
     CHECK_EQ(parse(0, "-nographic", NULL), CLI_USAGE_ERROR);
 }
 
+/* +F/-F are checked against the host's table: a fake one here. */
+static void test_cpu_flags(void)
+{
+    struct kvm_cpuid2 *t = calloc(1, sizeof(*t) + 3 * sizeof(t->entries[0]));
+
+    if (!t) {
+        CHECK(t != NULL);
+        return;
+    }
+    t->nent = 3;
+    t->entries[0] =
+        (struct kvm_cpuid_entry2){.function = 1, .ecx = 1u << 21}; /* x2apic */
+    t->entries[1] = (struct kvm_cpuid_entry2){
+        .function = 7,
+        .index = 1,
+        .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
+        .ecx = 1u << 3}; /* pku, but in subleaf 1: not leaf 7.0's */
+    t->entries[2] = (struct kvm_cpuid_entry2){
+        .function = 7, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX};
+    CHECK_EQ(parse(0, "-kernel", "k", "-cpu", "max,+x2apic,-pku,vmx=off", NULL),
+             CLI_RUN);
+    CHECK_EQ(opts.ncpu_feat, 3u);
+    CHECK_EQ(qemu_cli_check_cpu(&opts, t, err, sizeof(err)), 0);
+    CHECK_EQ(parse(0, "-kernel", "k", "-cpu", "host,-x2apic", NULL), CLI_RUN);
+    CHECK_EQ(qemu_cli_check_cpu(&opts, t, err, sizeof(err)), -EINVAL);
+    CHECK(strstr(err, "offers x2apic") != NULL);
+    CHECK_EQ(parse(0, "-kernel", "k", "-cpu", "max,+svm", NULL), CLI_RUN);
+    CHECK_EQ(qemu_cli_check_cpu(&opts, t, err, sizeof(err)), -EINVAL);
+    CHECK(strstr(err, "lacks svm") != NULL);
+    CHECK_EQ(parse(0, "-kernel", "k", "-cpu", "max,+vmx-mbec", NULL),
+             CLI_USAGE_ERROR);
+    free(t);
+}
+
 int main(void)
 {
     static const struct test_case tests[] = {
         TEST(test_detect),
         TEST(test_translate),
         TEST(test_refused),
+        TEST(test_cpu_flags),
     };
     return test_main(tests, TEST_COUNT(tests));
 }
