@@ -30,6 +30,7 @@
 #include "pio.h"
 #include "probe.h"
 #include "qemu_cli.h"
+#include "qemu_cpu.h"
 #include "run.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -524,7 +525,7 @@ static int check_cpu(const struct cli_opts *o)
     close(v.kvm_fd);
     if (e < 0)
         return fail_vm(&v, e);
-    if (qemu_cli_check_cpu(o, t, err, sizeof(err)) < 0) {
+    if (qemu_cpu_check(o, t, err, sizeof(err)) < 0) {
         fprintf(stderr, "vmm: %s\n", err);
         ret = EXIT_USAGE;
     }

@@ -30,16 +30,6 @@ bool qemu_cli_is_qemu(int argc, char **argv);
 enum cli_action qemu_cli_parse(int argc, char **argv, struct cli_opts *o,
                                char *err, size_t errsz);
 
-struct kvm_cpuid2;
-
-/*
- * Check -cpu's +FEAT/-FEAT claims (o->cpu_feat) against t, the host's
- * KVM_GET_SUPPORTED_CPUID table. Returns 0, or -EINVAL with err saying
- * which flag the host's KVM offers or lacks.
- */
-int qemu_cli_check_cpu(const struct cli_opts *o, const struct kvm_cpuid2 *t,
-                       char *err, size_t errsz);
-
 /* The text for QEMU's -device help (CLI_QEMU_DEVICES), in QEMU's format. */
 const char *qemu_cli_devices(void);
 

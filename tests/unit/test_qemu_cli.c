@@ -9,6 +9,7 @@
 
 #include "vmm/cli.h"
 #include "vmm/qemu_cli.h"
+#include "vmm/qemu_cpu.h"
 
 /* argv from the NULL-terminated list; argv[0] is "kvmstub". */
 static int make_argv(char **argv, va_list ap)
@@ -222,12 +223,12 @@ static void test_cpu_flags(void)
     CHECK_EQ(parse(0, "-kernel", "k", "-cpu", "max,+x2apic,-pku,vmx=off", NULL),
              CLI_RUN);
     CHECK_EQ(opts.ncpu_feat, 3u);
-    CHECK_EQ(qemu_cli_check_cpu(&opts, t, err, sizeof(err)), 0);
+    CHECK_EQ(qemu_cpu_check(&opts, t, err, sizeof(err)), 0);
     CHECK_EQ(parse(0, "-kernel", "k", "-cpu", "host,-x2apic", NULL), CLI_RUN);
-    CHECK_EQ(qemu_cli_check_cpu(&opts, t, err, sizeof(err)), -EINVAL);
+    CHECK_EQ(qemu_cpu_check(&opts, t, err, sizeof(err)), -EINVAL);
     CHECK(strstr(err, "offers x2apic") != NULL);
     CHECK_EQ(parse(0, "-kernel", "k", "-cpu", "max,+svm", NULL), CLI_RUN);
-    CHECK_EQ(qemu_cli_check_cpu(&opts, t, err, sizeof(err)), -EINVAL);
+    CHECK_EQ(qemu_cpu_check(&opts, t, err, sizeof(err)), -EINVAL);
     CHECK(strstr(err, "lacks svm") != NULL);
     CHECK_EQ(parse(0, "-kernel", "k", "-cpu", "max,+vmx-mbec", NULL),
              CLI_USAGE_ERROR);
