@@ -222,6 +222,15 @@ refused "QEMU's boot order with both disks" "boots the floppy first" -fda "$BOOT
 refused "-m with a bad size" "invalid -m" -kernel "$MB32" -m lots
 refused "a QEMU option without its value" "needs a value" -kernel
 
+# The native options the QEMU spellings became: their own usage errors.
+refused "native --serial bogus" "want stdio, none or file:PATH" --kernel "$MB32" --serial bogus
+refused "native --serial on bare" "needs the pc machine" --serial none "$HELLO"
+refused "native --gdb-nowait without --gdb" "needs --gdb" --gdb-nowait --kernel "$MB32"
+refused "native --pit-lost-ticks on bare" "needs the pc machine" --pit-lost-ticks discard "$HELLO"
+refused "native --pit-lost-ticks bogus" "want delay or discard" --kernel "$MB32" --pit-lost-ticks x
+refused "native --serial file: unwritable" "--serial file:/nonexistent/dir/x" \
+    --kernel "$MB32" --serial file:/nonexistent/dir/x
+
 # ---- kvm-unit-tests' probes ------------------------------------------------
 "$VMM" -device '?' >"$T_TMP/dev" 2>&1
 t_check "-device '?': pc-testdev listed as x86/run greps it" \
