@@ -16,8 +16,9 @@
 #include "vmm/hw/bios_regs.h"
 
 #define DISK_SECTOR 512u
-#define DISK_MAX_HD (2ull << 40) /* 2 TiB: 32-bit sector counts (int 13h 15h)  \
-                                  */
+#define DISK_MAX_HD                                                            \
+    (2ull << 40) /* 2 TiB: 32-bit sector counts (int 13h 15h)                  \
+                  */
 
 /* int 13h status codes (IBM PC/AT BIOS, RBIL table 00234). */
 enum disk_status {

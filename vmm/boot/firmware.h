@@ -23,8 +23,8 @@ struct vcpu;
 struct firmware {
     uint8_t *host; /* MAP_FAILED when unmapped */
     size_t size;
-    uint64_t gpa; /* 4 GiB - size */
-    int readonly; /* 1: a read-only memslot; 0: KVM has none, writable */
+    uint64_t gpa;    /* 4 GiB - size */
+    int readonly;    /* 1: a read-only memslot; 0: KVM has none, writable */
     const char *err; /* why the file is unusable (-EINVAL) */
 };
 
