@@ -481,6 +481,13 @@ enum gdb_cmd_result gdb_cmd_handle(struct gdb_cmd *s, const char *pkt,
     case 'k': /* k */
         if (len != 1)
             return gdb_cmd_reply_err(EBADPKT, reply, cap, reply_len);
+        /*
+         * The RSP asks no reply, and gdb reads none; lldb waits for the
+         * exit status, which debugserver and lldb-server give as X09
+         * (killed by SIGKILL), and says "failed to send the k packet"
+         * without it.
+         */
+        gdb_cmd_reply_str("X09", reply, cap, reply_len);
         return GDB_CMD_KILL;
     case 'v':
         if (is(pkt, len, "vCont?")) /* vCont? */

@@ -41,7 +41,7 @@ enum gdb_cmd_result {
     GDB_CMD_REPLY,  /* send the reply (empty = unsupported packet) */
     GDB_CMD_RESUME, /* no reply yet: call gdb_cmd_run until it stops */
     GDB_CMD_DETACH, /* send the reply, then drop the client (D) */
-    GDB_CMD_KILL,   /* no reply: end the VMM (k, vKill) */
+    GDB_CMD_KILL,   /* send the reply, then end the VMM (k: X09, vKill: OK) */
     GDB_CMD_NOACK,  /* send the reply with an ack, then stop acking */
 };
 

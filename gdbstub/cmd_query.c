@@ -82,6 +82,26 @@ static void append(char *out, size_t cap, size_t *n, const char *str,
     out[*n] = '\0';
 }
 
+/*
+ * "monitor  help " means "monitor help": drop leading and trailing
+ * whitespace and turn each run of it inside into one space, in place, so
+ * that every monitor command and its arguments parse alike.
+ */
+static void squeeze_blanks(char *cmd)
+{
+    char *o = cmd;
+
+    for (const char *p = cmd; *p; p++) {
+        if (!strchr(" \t\n\r\f\v", *p))
+            *o++ = *p;
+        else if (o != cmd && o[-1] != ' ')
+            *o++ = ' ';
+    }
+    if (o != cmd && o[-1] == ' ')
+        o--;
+    *o = '\0';
+}
+
 /* qRcmd,hex-command */
 static enum gdb_cmd_result rcmd(struct gdb_cmd *s, const char *p,
                                 const char *end, char *reply, size_t cap,
@@ -96,6 +116,7 @@ static enum gdb_cmd_result rcmd(struct gdb_cmd *s, const char *p,
     cmd[hlen / 2] = '\0';
     if (strlen(cmd) != hlen / 2)
         return gdb_cmd_reply_err(1, reply, cap, len); /* embedded NUL */
+    squeeze_blanks(cmd);
     /* Output goes back hex-encoded: two characters per byte. */
     tcap = (cap - 1) / 2 + 1;
     if (tcap > RSP_MAX_PACKET / 2 + 1)

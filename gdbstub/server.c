@@ -8,12 +8,14 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 void gdb_srv_init(struct gdb_srv *s)
@@ -29,6 +31,65 @@ const char *gdb_srv_address(const struct gdb_srv *s)
 bool gdb_srv_is_loopback(const struct gdb_srv *s)
 {
     return s->is_unix || s->loopback;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Report the connection lines held back, if any, and start a new window. */
+static void log_flush(struct gdb_srv *s, int64_t now)
+{
+    if (s->log_suppressed)
+        fprintf(stderr,
+                "vmm: %lu more connection message(s) suppressed (at most "
+                "%d a second)\n",
+                s->log_suppressed, GDB_SRV_LOG_BURST);
+    s->log_suppressed = 0;
+    s->log_shown = 0;
+    s->log_window_ms = now;
+}
+
+/*
+ * Log one line about a connection, unless GDB_SRV_LOG_BURST were logged
+ * in this window already: then count it for log_flush.
+ */
+__attribute__((format(printf, 2, 3))) static void log_conn(struct gdb_srv *s,
+                                                           const char *fmt, ...)
+{
+    int64_t now = now_ms();
+    va_list ap;
+
+    if (now - s->log_window_ms >= GDB_SRV_LOG_WINDOW_MS)
+        log_flush(s, now);
+    if (s->log_shown >= GDB_SRV_LOG_BURST) {
+        s->log_suppressed++;
+        return;
+    }
+    s->log_shown++;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+}
+
+/*
+ * How long poll may sleep (ms, -1 forever) so that suppressed lines are
+ * reported soon after a burst ends; reports them once the window is over.
+ */
+static int log_poll_timeout(struct gdb_srv *s)
+{
+    if (!s->log_suppressed)
+        return -1;
+    int64_t left = s->log_window_ms + GDB_SRV_LOG_WINDOW_MS - now_ms();
+    if (left <= 0) {
+        log_flush(s, now_ms());
+        return -1;
+    }
+    return (int)left;
 }
 
 static int srv_fail(struct gdb_srv *s, const char *op)
@@ -54,6 +115,10 @@ static int set_async(int fd)
     return 0;
 }
 
+/*
+ * Loopback: 127.0.0.0/8 (RFC 1122 3.2.1.3), ::1, and 127.0.0.0/8 written
+ * as an IPv4-mapped IPv6 address, ::ffff:127.x.y.z (RFC 4291 2.5.5.2).
+ */
 static bool addr_is_loopback(const struct sockaddr *sa)
 {
     if (sa->sa_family == AF_INET) {
@@ -62,15 +127,58 @@ static bool addr_is_loopback(const struct sockaddr *sa)
     }
     if (sa->sa_family == AF_INET6) {
         const struct sockaddr_in6 *in6 = (const void *)sa;
+        if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
+            return in6->sin6_addr.s6_addr[12] == 127;
         return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
     }
     return false;
+}
+
+/*
+ * bind(2) a Unix socket whose file is mode 0600 (owner only) whatever the
+ * umask: unix(7) creates it as 0777 less the umask, and anyone who can
+ * connect controls the guest. umask(2) is per process; the server is set
+ * up before the VMM has any other thread.
+ */
+static int bind_private(int fd, const struct sockaddr_un *sun)
+{
+    mode_t old = umask(0177);
+    int r = bind(fd, (const struct sockaddr *)sun, sizeof(*sun));
+    int e = errno;
+
+    umask(old);
+    return r < 0 ? -e : 0;
+}
+
+/*
+ * Is someone listening on the Unix socket at sun? 1 yes, 0 no (a socket
+ * left by a VMM that was killed: ECONNREFUSED, or gone already), -errno
+ * if we cannot tell. Never blocks: a listener whose queue is full (its
+ * owner does not accept) makes a blocking connect(2) wait forever, but a
+ * non-blocking one fails with EAGAIN (unix(7)), and that is a live one.
+ */
+static int unix_is_live(const struct sockaddr_un *sun)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int r, e;
+
+    if (fd < 0)
+        return -errno;
+    r = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
+    e = errno;
+    close(fd);
+    if (r == 0 || e == EAGAIN || e == EINPROGRESS)
+        return 1;
+    if (e == ECONNREFUSED || e == ENOENT)
+        return 0;
+    return -e;
 }
 
 static int listen_unix(struct gdb_srv *s, const char *path, char *err,
                        size_t errsz)
 {
     struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    int e, live;
 
     if (strlen(path) >= sizeof(sun.sun_path)) {
         snprintf(err, errsz, "socket path too long");
@@ -82,34 +190,43 @@ static int listen_unix(struct gdb_srv *s, const char *path, char *err,
     s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (s->listen_fd < 0)
         goto fail;
-    if (bind(s->listen_fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+    e = bind_private(s->listen_fd, &sun);
+    if (e == -EADDRINUSE) {
         /*
          * A socket left by a VMM that was killed: nobody accepts on it, so
          * take its place (as QEMU does). A live one, or any other kind of
          * file, is left alone.
          */
         struct stat st;
-        int probe;
-        if (errno != EADDRINUSE || lstat(path, &st) < 0 ||
-            !S_ISSOCK(st.st_mode))
+        if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+            errno = EADDRINUSE;
             goto fail;
-        probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (probe < 0)
+        }
+        live = unix_is_live(&sun);
+        if (live > 0) {
+            snprintf(err, errsz,
+                     "%s: %s (another process is listening on this socket)",
+                     path, strerror(EADDRINUSE));
+            return -EADDRINUSE;
+        }
+        if (live < 0) {
+            errno = -live;
             goto fail;
-        bool stale = connect(probe, (struct sockaddr *)&sun, sizeof(sun)) < 0 &&
-                     errno == ECONNREFUSED;
-        close(probe);
-        errno = EADDRINUSE;
-        if (!stale || unlink(path) < 0 ||
-            bind(s->listen_fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+        }
+        if (unlink(path) < 0 && errno != ENOENT)
             goto fail;
+        e = bind_private(s->listen_fd, &sun);
+    }
+    if (e < 0) {
+        errno = -e;
+        goto fail;
     }
     strcpy(s->unix_path, path);
     if (listen(s->listen_fd, 1) < 0)
         goto fail;
     return 0;
-fail:;
-    int e = errno;
+fail:
+    e = errno;
     snprintf(err, errsz, "%s: %s", path, strerror(e));
     return -e;
 }
@@ -211,6 +328,8 @@ static void close_client(struct gdb_srv *s)
 
 void gdb_srv_close(struct gdb_srv *s)
 {
+    if (s->log_suppressed)
+        log_flush(s, now_ms());
     close_client(s);
     if (s->listen_fd >= 0)
         close(s->listen_fd);
@@ -241,15 +360,15 @@ static void drop_client(struct gdb_srv *s, struct gdb_cmd *cmd, const char *why)
             gdb_cmd_detach(cmd);
             s->running = true;
         } else {
-            fprintf(stderr, "vmm: a connection closed without sending a "
-                            "packet; the guest stays stopped\n");
+            log_conn(s, "vmm: a connection closed without sending a "
+                        "packet; the guest stays stopped\n");
         }
         return;
     }
-    fprintf(stderr,
-            "vmm: debugger %s; the guest runs on, waiting for "
-            "another debugger on %s\n",
-            why, s->address);
+    log_conn(s,
+             "vmm: debugger %s; the guest runs on, waiting for "
+             "another debugger on %s\n",
+             why, s->address);
     close_client(s);
     gdb_cmd_detach(cmd);
     s->running = true;
@@ -304,8 +423,8 @@ static void accept_client(struct gdb_srv *s, struct gdb_cmd *cmd)
         return; /* the peer gave up already (ECONNABORTED etc.) */
     if (s->client_fd >= 0) {
         /* One debugger at a time: the second is told nothing and shut. */
-        fprintf(stderr, "vmm: refused a second debugger connection (one is "
-                        "attached)\n");
+        log_conn(s, "vmm: refused a second debugger connection (one is "
+                    "attached)\n");
         close(fd);
         return;
     }
@@ -324,7 +443,7 @@ static void accept_client(struct gdb_srv *s, struct gdb_cmd *cmd)
     s->in_pos = s->in_len = 0;
     s->frame_len = 0;
     rsp_init(s->parser);
-    fprintf(stderr, "vmm: debugger attached\n");
+    log_conn(s, "vmm: debugger attached\n");
     s->client_spoke = false;
     s->ran_at_accept = s->running;
     if (s->running) {
@@ -406,7 +525,7 @@ static int process_input(struct gdb_srv *s, struct gdb_cmd *cmd)
                 drop_client(s, cmd, "detached");
                 return IN_GONE;
             case GDB_CMD_KILL:
-                /* vKill wants its OK; k wants nothing (gdb takes EOF). */
+                /* vKill wants its OK, lldb's k its X09 (gdb reads none). */
                 if (len)
                     send_reply(s, s->reply, len);
                 fprintf(stderr, "vmm: killed by the debugger\n");
@@ -463,9 +582,10 @@ int gdb_srv_serve(struct gdb_srv *s, struct gdb_cmd *cmd, int quit_fd)
         pfd[POLL_CLIENT] = (struct pollfd){s->client_fd, POLLIN | POLLRDHUP, 0};
         /* Stopped: wait for input. Running: look, then run the guest. */
         bool was_running = s->running;
+        int timeout = log_poll_timeout(s);
         if (s->running)
             drain_sigio();
-        if (poll(pfd, (nfds_t)nfds, s->running ? 0 : -1) < 0) {
+        if (poll(pfd, (nfds_t)nfds, s->running ? 0 : timeout) < 0) {
             if (errno == EINTR)
                 continue;
             return srv_fail(s, "poll");

@@ -22,6 +22,14 @@
 #define GDB_SRV_ADDR_MAX 160
 #define GDB_SRV_INBUF    65536
 
+/*
+ * Lines logged per connection (attached, refused, closed, dropped): at
+ * most GDB_SRV_LOG_BURST per GDB_SRV_LOG_WINDOW_MS, so that a port scan
+ * cannot flood stderr; the rest are counted and reported in one line.
+ */
+#define GDB_SRV_LOG_BURST     5
+#define GDB_SRV_LOG_WINDOW_MS 1000
+
 struct gdb_srv {
     int listen_fd;
     int client_fd;
@@ -40,7 +48,10 @@ struct gdb_srv {
     size_t frame_len;
     uint8_t *inbuf; /* GDB_SRV_INBUF bytes read, [in_pos, in_len) unread */
     size_t in_pos, in_len;
-    const char *err_op; /* what failed, for the caller's message */
+    const char *err_op;           /* what failed, for the caller's message */
+    int64_t log_window_ms;        /* CLOCK_MONOTONIC start of the window */
+    unsigned log_shown;           /* connection lines logged in it */
+    unsigned long log_suppressed; /* connection lines not logged yet */
 };
 
 /* How gdb_srv_serve ended. */
@@ -72,11 +83,15 @@ bool gdb_srv_is_loopback(const struct gdb_srv *s);
  * Serve debuggers until the session ends; the target starts stopped.
  * Blocks. quit_fd is polled: readable means "quit now". Returns a
  * gdb_srv_end, or -errno on a host failure (s->err_op says which).
- * Dropped clients are logged to stderr and the server keeps serving.
+ * Connections and dropped clients are logged to stderr (rate-limited, see
+ * GDB_SRV_LOG_BURST) and the server keeps serving.
  */
 int gdb_srv_serve(struct gdb_srv *s, struct gdb_cmd *cmd, int quit_fd);
 
-/* Close every socket, unlink a Unix socket, free buffers. Idempotent. */
+/*
+ * Close every socket, unlink a Unix socket, free buffers; log how many
+ * connection lines the rate limit held back, if any. Idempotent.
+ */
 void gdb_srv_close(struct gdb_srv *s);
 
 #endif

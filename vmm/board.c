@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -101,6 +102,7 @@ int board_wire_pc(struct board *b, struct vm *vm, struct mem *mem,
 
     b->pc = true;
     b->vm = vm;
+    b->mem = mem;
     b->irq = (struct irq_line){.set = kvm_irq_set, .ctx = vm};
     if ((e = wire_common(b, bus, con, power)) < 0)
         return e;
@@ -154,10 +156,21 @@ static int watch_fd(int fd, int signo)
     int fl = fcntl(fd, F_GETFL);
 
     if (fl < 0 || fcntl(fd, F_SETOWN_EX, &owner) < 0 ||
-        fcntl(fd, F_SETSIG, signo) < 0 ||
-        fcntl(fd, F_SETFL, fl | O_ASYNC | O_NONBLOCK) < 0)
+        fcntl(fd, F_SETSIG, signo) < 0 || fcntl(fd, F_SETFL, fl | O_ASYNC) < 0)
         return -errno;
     return 0;
+}
+
+/* Whether a read of fd would not block (data, end of file or an error). */
+static bool is_readable(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int n;
+
+    do {
+        n = poll(&p, 1, 0);
+    } while (n < 0 && errno == EINTR);
+    return n > 0;
 }
 
 int board_attach_stdin(struct board *b, int signo)
@@ -170,7 +183,8 @@ int board_attach_stdin(struct board *b, int signo)
     if (fstat(STDIN_FILENO, &st) < 0)
         return -errno;
     if (S_ISSOCK(st.st_mode)) {
-        /* A socket cannot be reopened: share the description. */
+        /* A socket cannot be reopened: share the description, blocking
+         * as it is (board_poll reads only what poll says is there). */
         fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
     } else {
         fd = open("/proc/self/fd/0",
@@ -253,9 +267,18 @@ int board_poll(void *ctx, bool signalled)
             return e;
     }
     while (b->in_ready && uart_wants_input(&b->uart)) {
+        if (!is_readable(b->in_fd)) {
+            b->in_ready = false;
+            break;
+        }
         int n = uart_poll_input(&b->uart);
-        if (n < 0)
-            return n;
+        if (n < 0) {
+            /* A stdin that fails (EIO: a background job's terminal) is
+             * as good as ended: the guest must not die of it. */
+            uart_set_input(&b->uart, -1);
+            b->in_ready = false;
+            break;
+        }
         if (n == 0)
             b->in_ready = false; /* nothing waiting (or end of file) */
     }
@@ -271,6 +294,36 @@ int board_mmio(void *ctx, uint64_t gpa, bool is_write, uint32_t len,
         gpa - TESTDEV_IOMEM_BASE < TESTDEV_IOMEM_LEN)
         return testdev_mmio(&b->testdev, gpa, is_write, len, data) == 0;
     return 0;
+}
+
+int board_sleep_enter(void *ctx, int64_t *wake_ns)
+{
+    struct board *b = ctx;
+    int e;
+
+    if ((e = rtc_tick(&b->rtc)) < 0)
+        return e;
+    return rtc_next_event_ns(&b->rtc, wake_ns) == 1;
+}
+
+int board_sleep_wake(void *ctx, uint16_t *cs, uint16_t *ip)
+{
+    struct board *b = ctx;
+    const uint8_t *area =
+        mem_gpa_to_hva(b->mem, BOARD_ACPI_GPA, BOARD_ACPI_LEN);
+    uint32_t vec;
+    int e;
+
+    if ((e = rtc_tick(&b->rtc)) < 0 ||
+        (e = acpi_pm_wake(&b->acpi, ACPI_PM1_RTC)) < 0)
+        return e;
+    if (!area || acpi_waking_vector(area, BOARD_ACPI_LEN, &vec) < 0 ||
+        vec > 0xfffff)
+        return 0;
+    /* ACPI 6.4, 5.2.10: in real mode at CS = vector >> 4, IP = & 0xf. */
+    *cs = (uint16_t)(vec >> 4);
+    *ip = (uint16_t)(vec & 0xf);
+    return 1;
 }
 
 void board_destroy(struct board *b)

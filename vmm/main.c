@@ -283,18 +283,23 @@ static int wire_machine(struct machine *m, const struct cli_opts *o,
     m->console.wake_fd[0] = m->quit_fd;
     m->console.wake_fd[1] = m->io_fd;
     /*
-     * A pipe or terminal can fill up. Write through a private non-blocking
-     * open file description of it (the shell's own stays blocking), so
-     * that SIGTERM still ends the VMM while the reader stalls. Sockets
-     * cannot be reopened this way: they stay blocking.
+     * A pipe, terminal or socket can fill up; SIGTERM and a debugger's
+     * Ctrl-C must still be heard while the reader stalls. A pipe or
+     * terminal is written through a private non-blocking open file
+     * description of it (the shell's own stays blocking). A socket cannot
+     * be reopened (open(2) on it fails with ENXIO): it gets send(2) with
+     * MSG_DONTWAIT instead, leaving the shared description's flags alone.
      */
     struct stat st;
-    if (!stdout_closed && fstat(STDOUT_FILENO, &st) == 0 &&
-        !S_ISREG(st.st_mode)) {
-        int fd = open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-        if (fd >= 0) {
-            m->out_fd = fd;
-            m->console.fd = fd;
+    if (!stdout_closed && fstat(STDOUT_FILENO, &st) == 0) {
+        if (S_ISSOCK(st.st_mode)) {
+            m->console.is_socket = true;
+        } else if (!S_ISREG(st.st_mode)) {
+            int fd = open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+            if (fd >= 0) {
+                m->out_fd = fd;
+                m->console.fd = fd;
+            }
         }
     }
     e = pc ? board_wire_pc(&m->board, &m->vm, &m->mem, &m->map, &m->bus,
@@ -322,6 +327,9 @@ static int wire_machine(struct machine *m, const struct cli_opts *o,
         rc.events = (struct run_events){
             .signo = m->event_sig, .poll = board_poll, .ctx = &m->board};
         rc.mmio = (struct run_mmio){.fn = board_mmio, .ctx = &m->board};
+        rc.sleep = (struct run_sleep){.enter = board_sleep_enter,
+                                      .wake = board_sleep_wake,
+                                      .ctx = &m->board};
     }
     if ((e = run_init(&m->runner, &m->vcpu, &m->mem, &m->bus, &rc)) < 0)
         return fail_vm(&m->vm, e);
@@ -356,11 +364,15 @@ static void report_boot(struct machine *m, const struct cli_opts *o)
 
 /*
  * The exit status a device asked for: isa-debug-exit's own, 0 for a reset
- * (there is no reboot: QEMU -no-reboot) or a power-off.
+ * (there is no reboot: QEMU -no-reboot), a power-off, or an S3 sleep the
+ * guest cannot be woken from (no waking vector: said on stderr).
  */
-static int power_status(const struct run_result *res)
+static int power_status(const struct power *p)
 {
-    return res->power == POWER_EXIT ? res->power_status : EXIT_OK;
+    if (p->req == POWER_SLEEP)
+        fprintf(stderr, "vmm: the guest went to ACPI S3 sleep without a "
+                        "waking vector: ending\n");
+    return p->req == POWER_EXIT ? p->status : EXIT_OK;
 }
 
 static int run_plain(struct machine *m)
@@ -383,7 +395,7 @@ static int run_plain(struct machine *m)
             report_crash(m);
             return EXIT_RUNTIME;
         case RUN_STOP_POWER:
-            return power_status(&res);
+            return power_status(&m->runner.taken);
         case RUN_STOP_DEBUG:
             break; /* no debugger: nothing asked for this; go on */
         }
@@ -453,8 +465,7 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
         break;
     case GDB_SRV_EXITED:
         /* gdb was told W with the same status. */
-        ret = m->runner.taken.req == POWER_EXIT ? m->runner.taken.status
-                                                : EXIT_OK;
+        ret = power_status(&m->runner.taken);
         break;
     default:
         ret = EXIT_OK;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 void pio_init(struct pio_bus *bus)
@@ -80,18 +81,26 @@ static int console_write(struct pio_console *con, const uint8_t *buf,
     size_t done = 0;
 
     while (done < len) {
-        ssize_t n = write(con->fd, buf + done, len - done);
+        ssize_t n;
+        if (con->is_socket)
+            n = send(con->fd, buf + done, len - done,
+                     MSG_DONTWAIT | MSG_NOSIGNAL);
+        else
+            n = write(con->fd, buf + done, len - done);
         if (n >= 0) {
             done += (size_t)n;
             continue;
         }
         if (errno == EINTR)
             continue;
+        /* A stream socket whose reader left with bytes unread is reset. */
+        if (con->is_socket && errno == ECONNRESET)
+            errno = EPIPE;
         if (errno == EPIPE)
             con->closed = true;
         if (errno != EAGAIN)
             return -errno;
-        /* Full pipe: wait for room, or for a reason to stop waiting. */
+        /* Full pipe or socket: wait for room, or a reason to stop. */
         struct pollfd pfd[3] = {
             {.fd = con->fd, .events = POLLOUT},
             {.fd = con->wake_fd[0], .events = POLLIN},

@@ -59,16 +59,21 @@ int pio_dispatch(const struct pio_bus *bus, uint16_t port, bool is_write,
 
 /*
  * The console device: fd is where guest bytes go (normally 1). If fd is
- * non-blocking, a full pipe is waited for with poll(2), and any wake_fd
- * (signalfds for the quit signals and for SIGIO from a debugger's socket;
- * -1 if unused) becoming readable cuts the wait short: the bytes not yet
- * written are kept and written first by pio_console_flush, so a debugger
- * can stop a guest whose reader stalls without losing output. Fields
- * other than fd and wake_fd are private.
+ * non-blocking, or is_socket is set, a full pipe or socket is waited for
+ * with poll(2), and any wake_fd (signalfds for the quit signals and for
+ * SIGIO from a debugger's socket; -1 if unused) becoming readable cuts the
+ * wait short: the bytes not yet written are kept and written first by
+ * pio_console_flush, so a debugger can stop a guest whose reader stalls
+ * without losing output. is_socket: fd is a socket (e.g. what systemd
+ * gives a service): bytes go out with send(2) and MSG_DONTWAIT, which
+ * never blocks although the open file description, shared with whoever
+ * gave us the socket, stays blocking. Fields other than fd, wake_fd and
+ * is_socket are private.
  */
 struct pio_console {
     int fd;
     int wake_fd[2];
+    bool is_socket;
     bool closed; /* the reader went away (EPIPE): the VMM ends quietly */
     size_t pend_len;
     uint8_t pend[PIO_CONSOLE_PEND];
@@ -77,7 +82,8 @@ struct pio_console {
 /*
  * pio_handler for the console: writes all size*count bytes with as few
  * write(2) calls as the kernel allows (one for a pipe or file), retrying
- * short writes and EINTR. EPIPE sets closed and returns -EPIPE; a wake_fd
+ * short writes and EINTR. EPIPE (or ECONNRESET from a socket) sets closed
+ * and returns -EPIPE; a wake_fd
  * while waiting for room returns -EINTR with the rest kept for a flush.
  */
 int pio_console_handler(void *ctx, uint16_t port, bool is_write, uint8_t size,

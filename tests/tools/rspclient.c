@@ -57,6 +57,7 @@ static const char usage_text[] =
     "  intr         send 0x03\n"
     "  time-intr    send 0x03, read the stop reply, print latency_us N\n"
     "  sleep:MS     pause\n"
+    "  waitfile:PATH  wait (up to the timeout) until PATH exists\n"
     "  timeout:MS   timeout for every later blocking read (default 5000)\n"
     "  close        close the connection; reset: close with a TCP RST\n"
     "  connect      reconnect (no-op while connected)\n"
@@ -588,7 +589,7 @@ static int run_action(struct client *c, char *a, bool dry_run)
 #define IS(name) (nlen == strlen(name) && strncmp(a, name, nlen) == 0)
     bool num_arg = IS("sleep") || IS("timeout") || IS("bigpkt");
     bool str_arg = IS("pkt") || IS("send") || IS("expect") || IS("raw") ||
-                   IS("rawexpect") || IS("half");
+                   IS("rawexpect") || IS("half") || IS("waitfile");
     bool no_arg = IS("reply") || IS("intr") || IS("time-intr") || IS("close") ||
                   IS("reset") || IS("connect") || IS("expect-eof");
     if (IS("garbage")) {
@@ -602,7 +603,8 @@ static int run_action(struct client *c, char *a, bool dry_run)
     }
     if (dry_run)
         return 0;
-    if (c->fd < 0 && !IS("connect") && !IS("sleep") && !IS("timeout"))
+    if (c->fd < 0 && !IS("connect") && !IS("sleep") && !IS("timeout") &&
+        !IS("waitfile"))
         return fail(c, "not connected");
 
     int r = 0;
@@ -642,6 +644,14 @@ static int run_action(struct client *c, char *a, bool dry_run)
             return fail(c, "writing stdout: %s", strerror(errno));
     } else if (IS("sleep")) {
         sleep_ms((long)n);
+    } else if (IS("waitfile")) {
+        int64_t deadline = now_ms() + c->timeout_ms;
+        while (access(arg, F_OK) < 0) {
+            if (now_ms() >= deadline)
+                return fail(c, "%s did not appear within %d ms", arg,
+                            c->timeout_ms);
+            sleep_ms(10);
+        }
     } else if (IS("timeout")) {
         c->timeout_ms = (int)n;
     } else if (IS("close")) {

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -388,6 +389,52 @@ static void test_console_writes_all(void)
     close(p[1]);
 }
 
+/*
+ * A socket on stdout whose reader stalls: the console sends without
+ * blocking and without touching the socket's (shared) flags; a wake fd
+ * cuts the wait short with the rest kept; flushing while the reader reads
+ * delivers every byte in order; a reader that leaves is EPIPE.
+ */
+static void test_console_socket(void)
+{
+    static struct pio_console con;
+    static uint8_t out[PIO_CONSOLE_PEND], in[PIO_CONSOLE_PEND + 1];
+    int sv[2], wake[2], small = 4096, e;
+    size_t got = 0;
+
+    for (size_t i = 0; i < sizeof(out); i++)
+        out[i] = (uint8_t)(i * 7 + i / 251);
+    CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+    CHECK_OK(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)));
+    CHECK_OK(pipe(wake));
+    CHECK_EQ(write(wake[1], "w", 1), 1); /* as if SIGTERM were pending */
+    con = (struct pio_console){
+        .fd = sv[0], .wake_fd = {wake[0], -1}, .is_socket = true};
+    CHECK_EQ(pio_console_write(&con, out, sizeof(out)), -EINTR);
+    CHECK(con.pend_len > 0 && con.pend_len < sizeof(out));
+    CHECK_EQ(fcntl(sv[0], F_GETFL) & O_NONBLOCK, 0);
+    for (int rounds = 0; rounds < 100000; rounds++) {
+        ssize_t n = recv(sv[1], in + got, sizeof(in) - got, MSG_DONTWAIT);
+        if (n > 0)
+            got += (size_t)n;
+        e = pio_console_flush(&con);
+        if (e != -EINTR)
+            break;
+    }
+    CHECK_OK(e);
+    for (ssize_t n;
+         (n = recv(sv[1], in + got, sizeof(in) - got, MSG_DONTWAIT)) > 0;)
+        got += (size_t)n;
+    CHECK_EQ(got, sizeof(out));
+    CHECK_MEM(in, out, sizeof(out));
+    close(sv[1]);
+    CHECK_EQ(pio_console_write(&con, out, 1), -EPIPE);
+    CHECK(con.closed);
+    close(sv[0]);
+    close(wake[0]);
+    close(wake[1]);
+}
+
 int main(void)
 {
     static const struct test_case tests[] = {
@@ -395,9 +442,9 @@ int main(void)
         TEST(test_usage_errors),       TEST(test_sizes),
         TEST(test_gdb_spec),           TEST(test_loader_bounds),
         TEST(test_gpa_bounds),         TEST(test_pio_bus),
-        TEST(test_console_writes_all), TEST(test_machines),
-        TEST(test_machine_errors),     TEST(test_split_gpa),
-        TEST(test_debugexit),
+        TEST(test_console_writes_all), TEST(test_console_socket),
+        TEST(test_machines),           TEST(test_machine_errors),
+        TEST(test_split_gpa),          TEST(test_debugexit),
     };
     return test_main(tests, TEST_COUNT(tests));
 }

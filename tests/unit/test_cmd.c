@@ -381,8 +381,11 @@ static void test_detach_kill(void)
     CHECK_EQ(s->res, GDB_CMD_DETACH);
     CHECK_STR(fake_pkt(s, "D;1"), "OK");
     CHECK_EQ(s->res, GDB_CMD_DETACH);
-    fake_pkt(s, "k");
+    /* lldb waits for the exit status: X09 (killed), as debugserver says. */
+    CHECK_STR(fake_pkt(s, "k"), "X09");
     CHECK_EQ(s->res, GDB_CMD_KILL);
+    CHECK_STR(fake_pkt(s, "k1"), "E01");
+    CHECK_EQ(s->res, GDB_CMD_REPLY);
     fake_pkt(s, "vKill;1");
     CHECK_EQ(s->res, GDB_CMD_KILL);
     fake_sess_free(s);
@@ -415,14 +418,43 @@ static void test_monitor(void)
     fake_sess_free(s);
 }
 
+/* Whitespace around and inside a monitor command does not matter. */
+static void test_monitor_blanks(void)
+{
+    static const char *const forms[][2] = {
+        {"help", "  help"},
+        {"help", "help "},
+        {"help", "\thelp \t\n"},
+        {"breakpoints", "breakpoints "},
+        {"breakpoints", "   breakpoints"},
+        {"echo a b", "echo  a \t  b "},
+        {"echo a b", " echo a b"},
+        {"foo bar", "foo   bar"},
+        {"", "  \t "},
+    };
+    struct fake_sess *s = sess();
+    char want[4096], got[4096], h[256], pkt[300];
+
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        snprintf(pkt, sizeof(pkt), "qRcmd,%s", hex(forms[i][0], h));
+        fake_pkt(s, pkt);
+        snprintf(want, sizeof(want), "%s", unhex(s, got, sizeof(got)));
+        snprintf(pkt, sizeof(pkt), "qRcmd,%s", hex(forms[i][1], h));
+        fake_pkt(s, pkt);
+        CHECK_STR(unhex(s, got, sizeof(got)), want);
+        CHECK(want[0] != '\0');
+    }
+    fake_sess_free(s);
+}
+
 int main(void)
 {
     static const struct test_case tests[] = {
-        TEST(test_supported), TEST(test_unknown),    TEST(test_why),
-        TEST(test_regs),      TEST(test_arch_fixed), TEST(test_xfer),
-        TEST(test_mem_read),  TEST(test_mem_write),  TEST(test_resume),
-        TEST(test_vcont),     TEST(test_threads),    TEST(test_detach_kill),
-        TEST(test_monitor),
+        TEST(test_supported), TEST(test_unknown),        TEST(test_why),
+        TEST(test_regs),      TEST(test_arch_fixed),     TEST(test_xfer),
+        TEST(test_mem_read),  TEST(test_mem_write),      TEST(test_resume),
+        TEST(test_vcont),     TEST(test_threads),        TEST(test_detach_kill),
+        TEST(test_monitor),   TEST(test_monitor_blanks),
     };
     return test_main(tests, TEST_COUNT(tests));
 }
