@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 
 #include "dump.h"
+#include "hw/vga.h"
 #include "mem.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -550,6 +551,17 @@ static int resume(void *ctx, const struct gdb_resume *how,
     return 0;
 }
 
+/* monitor screen: the text screen at 0xB8000 (what int 10h and the guest
+ * wrote there), 25 lines of 80 columns. */
+static int monitor_screen(const struct runner *r, char *out, size_t cap)
+{
+    int n = vga_dump(r->mem, out, cap);
+
+    if (n < 0)
+        return snprintf(out, cap, "no text screen: 0xB8000 is not RAM\n");
+    return n;
+}
+
 static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
 {
     struct dbg *d = ctx;
@@ -566,8 +578,11 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
             "sregs        system registers: CR0-CR4, CR8, EFER, segment\n"
             "             selectors/bases/limits, GDTR, IDTR\n"
             "host         what this host's KVM supports for debugging\n"
-            "stats        VM exits and HLTs so far\n");
+            "stats        VM exits and HLTs so far\n"
+            "screen       the 80x25 text screen at 0xB8000\n");
     }
+    if (!strcmp(cmd, "screen"))
+        return monitor_screen(r, out, cap);
     if (!strcmp(cmd, "regs"))
         return dump_regs_view(r->vcpu, r->mem, d->view.read, d->view.vctx, out,
                               cap);
