@@ -14,7 +14,7 @@
 static struct termios crash_modes;
 static volatile sig_atomic_t crash_fd = -1;
 
-static const int fatal[] = {SIGSEGV, SIGBUS,  SIGILL, SIGFPE,
+static const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE,
                             SIGABRT, SIGHUP, SIGQUIT};
 
 static void on_fatal(int sig)
