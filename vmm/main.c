@@ -32,6 +32,7 @@
 #include "qemu_cli.h"
 #include "qemu_cpu.h"
 #include "run.h"
+#include "term.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -57,6 +58,7 @@ struct machine {
     struct runner runner;
     struct disk floppy, hd; /* --floppy, --drive */
     struct firmware fw;     /* --bios */
+    struct term term;       /* stdin in raw mode for the BIOS keyboard */
 };
 
 static int fail_errno(const char *what, int neg_errno)
@@ -373,6 +375,25 @@ static void destroy_machine(struct machine *m)
     disk_close(&m->hd);
 }
 
+/*
+ * A boot disk reads keys from stdin: a terminal goes raw (every key to the
+ * guest) with the escape Ctrl-A x to quit.
+ */
+static void raw_keys(struct machine *m)
+{
+    int e;
+
+    if (!m->board.has_bios || m->board.bios.kbd_fd < 0)
+        return;
+    e = term_raw(&m->term, STDIN_FILENO);
+    if (e < 0)
+        fprintf(stderr, "vmm: warning: stdin: raw mode: %s\n", strerror(-e));
+    if (e > 0) {
+        bios_set_escape(&m->board.bios, true);
+        fprintf(stderr, "vmm: keys go to the guest; Ctrl-A x quits\r\n");
+    }
+}
+
 /* After the run: int 18h's verdict, the text screen (--screen). */
 static void report_boot(struct machine *m, const struct cli_opts *o)
 {
@@ -552,6 +573,7 @@ int main(int argc, char **argv)
     disk_init(&m.floppy);
     disk_init(&m.hd);
     firmware_init(&m.fw);
+    term_init(&m.term);
     switch (cli_parse(argc, argv, &o, err, sizeof(err))) {
     case CLI_HELP:
         fputs(cli_usage(), stdout);
@@ -634,7 +656,10 @@ int main(int argc, char **argv)
     if (ret == EXIT_OK)
         ret = build_machine(&m, &o, stdout_closed);
     if (ret == EXIT_OK)
+        raw_keys(&m);
+    if (ret == EXIT_OK)
         ret = o.gdb ? run_gdb(&m, &o) : run_plain(&m);
+    term_restore(&m.term);
     report_boot(&m, &o);
     destroy_machine(&m);
     close(m.quit_fd);

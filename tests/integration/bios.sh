@@ -174,6 +174,60 @@ if need "--screen" "$BOOT"; then
         "$(tr '\n' '|' <"$T_TMP/screen")"
 fi
 
+# A terminal (script(1) gives us a pty): raw mode, every key to the guest
+# (Ctrl-C too), Ctrl-A x quits with 0, the modes come back; and come back
+# after a fatal signal too.
+ECHO=$G/boot_echo.bin
+# modes_back FILE: stty -a in FILE shows line mode again ("icanon", not
+# "-icanon"; the same for echo and isig).
+modes_back() {
+    grep -qE '(^| )icanon( |$)' "$1" && grep -qE '(^| )isig( |$)' "$1" &&
+        grep -qE ' echo( |$)' "$1"
+}
+if ! command -v script >/dev/null 2>&1; then
+    t_skip "raw terminal, Ctrl-A x" "script(1) not installed"
+elif need "raw terminal, Ctrl-A x" "$ECHO"; then
+    (sleep 1; printf 'hi\003'; sleep 1; printf '\001x') |
+        timeout $TO script -qefc "$VMM --drive $ECHO; echo RC=\$?; stty -a" \
+            /dev/null >"$T_TMP/tty" 2>&1
+    tr -d '\r' <"$T_TMP/tty" >"$T_TMP/tty2"
+    grep -q "^echo$" "$T_TMP/tty2" && grep -q "^hi"$'\003'"RC=0$" \
+        "$T_TMP/tty2" && modes_back "$T_TMP/tty2"
+    t_check "raw terminal: keys and Ctrl-C to the guest, Ctrl-A x quits, modes back" \
+        $? "$(od -c "$T_TMP/tty2" | head -8 | tr '\n' '|')"
+    # A fatal signal: the handler restores the modes, then the signal kills.
+    mkfifo "$T_TMP/tfifo"
+    exec 7<>"$T_TMP/tfifo"
+    timeout $TO script -qefc "$VMM --drive $ECHO; echo RC=\$?; stty -a" \
+        /dev/null <"$T_TMP/tfifo" >"$T_TMP/tty" 2>&1 &
+    spid=$!
+    T_PIDS+=("$spid")
+    vpid=
+    for ((i = 0; i < 500; i++)); do
+        for c in $(child_of "$spid"); do
+            for g in $(child_of "$c"); do
+                for v in "$g" $(child_of "$g"); do
+                    [ "$(readlink "/proc/$v/exe" 2>/dev/null)" = \
+                        "$(readlink -f "$VMM")" ] && vpid=$v
+                done
+            done
+        done
+        [ -n "$vpid" ] && break
+        sleep 0.01
+    done
+    if [ -n "$vpid" ] && wait_file_line "$T_TMP/tty" 'Ctrl-A x' 500; then
+        kill -SEGV "$vpid"
+        wait "$spid"
+        tr -d '\r' <"$T_TMP/tty" >"$T_TMP/tty2"
+        grep -q '^RC=139$' "$T_TMP/tty2" && modes_back "$T_TMP/tty2"
+        t_check "raw terminal: modes back after SIGSEGV" $? \
+            "$(tr '\n' '|' <"$T_TMP/tty2" | head -c 300)"
+    else
+        t_fail "raw terminal: modes back after SIGSEGV" "no VMM under script"
+    fi
+    exec 7>&-
+fi
+
 # usage_err NAME NEEDLE ARGS...: exit 2 and a "vmm: ... NEEDLE" message.
 usage_err() {
     local name="usage: $1 exits 2" needle=$2

@@ -43,8 +43,8 @@ static void make_image(uint64_t size)
     close(fd);
 }
 
-static struct bios_regs regs(uint16_t ax, uint16_t bx, uint16_t cx,
-                             uint16_t dx, uint16_t es)
+static struct bios_regs regs(uint16_t ax, uint16_t bx, uint16_t cx, uint16_t dx,
+                             uint16_t es)
 {
     return (struct bios_regs){
         .eax = ax, .ebx = bx, .ecx = cx, .edx = dx, .es = es, .flags = 0x202};
@@ -133,9 +133,10 @@ static void test_int13_edges(void)
         uint64_t lba;
         uint8_t want;
     } ext[] = {
-        {1, 2047, 0x00},      {1, 2048, 0x04},        {2, 2047, 0x04},
-        {1, UINT64_MAX, 0x04}, {0, 1, 0x01},          {128, 1, 0x01},
-        {0xffff, 1, 0x01},     {1, UINT64_MAX - 1, 0x04},
+        {1, 2047, 0x00},   {1, 2048, 0x04},
+        {2, 2047, 0x04},   {1, UINT64_MAX, 0x04},
+        {0, 1, 0x01},      {128, 1, 0x01},
+        {0xffff, 1, 0x01}, {1, UINT64_MAX - 1, 0x04},
     };
     for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
         memset(dap, 0, 24);

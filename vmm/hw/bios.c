@@ -58,6 +58,33 @@ void bios_set_input(struct bios *b, int fd)
     b->kbd_eof = false;
 }
 
+void bios_set_escape(struct bios *b, bool on)
+{
+    b->escape = on;
+    b->escape_seen = false;
+}
+
+/* The escape: true when ch is the guest's, false when it was eaten. */
+static bool escape_key(struct bios *b, uint8_t ch)
+{
+    if (!b->escape)
+        return true;
+    if (b->escape_seen) {
+        b->escape_seen = false;
+        if (ch == 'x' || ch == 'X') {
+            b->quit_key = true;
+            power_request(b->power, POWER_EXIT, 0);
+            return false;
+        }
+        return true;
+    }
+    if (ch == 0x01) {
+        b->escape_seen = true;
+        return false;
+    }
+    return true;
+}
+
 int bios_install(struct mem *mem)
 {
     size_t len = (size_t)(bios_image_end - bios_image);
@@ -211,7 +238,7 @@ static void kbd_fill(struct bios *b, uint8_t *bda)
             break; /* EAGAIN: nothing yet; an error: no more keys */
         for (ssize_t i = 0; i < n; i++) {
             uint16_t key = bios_key_code(buf[i]);
-            if (!key)
+            if (!escape_key(b, buf[i]) || !key)
                 continue;
             put16(bda + tail, key);
             tail = kbd_next(tail);

@@ -49,8 +49,11 @@ struct bios {
     struct disk *disks[2]; /* boot order: floppy, hard disk; NULL: absent */
     int kbd_fd;            /* not owned, non-blocking; -1: no keys */
     bool kbd_eof;
-    bool no_boot;   /* int 18h ran: no bootable device (main.c reads) */
-    uint64_t calls; /* services run */
+    bool escape;      /* Ctrl-A x quits, Ctrl-A Ctrl-A is Ctrl-A */
+    bool escape_seen; /* the last byte was Ctrl-A */
+    bool quit_key;    /* Ctrl-A x ended the VMM (main.c reads) */
+    bool no_boot;     /* int 18h ran: no bootable device (main.c reads) */
+    uint64_t calls;   /* services run */
 };
 
 /* Set b up; no disks, no keys. The pointers are kept, not owned. */
@@ -62,6 +65,13 @@ void bios_set_disks(struct bios *b, struct disk *floppy, struct disk *hd);
 
 /* Keys for int 16h come from fd (non-blocking, not owned; -1: none). */
 void bios_set_input(struct bios *b, int fd);
+
+/*
+ * Watch the keys for the escape Ctrl-A x (a terminal in raw mode): it ends
+ * the VMM with status 0 (a POWER_EXIT request); Ctrl-A Ctrl-A gives the
+ * guest one Ctrl-A, Ctrl-A and any other key gives that key.
+ */
+void bios_set_escape(struct bios *b, bool on);
 
 /* Copy the built-in image to BIOS_GPA. Returns 0 or -EFAULT. */
 int bios_install(struct mem *mem);
