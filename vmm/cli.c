@@ -6,12 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "boot/memmap.h"
+
 enum {
     OPT_HLT_SLEEP = 256,
     OPT_MAX_HALTS,
     OPT_VERSION,
     OPT_HOST_INFO,
     OPT_MECHANISM,
+    OPT_MACHINE,
+    OPT_KERNEL,
+    OPT_APPEND,
+    OPT_INITRD,
 };
 
 static const struct option long_opts[] = {
@@ -21,6 +27,10 @@ static const struct option long_opts[] = {
     {"gdb", required_argument, NULL, 'g'},
     {"debug-mechanism", required_argument, NULL, OPT_MECHANISM},
     {"host-info", no_argument, NULL, OPT_HOST_INFO},
+    {"machine", required_argument, NULL, OPT_MACHINE},
+    {"kernel", required_argument, NULL, OPT_KERNEL},
+    {"append", required_argument, NULL, OPT_APPEND},
+    {"initrd", required_argument, NULL, OPT_INITRD},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -30,15 +40,35 @@ static const struct option long_opts[] = {
 const char *cli_usage(void)
 {
     return "Usage: vmm [OPTIONS] IMAGE\n"
+           "       vmm [OPTIONS] --kernel FILE [--append STRING] "
+           "[--initrd MODULES]\n"
            "Run a flat 16-bit real-mode IMAGE (loaded at guest physical 0,\n"
-           "started at CS:IP 0:0) under KVM. Bytes the guest writes to I/O\n"
-           "port 0xf1 go to stdout.\n"
+           "started at CS:IP 0:0) or a Multiboot kernel under KVM. Bytes "
+           "the\n"
+           "guest writes to I/O port 0xf1 go to stdout.\n"
            "\n"
-           "  -m, --mem SIZE         guest RAM, K/M/G suffixes (default 1M)\n"
+           "      --machine bare|pc  bare: RAM, port 0xf1, 0xf4 and HLT "
+           "pauses\n"
+           "                         (default for IMAGE); pc: the PC "
+           "platform\n"
+           "                         with interrupt controllers, PIT, UART "
+           "and\n"
+           "                         the other devices (default with "
+           "--kernel)\n"
+           "      --kernel FILE      boot a Multiboot kernel (pc only)\n"
+           "      --append STRING    the kernel's command line\n"
+           "      --initrd \"FILE ARGS,FILE ARGS\"\n"
+           "                         Multiboot modules, each with its "
+           "string\n"
+           "  -m, --mem SIZE         guest RAM, K/M/G suffixes (default 1M; "
+           "128M\n"
+           "                         on pc)\n"
            "      --hlt-sleep MS     pause after each guest HLT (default "
-           "1000; 0 = none)\n"
+           "1000; 0 =\n"
+           "                         none; bare only)\n"
            "      --max-halts N      exit 0 at the N-th HLT (default 0 = "
-           "never)\n"
+           "never;\n"
+           "                         bare only)\n"
            "  -g, --gdb [HOST:]PORT  wait for gdb on TCP HOST:PORT (HOST "
            "defaults\n"
            "                         to 127.0.0.1), stopped before the "
@@ -56,8 +86,11 @@ const char *cli_usage(void)
            "\n"
            "Exit status: 0 normal end (halt limit, SIGINT/SIGTERM, gdb "
            "kill,\n"
-           "stdout closed), 1 runtime failure (no usable KVM, guest crash),\n"
-           "2 usage or configuration error.\n";
+           "stdout closed, guest reset or power-off), 1 runtime failure (no\n"
+           "usable KVM, guest crash), 2 usage or configuration error; a "
+           "guest\n"
+           "write of V to port 0xf4 (isa-debug-exit) ends with (V << 1) | "
+           "1.\n";
 }
 
 int cli_parse_uint(const char *s, uint64_t max, uint64_t *out)
@@ -172,6 +205,8 @@ enum cli_action cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
     uint64_t v;
     int c;
 
+    bool mem_set = false, machine_set = false, hlt_set = false;
+
     *o = (struct cli_opts){
         .mem_size = CLI_DEFAULT_MEM,
         .hlt_sleep_ms = CLI_DEFAULT_HLT_SLEEP,
@@ -186,18 +221,21 @@ enum cli_action cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
                 return usage_error(err, errsz, "invalid --mem '", optarg,
                                    "': want 4K..64G, e.g. 1M");
             o->mem_size = v;
+            mem_set = true;
             break;
         case OPT_HLT_SLEEP:
             if (cli_parse_uint(optarg, CLI_MAX_HLT_SLEEP, &v) < 0)
                 return usage_error(err, errsz, "invalid --hlt-sleep '", optarg,
                                    "': want milliseconds 0..3600000");
             o->hlt_sleep_ms = (uint32_t)v;
+            hlt_set = true;
             break;
         case OPT_MAX_HALTS:
             if (cli_parse_uint(optarg, UINT64_MAX, &v) < 0)
                 return usage_error(err, errsz, "invalid --max-halts '", optarg,
                                    "': want a count");
             o->max_halts = v;
+            hlt_set = true;
             break;
         case 'g':
             if (cli_parse_gdb(optarg, gdbbuf, sizeof(gdbbuf), &h, &p,
@@ -219,6 +257,29 @@ enum cli_action cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
             else
                 return usage_error(err, errsz, "invalid --debug-mechanism '",
                                    optarg, "': want auto, int3, dr or step");
+            break;
+        case OPT_MACHINE:
+            if (!strcmp(optarg, "bare"))
+                o->machine = CLI_MACHINE_BARE;
+            else if (!strcmp(optarg, "pc"))
+                o->machine = CLI_MACHINE_PC;
+            else
+                return usage_error(err, errsz, "invalid --machine '", optarg,
+                                   "': want bare or pc");
+            machine_set = true;
+            break;
+        case OPT_KERNEL:
+            if (!*optarg)
+                return usage_error(err, errsz, "--kernel needs a file", "", "");
+            o->kernel = optarg;
+            break;
+        case OPT_APPEND:
+            o->append = optarg;
+            break;
+        case OPT_INITRD:
+            if (!*optarg)
+                return usage_error(err, errsz, "--initrd needs a file", "", "");
+            o->initrd = optarg;
             break;
         case OPT_HOST_INFO:
             action = CLI_HOST_INFO;
@@ -244,10 +305,38 @@ enum cli_action cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
                                "");
         return action;
     }
-    if (optind == argc)
-        return usage_error(err, errsz, "missing IMAGE argument", "", "");
+    if (!machine_set && o->kernel)
+        o->machine = CLI_MACHINE_PC;
+    if (o->machine == CLI_MACHINE_BARE && o->kernel)
+        return usage_error(
+            err, errsz, "--kernel needs the pc machine (--machine pc)", "", "");
+    if (!o->kernel && (o->append || o->initrd))
+        return usage_error(err, errsz, o->append ? "--append" : "--initrd",
+                           " needs --kernel", "");
+    if (o->machine == CLI_MACHINE_PC) {
+        if (hlt_set)
+            return usage_error(err, errsz,
+                               "--hlt-sleep and --max-halts are for the bare "
+                               "machine only (the pc machine's HLT waits for "
+                               "an interrupt)",
+                               "", "");
+        if (!mem_set)
+            o->mem_size = CLI_DEFAULT_MEM_PC;
+        else if (o->mem_size < MEMMAP_PC_MIN_RAM)
+            return usage_error(
+                err, errsz, "--mem: the pc machine needs at least 2M", "", "");
+    }
     if (o->mechanism != CLI_MECH_AUTO && !o->gdb)
         return usage_error(err, errsz, "--debug-mechanism needs --gdb", "", "");
+    if (o->kernel) {
+        if (optind != argc)
+            return usage_error(err, errsz, "unexpected argument '",
+                               argv[optind],
+                               "': give --kernel or IMAGE, not both");
+        return CLI_RUN;
+    }
+    if (optind == argc)
+        return usage_error(err, errsz, "missing IMAGE argument", "", "");
     if (optind + 1 != argc)
         return usage_error(err, errsz, "unexpected argument '",
                            argv[optind + 1], "'");

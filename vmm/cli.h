@@ -7,7 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CLI_DEFAULT_MEM       (1u << 20)
+#define CLI_DEFAULT_MEM       (1u << 20)    /* bare machine */
+#define CLI_DEFAULT_MEM_PC    (128u << 20)  /* pc machine, as QEMU's */
 #define CLI_MAX_MEM           (64ull << 30) /* beyond this is surely a typo */
 #define CLI_DEFAULT_HLT_SLEEP 1000
 #define CLI_MAX_HLT_SLEEP     3600000 /* one hour, in ms */
@@ -27,14 +28,23 @@ enum cli_mechanism {
     CLI_MECH_STEP,
 };
 
+enum cli_machine {
+    CLI_MACHINE_BARE, /* flat image, port 0xf1, HLT pauses (the default) */
+    CLI_MACHINE_PC,   /* PC platform: irqchip, PIT, devices (--kernel) */
+};
+
 struct cli_opts {
+    enum cli_machine machine;
     uint64_t mem_size; /* bytes, not yet rounded to pages */
     uint32_t hlt_sleep_ms;
     uint64_t max_halts; /* 0 = no limit */
     const char *gdb;    /* [HOST:]PORT or unix:PATH, NULL if none */
     enum cli_mechanism mechanism;
     bool verbose;
-    const char *image;
+    const char *image;  /* flat image, NULL when kernel is given */
+    const char *kernel; /* --kernel: a Multiboot kernel (pc only) */
+    const char *append; /* --append: its command line, NULL if none */
+    const char *initrd; /* --initrd: "FILE ARGS,FILE ARGS" modules */
 };
 
 /*

@@ -540,6 +540,12 @@ static int resume(void *ctx, const struct gdb_resume *how,
     case RUN_STOP_OUTPUT_CLOSED:
         stop->kind = GDB_STOP_TERMINATE;
         break;
+    case RUN_STOP_POWER:
+        /* The machine ends: isa-debug-exit's status, 0 for a reset. */
+        stop->kind = GDB_STOP_EXITED;
+        stop->exit_code =
+            d->last.power == POWER_EXIT ? d->last.power_status : 0;
+        break;
     }
     return 0;
 }

@@ -13,6 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "board.h"
+#include "boot/memmap.h"
+#include "boot/multiboot.h"
 #include "cli.h"
 #include "dbg.h"
 #include "dump.h"
@@ -31,14 +34,18 @@
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 struct machine {
-    int quit_fd; /* signalfd: SIGINT, SIGTERM */
-    int out_fd;  /* our own non-blocking description of stdout, or -1 */
-    int io_fd;   /* signalfd: SIGIO from the debugger's socket, or -1 */
+    int quit_fd;   /* signalfd: SIGINT, SIGTERM */
+    int out_fd;    /* our own non-blocking description of stdout, or -1 */
+    int io_fd;     /* signalfd: SIGIO from the debugger's socket, or -1 */
+    int event_sig; /* stdin input for the guest's UART (pc machine) */
     struct vm vm;
     struct mem mem;
     struct vcpu vcpu;
     struct pio_bus bus;
     struct pio_console console;
+    struct power power;
+    struct board board;
+    struct memmap map;
     struct runner runner;
 };
 
@@ -123,20 +130,69 @@ static int host_info(void)
     return EXIT_OK;
 }
 
+/* Map RAM as the machine lays it out; build its memory map. */
+static int map_ram(struct machine *m, const struct cli_opts *o)
+{
+    if (o->machine == CLI_MACHINE_PC) {
+        memmap_pc(&m->map, o->mem_size);
+        return mem_map_split(&m->mem, &m->vm, o->mem_size, MEMMAP_PCI_HOLE,
+                             MEMMAP_HIGH_BASE);
+    }
+    memmap_flat(&m->map, o->mem_size);
+    return mem_map(&m->mem, &m->vm, o->mem_size);
+}
+
+static int wire_machine(struct machine *m, const struct cli_opts *o,
+                        bool stdout_closed);
+
+/* --kernel: a Multiboot kernel on the pc machine, entered in 32-bit
+ * protected mode as the spec says. */
+static int build_kernel(struct machine *m, const struct cli_opts *o,
+                        bool stdout_closed)
+{
+    struct mb_config cfg = {
+        .kernel_path = o->kernel, .cmdline = o->append, .initrd = o->initrd};
+    struct mb_entry entry;
+    char err[256] = "";
+    int e;
+
+    if ((e = vm_open(&m->vm)) < 0 || (e = vm_create_pc_chips(&m->vm)) < 0 ||
+        (e = map_ram(m, o)) < 0)
+        return fail_vm(&m->vm, e);
+    e = multiboot_load(&m->mem, &m->map, &cfg, &entry, err, sizeof(err));
+    if (e < 0) {
+        fprintf(stderr, "vmm: --kernel %s: %s\n", o->kernel,
+                err[0] ? err : strerror(-e));
+        return EXIT_USAGE;
+    }
+    if ((e = vcpu_create(&m->vcpu, &m->vm, 0)) < 0 ||
+        (e = vcpu_reset_flat32(&m->vcpu, entry.eip, entry.eax, entry.ebx)) < 0)
+        return fail_vm(&m->vm, e);
+    return wire_machine(m, o, stdout_closed);
+}
+
 static int build_machine(struct machine *m, const struct cli_opts *o,
                          bool stdout_closed)
 {
+    bool pc = o->machine == CLI_MACHINE_PC;
+    uint64_t ram = (o->mem_size + 4095) & ~4095ull;
     int e;
     long n;
 
+    if (o->kernel)
+        return build_kernel(m, o, stdout_closed);
     /* Image errors are the user's: report them even without KVM. */
     n = loader_check_file(o->image);
-    if (n >= 0 && (uint64_t)n > ((o->mem_size + 4095) & ~4095ull))
+    if (pc && ram > MEMMAP_PCI_HOLE)
+        ram = MEMMAP_PCI_HOLE; /* the image goes to the RAM below 3 GiB */
+    if (n >= 0 && (uint64_t)n > ram)
         n = -EFBIG;
     if (n >= 0) {
         if ((e = vm_open(&m->vm)) < 0)
             return fail_vm(&m->vm, e);
-        if ((e = mem_map(&m->mem, &m->vm, o->mem_size)) < 0)
+        if (pc && (e = vm_create_pc_chips(&m->vm)) < 0)
+            return fail_vm(&m->vm, e);
+        if ((e = map_ram(m, o)) < 0)
             return fail_vm(&m->vm, e);
         n = loader_load_file(&m->mem, o->image, 0);
     }
@@ -152,6 +208,16 @@ static int build_machine(struct machine *m, const struct cli_opts *o,
     if ((e = vcpu_create(&m->vcpu, &m->vm, 0)) < 0 ||
         (e = vcpu_reset_real_mode(&m->vcpu)) < 0)
         return fail_vm(&m->vm, e);
+    return wire_machine(m, o, stdout_closed);
+}
+
+/* The console, the devices and the run loop, once RAM and vCPU are set. */
+static int wire_machine(struct machine *m, const struct cli_opts *o,
+                        bool stdout_closed)
+{
+    bool pc = o->machine == CLI_MACHINE_PC;
+    int e;
+
     pio_init(&m->bus);
     m->console.fd = stdout_closed ? -1 : STDOUT_FILENO;
     m->console.wake_fd[0] = m->quit_fd;
@@ -176,14 +242,31 @@ static int build_machine(struct machine *m, const struct cli_opts *o,
             }
         }
     }
-    if ((e = pio_register(&m->bus, PIO_PORT_CONSOLE, 1, pio_console_handler,
-                          &m->console)) < 0)
-        return fail_errno("pio_register", e);
-    if ((e = pio_set_flush(&m->bus, PIO_PORT_CONSOLE, pio_console_flush)) < 0)
-        return fail_errno("pio_set_flush", e);
+    e = pc ? board_wire_pc(&m->board, &m->vm, &m->mem, &m->map, &m->bus,
+                           &m->console, &m->power)
+           : board_wire_bare(&m->board, &m->bus, &m->console, &m->power);
+    if (e < 0)
+        return fail_errno("wiring the devices", e);
+    if (pc && (e = board_start_timer(&m->board, m->event_sig)) < 0)
+        return fail_errno("timer_create", e);
+    if (pc && (e = board_attach_stdin(&m->board, m->event_sig)) < 0)
+        fprintf(stderr,
+                "vmm: warning: stdin: %s: the guest's serial port "
+                "gets no input\n",
+                strerror(-e));
     struct run_config rc = {.hlt_sleep_ms = o->hlt_sleep_ms,
                             .max_halts = o->max_halts,
-                            .verbose = o->verbose};
+                            .verbose = o->verbose,
+                            .kernel_hlt = pc,
+                            .power = &m->power};
+    if (pc) {
+        rc.events = (struct run_events){
+            .signo = m->event_sig, .poll = board_poll, .ctx = &m->board};
+        rc.mmio = (struct run_mmio){.fn = board_mmio, .ctx = &m->board};
+        rc.sleep = (struct run_sleep){.enter = board_sleep_enter,
+                                      .wake = board_sleep_wake,
+                                      .ctx = &m->board};
+    }
     if ((e = run_init(&m->runner, &m->vcpu, &m->mem, &m->bus, &rc)) < 0)
         return fail_vm(&m->vm, e);
     return EXIT_OK;
@@ -194,9 +277,23 @@ static void destroy_machine(struct machine *m)
     if (m->out_fd >= 0)
         close(m->out_fd);
     m->out_fd = -1;
+    board_destroy(&m->board);
     vcpu_destroy(&m->vcpu);
     mem_unmap(&m->mem);
     vm_close(&m->vm);
+}
+
+/*
+ * The exit status a device asked for: isa-debug-exit's own, 0 for a reset
+ * (there is no reboot: QEMU -no-reboot), a power-off, or an S3 sleep the
+ * guest cannot be woken from (no waking vector: said on stderr).
+ */
+static int power_status(const struct power *p)
+{
+    if (p->req == POWER_SLEEP)
+        fprintf(stderr, "vmm: the guest went to ACPI S3 sleep without a "
+                        "waking vector: ending\n");
+    return p->req == POWER_EXIT ? p->status : EXIT_OK;
 }
 
 static int run_plain(struct machine *m)
@@ -218,6 +315,8 @@ static int run_plain(struct machine *m)
         case RUN_STOP_CRASH:
             report_crash(m);
             return EXIT_RUNTIME;
+        case RUN_STOP_POWER:
+            return power_status(&m->runner.taken);
         case RUN_STOP_DEBUG:
             break; /* no debugger: nothing asked for this; go on */
         }
@@ -285,6 +384,10 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
         report_crash(m);
         ret = EXIT_RUNTIME;
         break;
+    case GDB_SRV_EXITED:
+        /* gdb was told W with the same status. */
+        ret = power_status(&m->runner.taken);
+        break;
     default:
         ret = EXIT_OK;
         break;
@@ -309,6 +412,7 @@ int main(int argc, char **argv)
     char err[256];
     int ret;
 
+    board_init(&m.board);
     switch (cli_parse(argc, argv, &o, err, sizeof(err))) {
     case CLI_HELP:
         fputs(cli_usage(), stdout);
@@ -351,7 +455,11 @@ int main(int argc, char **argv)
     sigemptyset(&quit);
     sigaddset(&quit, SIGINT);
     sigaddset(&quit, SIGTERM);
-    if (sigprocmask(SIG_BLOCK, &quit, NULL) < 0)
+    /* The event signal is taken in the run loop only (sigtimedwait). */
+    m.event_sig = SIGRTMIN + 1;
+    sigset_t block = quit;
+    sigaddset(&block, m.event_sig);
+    if (sigprocmask(SIG_BLOCK, &block, NULL) < 0)
         return fail_errno("sigprocmask", -errno);
     m.quit_fd = signalfd(-1, &quit, SFD_CLOEXEC | SFD_NONBLOCK);
     if (m.quit_fd < 0)

@@ -26,12 +26,14 @@ int run_init(struct runner *r, struct vcpu *vcpu, struct mem *mem,
     sigaddset(&r->wake, SIGINT);
     sigaddset(&r->wake, SIGTERM);
     sigaddset(&r->wake, SIGIO);
+    if (cfg->events.signo > 0)
+        sigaddset(&r->wake, cfg->events.signo);
     if (sigprocmask(SIG_BLOCK, &r->wake, &cur) < 0)
         return vm_fail(vcpu->vm, "sigprocmask");
     /* Inside KVM_RUN the wake signals are deliverable: they end the run
      * with EINTR and stay pending for drain_signals(). The kernel's
      * sigset is 8 bytes on x86-64 (KVM API doc, KVM_SET_SIGNAL_MASK). */
-    for (int s = 1; s < 64; s++)
+    for (int s = 1; s <= 64; s++)
         if (sigismember(&r->wake, s))
             sigdelset(&cur, s);
     return vcpu_set_signal_mask(vcpu, &cur);
@@ -64,25 +66,64 @@ const char *run_exit_name(uint32_t reason)
     return "unknown exit reason";
 }
 
-/* Take every pending wake signal; note which kinds arrived. */
-static int drain_signals(struct runner *r, struct run_result *res)
+static int poll_events(struct runner *r, bool signalled)
+{
+    if (!r->cfg.events.poll)
+        return 0;
+    return r->cfg.events.poll(r->cfg.events.ctx, signalled);
+}
+
+/*
+ * Take every pending wake signal; note which kinds arrived. Machine
+ * events are serviced here; *event says whether one came.
+ */
+static int drain_signals_ev(struct runner *r, struct run_result *res,
+                            bool *event)
 {
     static const struct timespec zero = {0, 0};
 
+    *event = false;
     for (;;) {
         int s = sigtimedwait(&r->wake, NULL, &zero);
         if (s < 0) {
             if (errno == EINTR)
                 continue;
             if (errno == EAGAIN)
-                return 0;
+                break;
             return vm_fail(r->vcpu->vm, "sigtimedwait");
         }
         if (s == SIGIO)
             res->io = true;
+        else if (r->cfg.events.signo > 0 && s == r->cfg.events.signo)
+            *event = true;
         else
             res->quit = true;
     }
+    return *event ? poll_events(r, true) : 0;
+}
+
+static int drain_signals(struct runner *r, struct run_result *res)
+{
+    bool event;
+
+    return drain_signals_ev(r, res, &event);
+}
+
+/*
+ * KVM_RUN was cut short by a signal. Returns 1 when it was only a machine
+ * event (serviced: run on), 0 when the run stops (res says why), -errno.
+ */
+static int on_signal(struct runner *r, struct run_result *res)
+{
+    bool event;
+    int e = drain_signals_ev(r, res, &event);
+
+    if (e < 0)
+        return e;
+    if (event && !res->quit && !res->io)
+        return 1;
+    res->stop = RUN_STOP_SIGNAL;
+    return 0;
 }
 
 static void ts_add_ms(struct timespec *t, uint32_t ms)
@@ -125,12 +166,19 @@ static int finish_sleep(struct runner *r, struct run_result *res)
                 continue;
             return vm_fail(r->vcpu->vm, "sigtimedwait");
         }
+        bool event = r->cfg.events.signo > 0 && s == r->cfg.events.signo;
         if (s == SIGIO)
             res->io = true;
-        else
+        else if (!event)
             res->quit = true;
         int e = drain_signals(r, res);
-        return e < 0 ? e : 0;
+        if (e == 0 && event)
+            e = poll_events(r, true);
+        if (e < 0)
+            return e;
+        if (!res->quit && !res->io)
+            continue; /* only a machine event: the pause goes on */
+        return 0;
     }
 }
 
@@ -258,6 +306,73 @@ static int fix_ip_after_hlt(struct runner *r)
     return vcpu_set_regs(r->vcpu, &next);
 }
 
+/* The S3 wait: far off when nothing can wake the machine. */
+static void arm_suspend(struct runner *r, int64_t wake_ns)
+{
+    if (clock_gettime(CLOCK_MONOTONIC, &r->sleep_until) < 0)
+        r->sleep_until = (struct timespec){0, 0};
+    if (r->wake_never)
+        wake_ns = 3600ll * 1000000000ll;
+    r->sleep_until.tv_sec += (time_t)(wake_ns / 1000000000);
+    r->sleep_until.tv_nsec += (long)(wake_ns % 1000000000);
+    if (r->sleep_until.tv_nsec >= 1000000000L) {
+        r->sleep_until.tv_nsec -= 1000000000L;
+        r->sleep_until.tv_sec++;
+    }
+    r->sleep_pending = true;
+}
+
+/*
+ * Wait out an S3 sleep and resume at the waking vector. Returns 1 when the
+ * guest runs on, 0 when the run stops (res says why; a signal leaves the
+ * machine asleep for the next run), or -errno. A user stepping does not
+ * wait: the wake comes at once.
+ */
+static int finish_suspend(struct runner *r, enum run_mode mode,
+                          struct run_result *res)
+{
+    uint16_t cs, ip;
+    int e;
+
+    while (mode != RUN_STEP) {
+        e = finish_sleep(r, res);
+        if (e <= 0) {
+            res->stop = RUN_STOP_SIGNAL;
+            return e;
+        }
+        if (!r->wake_never)
+            break;
+        arm_suspend(r, 0);
+    }
+    r->sleep_pending = false;
+    r->suspended = false;
+    e = r->cfg.sleep.wake(r->cfg.sleep.ctx, &cs, &ip);
+    if (e < 0)
+        return e;
+    if (e == 0) {
+        res->stop = RUN_STOP_POWER;
+        res->power = POWER_SLEEP;
+        return 0;
+    }
+    if (r->cfg.verbose)
+        fprintf(stderr, "vmm: ACPI S3 wake, resuming at %04x:%04x\n", cs, ip);
+    return (e = vcpu_reset_real_mode_at(r->vcpu, cs, ip)) < 0 ? e : 1;
+}
+
+/* A device asked for S3: start the sleep. Returns 0 or -errno. */
+static int enter_suspend(struct runner *r)
+{
+    int64_t ns = 0;
+    int e = r->cfg.sleep.enter(r->cfg.sleep.ctx, &ns);
+
+    if (e < 0)
+        return e;
+    r->wake_never = e == 0 || ns < 0;
+    r->suspended = true;
+    arm_suspend(r, ns < 0 ? 0 : ns);
+    return 0;
+}
+
 static void record_crash(struct runner *r, const char *what)
 {
     struct kvm_run *run = r->vcpu->run;
@@ -299,7 +414,14 @@ static void handle_mmio(struct runner *r)
         fprintf(stderr, "vmm: exit mmio %s 0x%llx len %u\n",
                 run->mmio.is_write ? "write" : "read",
                 (unsigned long long)run->mmio.phys_addr, run->mmio.len);
-    /* Nothing is mapped outside RAM: reads see all-ones. */
+    uint32_t len = run->mmio.len;
+    if (len > sizeof(run->mmio.data))
+        len = sizeof(run->mmio.data);
+    if (r->cfg.mmio.fn &&
+        r->cfg.mmio.fn(r->cfg.mmio.ctx, run->mmio.phys_addr, run->mmio.is_write,
+                       len, run->mmio.data) == 1)
+        return;
+    /* Nothing is there: reads see all-ones. */
     if (!run->mmio.is_write)
         memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
 }
@@ -323,6 +445,14 @@ int run_vcpu(struct runner *r, enum run_mode mode, struct run_result *res)
         errno = -e;
         return vm_fail(r->vcpu->vm, "write guest output to stdout");
     }
+    if (r->suspended) {
+        if ((e = finish_suspend(r, mode, res)) <= 0)
+            return e;
+        if (mode != RUN_CONT) {
+            res->stop = RUN_STOP_DEBUG; /* the step ends at the vector */
+            return 0;
+        }
+    }
     if (r->sleep_pending) {
         if (mode == RUN_STEP) {
             r->sleep_pending = false; /* a user stepping does not wait */
@@ -334,7 +464,7 @@ int run_vcpu(struct runner *r, enum run_mode mode, struct run_result *res)
             }
         }
     }
-    if (mode != RUN_CONT) {
+    if (mode != RUN_CONT && !r->cfg.kernel_hlt) {
         bool hlt;
         if ((e = next_is_hlt(r, &hlt)) < 0)
             return e;
@@ -344,8 +474,9 @@ int run_vcpu(struct runner *r, enum run_mode mode, struct run_result *res)
     for (;;) {
         e = vcpu_run(r->vcpu);
         if (e == -EINTR) {
-            res->stop = RUN_STOP_SIGNAL;
-            return drain_signals(r, res);
+            if ((e = on_signal(r, res)) <= 0)
+                return e;
+            continue;
         }
         if (e < 0)
             return e;
@@ -373,6 +504,32 @@ int run_vcpu(struct runner *r, enum run_mode mode, struct run_result *res)
                 errno = -e;
                 return vm_fail(r->vcpu->vm, "write guest output to stdout");
             }
+            if (power_pending(r->cfg.power) &&
+                r->cfg.power->req == POWER_SLEEP && r->cfg.sleep.enter) {
+                r->taken = *r->cfg.power;
+                r->cfg.power->req = POWER_NONE;
+                if ((e = vcpu_complete_io(r->vcpu)) < 0 ||
+                    (e = enter_suspend(r)) < 0)
+                    return e;
+                if ((e = finish_suspend(r, mode, res)) <= 0)
+                    return e;
+                if (mode != RUN_CONT) {
+                    res->stop = RUN_STOP_DEBUG;
+                    return 0;
+                }
+                continue;
+            }
+            if (power_pending(r->cfg.power)) {
+                /* Done after the instruction that asked, as on hardware. */
+                r->taken = *r->cfg.power;
+                r->cfg.power->req = POWER_NONE;
+                res->stop = RUN_STOP_POWER;
+                res->power = r->taken.req;
+                res->power_status = r->taken.status;
+                return vcpu_complete_io(r->vcpu);
+            }
+            if ((e = poll_events(r, false)) < 0)
+                return e;
             if (mode != RUN_CONT) {
                 /* The instruction is done once KVM completes the I/O. */
                 res->stop = RUN_STOP_DEBUG;
@@ -417,8 +574,9 @@ int run_vcpu(struct runner *r, enum run_mode mode, struct run_result *res)
             res->dr6 = run->debug.arch.dr6;
             return 0;
         case KVM_EXIT_INTR:
-            res->stop = RUN_STOP_SIGNAL;
-            return drain_signals(r, res);
+            if ((e = on_signal(r, res)) <= 0)
+                return e;
+            break;
         case KVM_EXIT_SHUTDOWN:
             record_crash(r, "triple fault (KVM_EXIT_SHUTDOWN)");
             res->stop = RUN_STOP_CRASH;

@@ -14,14 +14,66 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "hw/power.h"
+
 struct vcpu;
 struct mem;
 struct pio_bus;
+
+/*
+ * Machine events the run loop services without stopping: stdin became
+ * readable, a device's timer is due. The machine makes signo arrive for
+ * them (F_SETSIG, a POSIX timer); the run loop unblocks it inside KVM_RUN
+ * like the wake signals and calls poll with signalled true when it
+ * arrives, and with false after every port-I/O exit (so a device that
+ * has room again gets more input). poll returns 0 or -errno (the run ends
+ * with that error).
+ */
+struct run_events {
+    int signo; /* 0: none */
+    int (*poll)(void *ctx, bool signalled);
+    void *ctx;
+};
+
+/*
+ * Devices in guest-physical address space outside RAM: an MMIO exit goes
+ * to fn, which returns 1 if a device took the access (data filled for a
+ * read) or 0 if nothing is there (reads then see all-ones).
+ */
+struct run_mmio {
+    int (*fn)(void *ctx, uint64_t gpa, bool is_write, uint32_t len,
+              uint8_t *data);
+    void *ctx;
+};
+
+/*
+ * ACPI S3 as firmware does it (optional): enter is called when a device
+ * asks to sleep and returns 1 with *wake_ns the delay until the wake
+ * event (an RTC alarm), or 0 if nothing can wake the machine (it then
+ * sleeps until a signal ends the VMM). When the time comes, wake returns
+ * 1 with the real-mode waking vector in *cs:*ip (the vCPU is reset there)
+ * or 0 if there is none (the run then stops with RUN_STOP_POWER). Both
+ * return -errno on failure.
+ */
+struct run_sleep {
+    int (*enter)(void *ctx, int64_t *wake_ns);
+    int (*wake)(void *ctx, uint16_t *cs, uint16_t *ip);
+    void *ctx;
+};
 
 struct run_config {
     uint32_t hlt_sleep_ms; /* pause after each HLT */
     uint64_t max_halts;    /* stop at this HLT; 0 = never */
     bool verbose;          /* trace exits on stderr */
+    /*
+     * HLT waits in the kernel for an interrupt (in-kernel irqchip): a
+     * stepped HLT is left to KVM, not emulated.
+     */
+    bool kernel_hlt;
+    struct power *power; /* device requests, checked after each I/O exit */
+    struct run_events events;
+    struct run_mmio mmio;
+    struct run_sleep sleep;
 };
 
 enum run_mode {
@@ -36,6 +88,7 @@ enum run_stop {
     RUN_STOP_HALTED,        /* the max_halts-th HLT */
     RUN_STOP_CRASH,         /* the guest crashed: see crash */
     RUN_STOP_OUTPUT_CLOSED, /* stdout's reader went away (EPIPE) */
+    RUN_STOP_POWER,         /* a device asked to exit/reset/power off */
 };
 
 struct run_crash {
@@ -49,8 +102,10 @@ struct run_result {
     enum run_stop stop;
     uint32_t exception; /* RUN_STOP_DEBUG: 1 (#DB) or 3 (#BP), 0 if stepped */
     uint64_t dr6;
-    bool quit; /* RUN_STOP_SIGNAL: SIGINT or SIGTERM arrived */
-    bool io;   /* RUN_STOP_SIGNAL: SIGIO arrived */
+    bool quit;            /* RUN_STOP_SIGNAL: SIGINT or SIGTERM arrived */
+    bool io;              /* RUN_STOP_SIGNAL: SIGIO arrived */
+    enum power_req power; /* RUN_STOP_POWER: what was asked */
+    int power_status;     /* RUN_STOP_POWER with POWER_EXIT */
 };
 
 struct runner {
@@ -64,6 +119,9 @@ struct runner {
     bool sleep_pending;          /* a HLT pause is not over yet */
     struct timespec sleep_until; /* CLOCK_MONOTONIC */
     struct run_crash crash;
+    struct power taken; /* the last device request the loop acted on */
+    bool suspended;     /* in ACPI S3: sleep_until is the wake event */
+    bool wake_never;    /* in S3 with no wake source */
 };
 
 /*

@@ -94,3 +94,41 @@ void vm_close(struct vm *vm)
         close(vm->kvm_fd);
     vm->kvm_fd = -1;
 }
+
+int vm_create_pc_chips(struct vm *vm)
+{
+    static const struct {
+        long cap;
+        const char *name;
+    } need[] = {
+        {KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP"},
+        {KVM_CAP_PIT2, "KVM_CAP_PIT2"},
+    };
+
+    for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+        if (!vm_check_cap(vm, need[i].cap)) {
+            vm->missing_cap = need[i].name;
+            errno = ENOSYS;
+            return vm_fail(vm, "KVM_CHECK_EXTENSION");
+        }
+    }
+    if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0)
+        return vm_fail(vm, "KVM_CREATE_IRQCHIP");
+    vm->irqchip = true;
+    /* KVM_PIT_SPEAKER_DUMMY: the kernel claims no speaker port (0x61). */
+    struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
+    if (ioctl(vm->fd, KVM_CREATE_PIT2, &pit) < 0)
+        return vm_fail(vm, "KVM_CREATE_PIT2");
+    return 0;
+}
+
+int vm_irq_line(struct vm *vm, uint32_t gsi, int level)
+{
+    struct kvm_irq_level l = {.irq = gsi, .level = (uint32_t)(level != 0)};
+
+    if (!vm->irqchip)
+        return 0;
+    if (ioctl(vm->fd, KVM_IRQ_LINE, &l) < 0)
+        return vm_fail(vm, "KVM_IRQ_LINE");
+    return 0;
+}

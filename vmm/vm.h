@@ -8,6 +8,7 @@
  */
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /*
  * Guest-physical pages KVM itself uses on Intel hosts (vm_open sets them):
@@ -25,6 +26,7 @@ struct vm {
     int vcpu_mmap_size;      /* KVM_GET_VCPU_MMAP_SIZE */
     const char *err_op;      /* what failed last, for main.c to print */
     const char *missing_cap; /* name of a required capability missing */
+    bool irqchip;            /* in-kernel PIC, IOAPIC and local APIC */
 };
 
 /*
@@ -41,6 +43,23 @@ void vm_close(struct vm *vm);
 
 /* Record op as the failed operation and return -errno (errno as it is). */
 int vm_fail(struct vm *vm, const char *op);
+
+/*
+ * The PC's interrupt hardware in the kernel: KVM_CREATE_IRQCHIP (8259
+ * PICs, IOAPIC, a local APIC per vCPU), then KVM_CREATE_PIT2 (8254 PIT on
+ * ports 0x40-0x43; the speaker port 0x61 is left to user space).
+ * Must come before the first vCPU (KVM API doc
+ * 4.24, 4.72). With it, HLT waits in the kernel for an interrupt: no
+ * KVM_EXIT_HLT. Returns 0 or -errno (op in vm->err_op, missing_cap set
+ * when KVM lacks one).
+ */
+int vm_create_pc_chips(struct vm *vm);
+
+/*
+ * KVM_IRQ_LINE: drive global system interrupt gsi to level (0 or 1) on
+ * the in-kernel PIC and IOAPIC. Returns 0 or -errno.
+ */
+int vm_irq_line(struct vm *vm, uint32_t gsi, int level);
 
 /* KVM_CHECK_EXTENSION on /dev/kvm: the value, or 0 if absent/failed. */
 int vm_check_cap(const struct vm *vm, long cap);

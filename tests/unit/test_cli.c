@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "vmm/cli.h"
+#include "vmm/hw/debugexit.h"
+#include "vmm/hw/power.h"
 #include "vmm/loader.h"
 #include "vmm/mem.h"
 #include "vmm/pio.h"
@@ -42,6 +44,76 @@ static void test_defaults(void)
     CHECK(o.gdb == NULL);
     CHECK_EQ(o.mechanism, CLI_MECH_AUTO);
     CHECK_STR(o.image, "img");
+    CHECK_EQ(o.machine, CLI_MACHINE_BARE);
+    CHECK(o.kernel == NULL);
+}
+
+static void test_machines(void)
+{
+    struct cli_opts o;
+    char err[256];
+
+    CHECK_EQ(parse(&o, err, "--machine", "pc", "img", NULL), CLI_RUN);
+    CHECK_EQ(o.machine, CLI_MACHINE_PC);
+    CHECK_EQ(o.mem_size, 128 << 20);
+    CHECK_STR(o.image, "img");
+    CHECK_EQ(parse(&o, err, "--machine=bare", "img", NULL), CLI_RUN);
+    CHECK_EQ(o.machine, CLI_MACHINE_BARE);
+    CHECK_EQ(o.mem_size, 1 << 20);
+    /* --kernel picks the pc machine. */
+    CHECK_EQ(parse(&o, err, "--kernel", "k.elf", "--append", "a b", "--initrd",
+                   "m1 x,m2", NULL),
+             CLI_RUN);
+    CHECK_EQ(o.machine, CLI_MACHINE_PC);
+    CHECK_STR(o.kernel, "k.elf");
+    CHECK_STR(o.append, "a b");
+    CHECK_STR(o.initrd, "m1 x,m2");
+    CHECK(o.image == NULL);
+    CHECK_EQ(parse(&o, err, "--machine", "pc", "-m", "2M", "--kernel", "k",
+                   "-g", "1234", NULL),
+             CLI_RUN);
+    CHECK_EQ(o.mem_size, 2 << 20);
+    CHECK_EQ(parse(&o, err, "--machine", "pc", "-m", "5G", "img", NULL),
+             CLI_RUN);
+    CHECK_EQ(o.mem_size, 5ull << 30);
+}
+
+static void test_machine_errors(void)
+{
+    static const char *const bad[][6] = {
+        {"--machine", "foo", "img"},
+        {"--machine", "", "img"},
+        {"--machine", "bare", "--kernel", "k"},
+        {"--kernel", "k", "img"},
+        {"--kernel", "", NULL},
+        {"--append", "x", "img"},
+        {"--initrd", "m", "img"},
+        {"--machine", "pc", "--append", "x", "img"},
+        {"--machine", "pc", "--hlt-sleep", "0", "img"},
+        {"--machine", "pc", "--max-halts", "1", "img"},
+        {"--kernel", "k", "--max-halts", "1"},
+        {"--machine", "pc", "-m", "1M", "img"},
+        {"--machine", "pc", "-m", "2047K", "img"},
+        {"--machine", "pc", NULL},
+        {"--kernel", "k", "--initrd", "", NULL},
+    };
+    struct cli_opts o;
+    char err[256];
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        enum cli_action a = parse(&o, err, bad[i][0], bad[i][1], bad[i][2],
+                                  bad[i][3], bad[i][4], bad[i][5], NULL);
+        if (a != CLI_USAGE_ERROR)
+            printf("FAIL: accepted %s %s %s %s\n", bad[i][0], bad[i][1],
+                   bad[i][2] ? bad[i][2] : "", bad[i][3] ? bad[i][3] : "");
+        CHECK_EQ(a, CLI_USAGE_ERROR);
+        CHECK(err[0] != '\0');
+    }
+    CHECK_EQ(parse(&o, err, "--machine", "pc", "--hlt-sleep", "0", "img", NULL),
+             CLI_USAGE_ERROR);
+    CHECK(strstr(err, "bare machine only") != NULL);
+    CHECK_EQ(parse(&o, err, "--kernel", "k", "img", NULL), CLI_USAGE_ERROR);
+    CHECK(strstr(err, "not both") != NULL);
 }
 
 static void test_all_options(void)
@@ -213,6 +285,57 @@ static void test_gpa_bounds(void)
     CHECK(mem_gpa_to_hva(&m, 0, 1) == NULL);
 }
 
+static void test_split_gpa(void)
+{
+    static uint8_t ram[3 * 4096];
+    /* 8 KiB at 0, 4 KiB at 0x10000 */
+    struct mem m = {.host = ram,
+                    .size = sizeof(ram),
+                    .high_size = 4096,
+                    .high_base = 0x10000};
+
+    CHECK(mem_gpa_to_hva(&m, 0, 8192) == ram);
+    CHECK(mem_gpa_to_hva(&m, 8191, 1) == ram + 8191);
+    CHECK(mem_gpa_to_hva(&m, 8191, 2) == NULL);
+    CHECK(mem_gpa_to_hva(&m, 8192, 1) == NULL);
+    CHECK(mem_gpa_to_hva(&m, 0xffff, 1) == NULL);
+    CHECK(mem_gpa_to_hva(&m, 0xffff, 2) == NULL);
+    CHECK(mem_gpa_to_hva(&m, 0x10000, 4096) == ram + 8192);
+    CHECK(mem_gpa_to_hva(&m, 0x10fff, 1) == ram + 3 * 4096 - 1);
+    CHECK(mem_gpa_to_hva(&m, 0x10fff, 2) == NULL);
+    CHECK(mem_gpa_to_hva(&m, 0x11000, 1) == NULL);
+    CHECK(mem_gpa_to_hva(&m, 0, 0x11000) == NULL); /* straddles the hole */
+    CHECK(mem_gpa_to_hva(&m, UINT64_MAX, 2) == NULL);
+}
+
+static void test_debugexit(void)
+{
+    struct power p = {0};
+    struct debugexit d;
+    uint8_t data[8] = {0x10, 0, 0, 0};
+
+    debugexit_init(&d, &p);
+    CHECK_OK(debugexit_io(&d, 0xf4, false, 1, 1, data));
+    CHECK_EQ(data[0], 0xff);
+    CHECK(!power_pending(&p));
+    data[0] = 0x10;
+    CHECK_OK(debugexit_io(&d, 0xf4, true, 1, 1, data));
+    CHECK_EQ(p.req, POWER_EXIT);
+    CHECK_EQ(p.status, 33);
+    /* The first request wins. */
+    data[0] = 0;
+    CHECK_OK(debugexit_io(&d, 0xf4, true, 1, 1, data));
+    CHECK_EQ(p.status, 33);
+    p = (struct power){0};
+    memcpy(data, "\x00\x01\x00\x00", 4); /* 0x100: (0x201) & 0xff */
+    CHECK_OK(debugexit_io(&d, 0xf6, true, 2, 1, data));
+    CHECK_EQ(p.status, 1);
+    p = (struct power){0};
+    memcpy(data, "\x7f\x00\x00\x80", 4);
+    CHECK_OK(debugexit_io(&d, 0xf4, true, 4, 1, data));
+    CHECK_EQ(p.status, 0xff);
+}
+
 static int seen_calls;
 static int count_handler(void *ctx, uint16_t port, bool w, uint8_t size,
                          uint32_t count, uint8_t *data)
@@ -320,6 +443,8 @@ int main(void)
         TEST(test_gdb_spec),           TEST(test_loader_bounds),
         TEST(test_gpa_bounds),         TEST(test_pio_bus),
         TEST(test_console_writes_all), TEST(test_console_socket),
+        TEST(test_machines),           TEST(test_machine_errors),
+        TEST(test_split_gpa),          TEST(test_debugexit),
     };
     return test_main(tests, TEST_COUNT(tests));
 }
