@@ -118,6 +118,16 @@ int board_wire_bios(struct board *b, struct mem *mem, const struct memmap *map,
                     struct power *power, struct disk *floppy, struct disk *hd);
 
 /*
+ * The built-in BIOS in front of a --kernel: POST runs from the reset
+ * vector and its int 19h asks for POWER_BOOT instead of reading a disk,
+ * so the kernel starts on a machine a PC BIOS has set up. stdin stays
+ * with COM1. Returns 0 or -errno.
+ */
+int board_wire_bios_kernel(struct board *b, struct mem *mem,
+                           const struct memmap *map, struct pio_bus *bus,
+                           struct pio_console *con, struct power *power);
+
+/*
  * Feed stdin to COM1's receiver (pc only): reads go through a private
  * non-blocking open file description of fd 0 (the shell's own flags and
  * the terminal's modes stay as they are), and the kernel sends signo to

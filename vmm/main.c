@@ -58,7 +58,10 @@ struct machine {
     struct runner runner;
     struct disk floppy, hd; /* --floppy, --drive */
     struct firmware fw;     /* --bios */
-    struct term term;       /* stdin in raw mode for the BIOS keyboard */
+    /* --kernel: where the BIOS's int 19h hands over (boot_kernel). */
+    bool kernel_pending;
+    struct mb_entry kernel_entry;
+    struct term term; /* stdin in raw mode for the BIOS keyboard */
 };
 
 static int fail_errno(const char *what, int neg_errno)
@@ -179,8 +182,17 @@ static int build_kernel(struct machine *m, const struct cli_opts *o,
                 o->kernel, err[0] ? err : strerror(-e));
         return EXIT_USAGE;
     }
+    /*
+     * The built-in BIOS runs first, from its reset vector, as SeaBIOS
+     * does under QEMU: a kernel finds the IVT, the BIOS data area, the
+     * PICs and the PIT as PC firmware leaves them (kvm-unit-tests'
+     * realmode sleeps in hlt until the BIOS's timer tick). Its int 19h
+     * ends the firmware phase (boot_kernel).
+     */
+    m->kernel_entry = entry;
+    m->kernel_pending = true;
     if ((e = vcpu_create(&m->vcpu, &m->vm, 0)) < 0 ||
-        (e = vcpu_reset_flat32(&m->vcpu, entry.eip, entry.eax, entry.ebx)) < 0)
+        (e = firmware_start(&m->vcpu, 0xf000, BIOS_GPA, BIOS_RESET_IP)) < 0)
         return fail_vm(&m->vm, e);
     return wire_machine(m, o, stdout_closed);
 }
@@ -327,6 +339,9 @@ static int wire_machine(struct machine *m, const struct cli_opts *o,
     e = pc ? board_wire_pc(&m->board, &m->vm, &m->mem, &m->map, &m->bus,
                            &m->console, &m->power)
            : board_wire_bare(&m->board, &m->bus, &m->console, &m->power);
+    if (e == 0 && o->kernel)
+        e = board_wire_bios_kernel(&m->board, &m->mem, &m->map, &m->bus,
+                                   &m->console, &m->power);
     if (e == 0 && pc && (o->drive || o->floppy))
         e = board_wire_bios(&m->board, &m->mem, &m->map, &m->bus, &m->console,
                             &m->power, o->floppy ? &m->floppy : NULL,
@@ -417,6 +432,49 @@ static int power_status(const struct power *p)
         fprintf(stderr, "vmm: the guest went to ACPI S3 sleep without a "
                         "waking vector: ending\n");
     return p->req == POWER_EXIT ? p->status : EXIT_OK;
+}
+
+/*
+ * --kernel: run the BIOS's POST until its int 19h asks for the kernel,
+ * then enter it in the Multiboot state. Before any debugger is served,
+ * so gdb still stops on the kernel's first instruction. Returns EXIT_OK
+ * to go on, or the VMM's exit status.
+ */
+static int boot_kernel(struct machine *m)
+{
+    struct run_result res;
+    const struct mb_entry *k = &m->kernel_entry;
+    int e;
+
+    if (!m->kernel_pending)
+        return EXIT_OK;
+    while (m->kernel_pending) {
+        if ((e = run_vcpu(&m->runner, RUN_CONT, &res)) < 0)
+            return fail_vm(&m->vm, e);
+        switch (res.stop) {
+        case RUN_STOP_POWER:
+            if (res.power != POWER_BOOT)
+                return power_status(&m->runner.taken);
+            m->kernel_pending = false;
+            break;
+        case RUN_STOP_SIGNAL:
+            if (res.quit)
+                return EXIT_OK;
+            break;
+        case RUN_STOP_CRASH:
+            fprintf(stderr, "vmm: the BIOS crashed before the kernel\n");
+            report_crash(m);
+            return EXIT_RUNTIME;
+        case RUN_STOP_OUTPUT_CLOSED:
+            return EXIT_OK;
+        case RUN_STOP_HALTED:
+        case RUN_STOP_DEBUG:
+            break;
+        }
+    }
+    if ((e = vcpu_reset_flat32(&m->vcpu, k->eip, k->eax, k->ebx)) < 0)
+        return fail_vm(&m->vm, e);
+    return EXIT_OK;
 }
 
 static int run_plain(struct machine *m)
@@ -657,6 +715,8 @@ int main(int argc, char **argv)
         ret = build_machine(&m, &o, stdout_closed);
     if (ret == EXIT_OK)
         raw_keys(&m);
+    if (ret == EXIT_OK)
+        ret = boot_kernel(&m);
     if (ret == EXIT_OK)
         ret = o.gdb ? run_gdb(&m, &o) : run_plain(&m);
     term_restore(&m.term);
