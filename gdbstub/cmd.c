@@ -292,7 +292,10 @@ static enum gdb_cmd_result resume(struct gdb_cmd *s, bool step, bool has_pc,
         if ((r = s->ops->set_regs(s->ctx, &regs)) < 0)
             return gdb_cmd_reply_err(r, reply, cap, len);
     }
-    gdb_bp_start(&s->bp, step);
+    /* After an exec stop gdb_cmd_run reports the real one: nothing runs. */
+    if (!s->exec_pending)
+        gdb_bp_start(&s->bp, step);
+    s->exec_step = step;
     s->stopped = false;
     *len = 0;
     return GDB_CMD_RESUME;
@@ -429,6 +432,7 @@ enum gdb_cmd_result gdb_cmd_handle(struct gdb_cmd *s, const char *pkt,
         /* A debugger came without gdb_cmd_interrupt: a new session. */
         s->free_run = false;
         s->arch_fixed = false;
+        s->exec_pending = false;
     }
     s->stopped = true;
     if (len == 0)

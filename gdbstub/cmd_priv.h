@@ -32,8 +32,17 @@ struct gdb_cmd {
     bool stopped;  /* as opposed to resumed or running freely */
     bool free_run; /* detached: run with no breakpoints */
     struct gdb_cmd_stop last;
-    uint8_t *buf; /* scratch, RSP_MAX_PACKET + 1 bytes */
-    char *text;   /* monitor output, RSP_MAX_PACKET / 2 + 1 bytes */
+    /*
+     * Mode changes: gdb said exec-events+ in qSupported, so a stop in
+     * another CPU mode than the layout gdb has is first reported as an
+     * exec event (gdb then re-reads target.xml and resumes) and `last`,
+     * the real stop, answers that resume without running the guest.
+     */
+    bool exec_events;
+    bool exec_pending;
+    bool exec_step; /* the resume being answered is a step */
+    uint8_t *buf;   /* scratch, RSP_MAX_PACKET + 1 bytes */
+    char *text;     /* monitor output, RSP_MAX_PACKET / 2 + 1 bytes */
 };
 
 /* Reply helpers: set *len and return GDB_CMD_REPLY. */
@@ -67,6 +76,14 @@ size_t gdb_cmd_put_reg(enum gdb_arch arch, const struct gdb_x86_regs *regs,
  * expedited registers as they are now. Returns its length.
  */
 size_t gdb_cmd_render_stop(struct gdb_cmd *s, char *reply, size_t cap);
+
+/*
+ * After a stop was recorded in s->last (and not yet sent): if the vCPU is
+ * now in another mode than the layout described to gdb, and gdb takes exec
+ * events, write an exec stop reply instead and return true (the real stop
+ * then answers gdb's next resume). Returns false when nothing changed.
+ */
+bool gdb_cmd_mode_exec(struct gdb_cmd *s, char *reply, size_t cap, size_t *len);
 
 /* q..., Q... packets. */
 enum gdb_cmd_result gdb_cmd_query(struct gdb_cmd *s, const char *pkt,

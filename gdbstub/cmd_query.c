@@ -32,6 +32,22 @@ static bool has_prefix(const char *pkt, size_t len, const char *prefix)
     return len >= n && memcmp(pkt, prefix, n) == 0;
 }
 
+/* Whether the qSupported packet lists feature (e.g. "exec-events+"). */
+static bool has_feature(const char *pkt, size_t len, const char *feature)
+{
+    size_t n = strlen(feature);
+    const char *p = memchr(pkt, ':', len), *end = pkt + len;
+
+    while (p && p < end) {
+        const char *f = p + 1, *semi = memchr(f, ';', (size_t)(end - f));
+        const char *fe = semi ? semi : end;
+        if ((size_t)(fe - f) == n && memcmp(f, feature, n) == 0)
+            return true;
+        p = semi;
+    }
+    return false;
+}
+
 /* qXfer:features:read:annex:offset,length */
 static enum gdb_cmd_result xfer_features(struct gdb_cmd *s, const char *p,
                                          const char *end, char *reply,
@@ -152,8 +168,15 @@ enum gdb_cmd_result gdb_cmd_query(struct gdb_cmd *s, const char *pkt,
     const char *end = pkt + len;
 
     /* qSupported[:gdbfeature;...] */
-    if (is(pkt, len, "qSupported") || has_prefix(pkt, len, "qSupported:"))
-        return gdb_cmd_reply_str(supported, reply, cap, reply_len);
+    if (is(pkt, len, "qSupported") || has_prefix(pkt, len, "qSupported:")) {
+        s->exec_events = has_feature(pkt, len, "exec-events+");
+        gdb_cmd_reply_str(supported, reply, cap, reply_len);
+        if (s->exec_events && *reply_len + 13 <= cap) {
+            memcpy(reply + *reply_len, ";exec-events+", 13);
+            *reply_len += 13;
+        }
+        return GDB_CMD_REPLY;
+    }
     /* QStartNoAckMode */
     if (is(pkt, len, "QStartNoAckMode")) {
         gdb_cmd_reply_str("OK", reply, cap, reply_len);

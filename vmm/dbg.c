@@ -97,12 +97,17 @@ static int get_core_regs(void *ctx, struct gdb_x86_regs *g)
         (e = vcpu_get_sregs(d->runner->vcpu, &s)) < 0)
         return e;
     memset(g, 0, sizeof(*g));
-    if (!(s->cr0 & CR0_PE))
-        g->arch = GDB_ARCH_I8086;
-    else if ((s->efer & EFER_LMA) && s->cs.l)
+    /*
+     * The code segment decides, not CR0.PE: right after `mov %eax,%cr0`
+     * the far jump that follows is still 16-bit code (CS.D = 0 until CS
+     * is loaded; SDM vol. 3, "Switching to Protected Mode").
+     */
+    if ((s->efer & EFER_LMA) && s->cs.l)
         g->arch = GDB_ARCH_X86_64;
-    else
+    else if (s->cs.db)
         g->arch = GDB_ARCH_I386;
+    else
+        g->arch = GDB_ARCH_I8086;
     g->gpr[GDB_RAX] = r->rax;
     g->gpr[GDB_RBX] = r->rbx;
     g->gpr[GDB_RCX] = r->rcx;

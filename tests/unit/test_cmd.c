@@ -157,6 +157,91 @@ static void test_arch_fixed(void)
     fake_sess_free(s);
 }
 
+/* hex of "kvmstub: the vCPU switched to i386:x86-64" */
+#define EXEC_X86_64                                                            \
+    "6b766d737475623a20746865207643505520737769746368656420746f20693338363a"   \
+    "7838362d3634"
+
+/* `monitor breakpoints` as text. */
+static const char *bp_text(struct fake_sess *s)
+{
+    static char buf[4096];
+
+    fake_pkt(s, "qRcmd,627265616b706f696e7473");
+    return unhex(s, buf, sizeof(buf));
+}
+
+static struct fake_sess *mode_sess(bool exec_events)
+{
+    struct fake_sess *s = sess();
+
+    fake_pkt(s, exec_events ? "qSupported:swbreak+;exec-events+;hwbreak+"
+                            : "qSupported:swbreak+;hwbreak+");
+    fake_pkt(s, "qXfer:features:read:target.xml:0,10");
+    s->t.mode_switch = true;
+    s->t.mode_pc = 0x1000;
+    s->t.mode_to = GDB_ARCH_X86_64;
+    return s;
+}
+
+static void test_mode_exec(void)
+{
+    struct fake_sess *s = mode_sess(true);
+
+    CHECK(strstr(fake_pkt(s, "qSupported:exec-events+"), ";exec-events+"));
+    /* A step into long mode: an exec event, breakpoints dropped. */
+    fake_pkt(s, "Z0,1800,1");
+    fake_go(s, "s");
+    CHECK_STR(s->reply, "T05exec:" EXEC_X86_64 ";thread:1;");
+    CHECK_EQ(s->t.resumes, 1);
+    CHECK(strstr(bp_text(s), "no breakpoints") != NULL);
+    /* gdb reads the new layout, inserts again, continues: the step end. */
+    fake_pkt(s, "qXfer:features:read:target.xml:0,1000");
+    CHECK(strstr(s->reply, "i386:x86-64") != NULL);
+    fake_pkt(s, "g");
+    CHECK_EQ(s->len, 2 * gdb_arch_regs_size(GDB_ARCH_X86_64));
+    CHECK_STR(fake_pkt(s, "Z0,1800,1"), "OK");
+    fake_go(s, "vCont;c");
+    CHECK_STR(s->reply, "T00thread:1;10:0110000000000000;07:0080000000000000;"
+                        "06:0088000000000000;");
+    CHECK_EQ(s->t.resumes, 1);
+    CHECK_EQ(s->t.regs.rip, 0x1001);
+    /* Then the guest runs again, to the breakpoint. */
+    fake_go(s, "c");
+    CHECK(strncmp(s->reply, "T05thread:1;swbreak:;10:0018", 28) == 0);
+    CHECK_STR(fake_pkt(s, "z0,1800,1"), "OK");
+    CHECK(strstr(bp_text(s), "no breakpoints") != NULL);
+    fake_sess_free(s);
+
+    /* A stepi off a breakpoint: gdb steps, then continues; both answered. */
+    s = mode_sess(true);
+    fake_go(s, "s");
+    CHECK(strncmp(s->reply, "T05exec:", 8) == 0);
+    fake_pkt(s, "qXfer:features:read:target.xml:0,1000");
+    fake_go(s, "vCont;s:1");
+    CHECK(strncmp(s->reply, "T05thread:1;10:0110", 19) == 0);
+    fake_go(s, "vCont;c");
+    CHECK(strncmp(s->reply, "T00thread:1;10:0110", 19) == 0);
+    CHECK_EQ(s->t.resumes, 1);
+    fake_go(s, "s");
+    CHECK(strncmp(s->reply, "T05thread:1;10:0210", 19) == 0);
+    CHECK_EQ(s->t.resumes, 2);
+    fake_sess_free(s);
+
+    /* Without exec-events+ (lldb): the plain stop, in the old layout. */
+    s = mode_sess(false);
+    fake_go(s, "s");
+    CHECK_STR(s->reply, "T05thread:1;08:01100000;04:00800000;05:00880000;");
+    fake_sess_free(s);
+
+    /* Same mode: no exec. */
+    s = mode_sess(true);
+    s->t.mode_to = GDB_ARCH_I386;
+    fake_go(s, "s");
+    CHECK_STR(s->reply, "T05thread:1;08:01100000;04:00800000;05:00880000;");
+    fake_sess_free(s);
+}
+
 static void test_xfer(void)
 {
     struct fake_sess *s = sess();
@@ -454,7 +539,7 @@ int main(void)
         TEST(test_regs),      TEST(test_arch_fixed),     TEST(test_xfer),
         TEST(test_mem_read),  TEST(test_mem_write),      TEST(test_resume),
         TEST(test_vcont),     TEST(test_threads),        TEST(test_detach_kill),
-        TEST(test_monitor),   TEST(test_monitor_blanks),
+        TEST(test_monitor),   TEST(test_monitor_blanks), TEST(test_mode_exec),
     };
     return test_main(tests, TEST_COUNT(tests));
 }
