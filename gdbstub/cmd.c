@@ -296,6 +296,7 @@ static enum gdb_cmd_result resume(struct gdb_cmd *s, bool step, bool has_pc,
     if (!s->exec_pending)
         gdb_bp_start(&s->bp, step);
     s->exec_step = step;
+    s->n_lifted = 0; /* gdb put back what it still wants */
     s->stopped = false;
     *len = 0;
     return GDB_CMD_RESUME;
@@ -383,6 +384,23 @@ static enum gdb_cmd_result vcont(struct gdb_cmd *s, const char *p,
     return resume(s, first == 's' || first == 'S', false, 0, reply, cap, len);
 }
 
+/* Remember a point gdb took out (z), forget one it put in (Z). */
+static void note_point(struct gdb_cmd *s, bool in, int type, uint64_t addr,
+                       uint64_t kind)
+{
+    for (size_t i = 0; i < s->n_lifted; i++) {
+        struct gdb_cmd_point *p = &s->lifted[i];
+        if (p->type == type && p->addr == addr && p->kind == kind) {
+            if (in)
+                *p = s->lifted[--s->n_lifted];
+            return;
+        }
+    }
+    if (!in && s->n_lifted < GDB_CMD_MAX_LIFTED)
+        s->lifted[s->n_lifted++] =
+            (struct gdb_cmd_point){.type = type, .addr = addr, .kind = kind};
+}
+
 /* Z type,addr,kind and z type,addr,kind */
 static enum gdb_cmd_result zpoint(struct gdb_cmd *s, const char *pkt,
                                   const char *end, char *reply, size_t cap,
@@ -407,6 +425,7 @@ static enum gdb_cmd_result zpoint(struct gdb_cmd *s, const char *pkt,
         return gdb_cmd_reply_str("", reply, cap, len);
     if (r < 0)
         return gdb_cmd_reply_err(r, reply, cap, len);
+    note_point(s, pkt[0] == 'Z', (int)type, addr, kind);
     return gdb_cmd_reply_str("OK", reply, cap, len);
 }
 
@@ -433,6 +452,7 @@ enum gdb_cmd_result gdb_cmd_handle(struct gdb_cmd *s, const char *pkt,
         s->free_run = false;
         s->arch_fixed = false;
         s->exec_pending = false;
+        s->n_lifted = 0;
     }
     s->stopped = true;
     if (len == 0)

@@ -23,6 +23,14 @@ struct gdb_cmd_stop {
     int exit_code;
 };
 
+/* A point gdb took out (z) since the guest last ran, for `monitor`. */
+struct gdb_cmd_point {
+    int type; /* Z type */
+    uint64_t addr, kind;
+};
+
+#define GDB_CMD_MAX_LIFTED 64
+
 struct gdb_cmd {
     const struct gdb_target_ops *ops;
     void *ctx;
@@ -41,8 +49,14 @@ struct gdb_cmd {
     bool exec_events;
     bool exec_pending;
     bool exec_step; /* the resume being answered is a step */
-    uint8_t *buf;   /* scratch, RSP_MAX_PACKET + 1 bytes */
-    char *text;     /* monitor output, RSP_MAX_PACKET / 2 + 1 bytes */
+    /*
+     * gdb takes its breakpoints out at every stop and puts back the ones
+     * still set when it resumes: what it took out since the last resume.
+     */
+    struct gdb_cmd_point lifted[GDB_CMD_MAX_LIFTED];
+    size_t n_lifted;
+    uint8_t *buf; /* scratch, RSP_MAX_PACKET + 1 bytes */
+    char *text;   /* monitor output, RSP_MAX_PACKET / 2 + 1 bytes */
 };
 
 /* Reply helpers: set *len and return GDB_CMD_REPLY. */

@@ -21,6 +21,34 @@ static const char supported[] =
 static const char monitor_help[] =
     "breakpoints  list breakpoints and the mechanism in use\n";
 
+static const char *const point_name[] = {"break", "hbreak", "watch", "rwatch",
+                                         "awatch"};
+
+/* `monitor breakpoints`: the manager's list, then what gdb lifted. */
+static size_t describe(struct gdb_cmd *s, char *out, size_t cap)
+{
+    size_t n = gdb_bp_describe(&s->bp, out, cap);
+
+    if (s->n_lifted == 0 || n + 1 >= cap)
+        return n;
+    n += (size_t)snprintf(out + n, cap - n,
+                          "%zu inserted; lifted by gdb at this stop (gdb "
+                          "takes its breakpoints out while stopped and\n"
+                          "inserts those still set when it resumes):\n",
+                          s->bp.n);
+    for (size_t i = 0; i < s->n_lifted && n + 1 < cap; i++) {
+        const struct gdb_cmd_point *p = &s->lifted[i];
+        n += (size_t)snprintf(out + n, cap - n, "%-7s 0x%llx",
+                              point_name[p->type], (unsigned long long)p->addr);
+        if (n + 1 < cap && p->type >= GDB_BP_WRITE)
+            n += (size_t)snprintf(out + n, cap - n, " len %llu",
+                                  (unsigned long long)p->kind);
+        if (n + 1 < cap)
+            n += (size_t)snprintf(out + n, cap - n, " lifted\n");
+    }
+    return n < cap ? n : cap - 1;
+}
+
 static bool is(const char *pkt, size_t len, const char *word)
 {
     return len == strlen(word) && memcmp(pkt, word, len) == 0;
@@ -138,15 +166,16 @@ static enum gdb_cmd_result rcmd(struct gdb_cmd *s, const char *p,
     if (tcap > RSP_MAX_PACKET / 2 + 1)
         tcap = RSP_MAX_PACKET / 2 + 1;
     out[0] = '\0';
-    if (strcmp(cmd, "help") == 0) {
+    /* A bare `monitor` lists the commands, as `monitor help`. */
+    if (strcmp(cmd, "help") == 0 || cmd[0] == '\0') {
         append(out, tcap, &n, monitor_help, strlen(monitor_help));
-        r = s->ops->monitor(s->ctx, cmd, out + n, tcap - n);
+        r = s->ops->monitor(s->ctx, "help", out + n, tcap - n);
         if (r > 0)
             n += strlen(out + n);
         else
             out[n] = '\0';
     } else if (strcmp(cmd, "breakpoints") == 0) {
-        n = gdb_bp_describe(&s->bp, out, tcap);
+        n = describe(s, out, tcap);
     } else {
         r = s->ops->monitor(s->ctx, cmd, out, tcap);
         if (r < 0 && r != -ENOENT)

@@ -246,6 +246,7 @@ void gdb_cmd_detach(struct gdb_cmd *s)
     s->stopped = false;
     s->arch_fixed = false;
     s->exec_pending = false;
+    s->n_lifted = 0;
 }
 
 bool gdb_cmd_is_stopped(const struct gdb_cmd *s)

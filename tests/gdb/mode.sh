@@ -127,6 +127,50 @@ run_case "stepi across the switches (from a breakpoint and not)" \
 run_case "stepi across the switches with a symbol-file" \
     "$STEP_SCRIPT" check_step 1
 
+# org.kvmstub.sys: control registers, EFER, descriptor caches, GDTR, the
+# guest's own debug registers, in each mode; writes read back and survive
+# a step; dr0 is the guest's, untouched by the stub's hbreak in DR0.
+SYS_SCRIPT='p/x $cr0
+info registers cr3 efer cs_limit cs_attr
+set $cr2 = 0x1234
+p/x $cr2
+set $dr0 = 0x5000
+p/x $dr0
+hbreak *0x2a
+hbreak *0x200
+continue
+info registers cs_attr gdtr_base gdtr_limit ss_attr
+continue
+p/x $cr0
+info registers cr3 cr4 efer cs_attr
+set $cr0 = 0xe0010011
+set $cr2 = 0xabcd
+stepi
+p/x $cr0
+p/x $cr2
+p/x $dr0
+info registers rip
+info registers idtr_limit dr7'
+
+check_sys() {
+    gdb_has '^\$1 = 0x60000010$' &&
+        gdb_has '^cr3 +0x0 ' && gdb_has '^efer +0x0 ' &&
+        gdb_has '^cs_limit +0xffff ' && gdb_has '^cs_attr +0x9b ' &&
+        gdb_has '^\$2 = 0x1234$' && gdb_has '^\$3 = 0x5000$' &&
+        gdb_has '^cs_attr +0xc09b ' && gdb_has '^gdtr_base +0x210 ' &&
+        gdb_has '^gdtr_limit +0x1f ' && gdb_has '^ss_attr +0x93 ' &&
+        gdb_has '^\$4 = 0xe0000011$' && gdb_has '^cr3 +0x1000 ' &&
+        gdb_has '^cr4 +0x20 ' && gdb_has '^efer +0x500 ' &&
+        gdb_has '^cs_attr +0xa09b ' &&
+        gdb_has '^\$5 = 0xe0010011$' && gdb_has '^\$6 = 0xabcd$' &&
+        gdb_has '^\$7 = 0x5000$' && gdb_has '^rip +0x201 ' &&
+        gdb_has '^idtr_limit +0x' && gdb_has '^dr7 +0x' &&
+        [ -z "$(noise)" ]
+}
+
+run_case "system registers: p/x \$cr0, set \$cr0/\$cr2/\$dr0, info registers cr3, in each mode" \
+    "$SYS_SCRIPT" check_sys 0
+
 # MI: the frontend sees one *stopped per user-visible stop, each with the
 # new arch, and nothing about the exec itself but a console line.
 name="MI: *stopped with arch i386 then i386:x86-64, no error records"

@@ -117,7 +117,13 @@ static void test_regs(void)
     /* p / P */
     CHECK_STR(fake_pkt(s, "p8"), "78563412");
     CHECK_STR(fake_pkt(s, "p4"), "00800000");
-    CHECK_STR(fake_pkt(s, "p29"), "E01");      /* 41: past mxcsr (40) */
+    s->t.regs.sys.cr0 = 0x60000011;
+    s->t.regs.sys.dr[7] = 0x400;
+    CHECK_STR(fake_pkt(s, "p29"), "1100006000000000"); /* 41: cr0 */
+    CHECK_STR(fake_pkt(s, "p52"), "0004000000000000"); /* 82: dr7, the last */
+    CHECK_STR(fake_pkt(s, "p53"), "E01");
+    CHECK_STR(fake_pkt(s, "P2b=0010000000000000"), "OK"); /* 43: cr3 */
+    CHECK_EQ(s->t.regs.sys.cr3, 0x1000);
     CHECK_STR(fake_pkt(s, "p28"), "00000000"); /* mxcsr */
     CHECK_STR(fake_pkt(s, "p99"), "E01");
     CHECK_STR(fake_pkt(s, "p"), "E01");
@@ -169,6 +175,34 @@ static const char *bp_text(struct fake_sess *s)
 
     fake_pkt(s, "qRcmd,627265616b706f696e7473");
     return unhex(s, buf, sizeof(buf));
+}
+
+static void test_monitor_lifted(void)
+{
+    struct fake_sess *s = sess();
+    char buf[4096];
+
+    CHECK_STR(fake_pkt(s, "Z0,1800,1"), "OK");
+    CHECK_STR(fake_pkt(s, "Z2,3000,2"), "OK");
+    CHECK_STR(fake_pkt(s, "Z1,1900,1"), "OK");
+    CHECK(strstr(bp_text(s), "lifted") == NULL);
+    CHECK_STR(fake_pkt(s, "z0,1800,1"), "OK");
+    CHECK_STR(fake_pkt(s, "z2,3000,2"), "OK");
+    const char *t = bp_text(s);
+    CHECK(strstr(t, "1 inserted; lifted by gdb") != NULL);
+    CHECK(strstr(t, "break   0x1800 lifted\n") != NULL);
+    CHECK(strstr(t, "watch   0x3000 len 2 lifted\n") != NULL);
+    CHECK(strstr(t, "hbreak  0x1900") != NULL);
+    /* Put back: no longer lifted; a resume forgets the rest. */
+    CHECK_STR(fake_pkt(s, "Z0,1800,1"), "OK");
+    CHECK(strstr(bp_text(s), "break   0x1800 lifted") == NULL);
+    fake_go(s, "s");
+    CHECK(strstr(bp_text(s), "lifted") == NULL);
+    /* A bare monitor: the help, with breakpoints in it. */
+    fake_pkt(s, "qRcmd,");
+    CHECK(strstr(unhex(s, buf, sizeof(buf)), "breakpoints ") != NULL);
+    CHECK(strstr(buf, "echo TEXT") != NULL);
+    fake_sess_free(s);
 }
 
 static struct fake_sess *mode_sess(bool exec_events)
@@ -498,8 +532,10 @@ static void test_monitor(void)
     CHECK_STR(fake_pkt(s, "qRcmd,6"), "E01");
     CHECK_STR(fake_pkt(s, "qRcmd,zz"), "E01");
     CHECK_STR(fake_pkt(s, "qRcmd,00"), "E01");
-    fake_pkt(s, "qRcmd,"); /* an empty command goes to the target */
-    CHECK_STR(unhex(s, text, sizeof(text)), "unknown command: ");
+    fake_pkt(s, "qRcmd,"); /* a bare monitor: the whole help */
+    CHECK_STR(unhex(s, text, sizeof(text)),
+              "breakpoints  list breakpoints and the mechanism in use\n"
+              "echo TEXT  print TEXT\n");
     fake_sess_free(s);
 }
 
@@ -535,11 +571,14 @@ static void test_monitor_blanks(void)
 int main(void)
 {
     static const struct test_case tests[] = {
-        TEST(test_supported), TEST(test_unknown),        TEST(test_why),
-        TEST(test_regs),      TEST(test_arch_fixed),     TEST(test_xfer),
-        TEST(test_mem_read),  TEST(test_mem_write),      TEST(test_resume),
-        TEST(test_vcont),     TEST(test_threads),        TEST(test_detach_kill),
-        TEST(test_monitor),   TEST(test_monitor_blanks), TEST(test_mode_exec),
+        TEST(test_supported),  TEST(test_unknown),
+        TEST(test_why),        TEST(test_regs),
+        TEST(test_arch_fixed), TEST(test_xfer),
+        TEST(test_mem_read),   TEST(test_mem_write),
+        TEST(test_resume),     TEST(test_vcont),
+        TEST(test_threads),    TEST(test_detach_kill),
+        TEST(test_monitor),    TEST(test_monitor_blanks),
+        TEST(test_mode_exec),  TEST(test_monitor_lifted),
     };
     return test_main(tests, TEST_COUNT(tests));
 }
