@@ -190,6 +190,32 @@ static enum gdb_cmd_result rcmd(struct gdb_cmd *s, const char *p,
     return GDB_CMD_REPLY;
 }
 
+/*
+ * qHostInfo and qProcessInfo (lldb's extensions to the RSP, lldb's
+ * docs/lldb-gdb-remote.txt): lldb takes the target's architecture from
+ * the triple given here, and without one cannot use target.xml (lldb has
+ * no i8086: 16-bit code is described as i386). pid 1, as qC says.
+ */
+static enum gdb_cmd_result lldb_info(struct gdb_cmd *s, bool process,
+                                     char *reply, size_t cap, size_t *len)
+{
+    const char *triple;
+    char hex[64], out[192];
+    int r;
+
+    if ((r = gdb_cmd_fix_arch(s)) < 0)
+        return gdb_cmd_reply_err(r, reply, cap, len);
+    triple = s->arch == GDB_ARCH_X86_64 ? "x86_64-unknown-unknown"
+             : s->arch == GDB_ARCH_I386 ? "i386-unknown-unknown"
+                                        : "i386-unknown-unknown-code16";
+    rsp_hex_encode(triple, strlen(triple), hex);
+    hex[2 * strlen(triple)] = '\0';
+    snprintf(out, sizeof(out),
+             "%striple:%s;ostype:unknown;endian:little;ptrsize:%d;",
+             process ? "pid:1;" : "", hex, s->arch == GDB_ARCH_X86_64 ? 8 : 4);
+    return gdb_cmd_reply_str(out, reply, cap, len);
+}
+
 enum gdb_cmd_result gdb_cmd_query(struct gdb_cmd *s, const char *pkt,
                                   size_t len, char *reply, size_t cap,
                                   size_t *reply_len)
@@ -223,6 +249,13 @@ enum gdb_cmd_result gdb_cmd_query(struct gdb_cmd *s, const char *pkt,
     /* qAttached[:pid] */
     if (is(pkt, len, "qAttached") || has_prefix(pkt, len, "qAttached:"))
         return gdb_cmd_reply_str("1", reply, cap, reply_len);
+    /* qHostInfo, qProcessInfo (lldb) */
+    if (is(pkt, len, "qHostInfo") || is(pkt, len, "qProcessInfo"))
+        return lldb_info(s, pkt[1] == 'P', reply, cap, reply_len);
+    /* qWatchpointSupportInfo[:] (lldb): the four debug registers */
+    if (is(pkt, len, "qWatchpointSupportInfo") ||
+        is(pkt, len, "qWatchpointSupportInfo:"))
+        return gdb_cmd_reply_str("num:4;", reply, cap, reply_len);
     /* qXfer:features:read:annex:offset,length */
     if (has_prefix(pkt, len, "qXfer:features:read:"))
         return xfer_features(s, pkt + 20, end, reply, cap, reply_len);

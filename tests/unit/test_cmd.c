@@ -177,6 +177,38 @@ static const char *bp_text(struct fake_sess *s)
     return unhex(s, buf, sizeof(buf));
 }
 
+/* lldb's qHostInfo / qProcessInfo: a triple per mode. */
+static void test_lldb_info(void)
+{
+    struct fake_sess *s = sess();
+    char want[256], h[128];
+
+    snprintf(want, sizeof(want),
+             "triple:%s;ostype:unknown;endian:little;ptrsize:4;",
+             hex("i386-unknown-unknown", h));
+    CHECK_STR(fake_pkt(s, "qHostInfo"), want);
+    snprintf(want, sizeof(want),
+             "pid:1;triple:%s;ostype:unknown;endian:little;ptrsize:4;",
+             hex("i386-unknown-unknown", h));
+    CHECK_STR(fake_pkt(s, "qProcessInfo"), want);
+    CHECK_STR(fake_pkt(s, "qWatchpointSupportInfo:"), "num:4;");
+    fake_sess_free(s);
+
+    s = sess();
+    s->t.regs.arch = GDB_ARCH_I8086;
+    CHECK(strstr(fake_pkt(s, "qHostInfo"),
+                 hex("i386-unknown-unknown-code16", h)) != NULL);
+    fake_sess_free(s);
+
+    s = sess();
+    s->t.regs.arch = GDB_ARCH_X86_64;
+    snprintf(want, sizeof(want),
+             "pid:1;triple:%s;ostype:unknown;endian:little;ptrsize:8;",
+             hex("x86_64-unknown-unknown", h));
+    CHECK_STR(fake_pkt(s, "qProcessInfo"), want);
+    fake_sess_free(s);
+}
+
 static void test_monitor_lifted(void)
 {
     struct fake_sess *s = sess();
@@ -579,6 +611,7 @@ int main(void)
         TEST(test_threads),    TEST(test_detach_kill),
         TEST(test_monitor),    TEST(test_monitor_blanks),
         TEST(test_mode_exec),  TEST(test_monitor_lifted),
+        TEST(test_lldb_info),
     };
     return test_main(tests, TEST_COUNT(tests));
 }
