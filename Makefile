@@ -36,9 +36,23 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(patsubst %.c,$(BUILD)/%,$(UNIT_SRC))
 TOOL_SRC  := $(wildcard tests/tools/*.c)
 TOOL_BIN  := $(patsubst %.c,$(BUILD)/%,$(TOOL_SRC))
-FUZZ_REPLAY := $(BUILD)/tests/fuzz/replay
+FUZZ_REPLAY := $(BUILD)/tests/fuzz/replay $(BUILD)/tests/fuzz/replay_multiboot
 
-all: $(BUILD)/vmm $(GUESTS) $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_REPLAY)
+KDIR    := $(BUILD)/tests/kernels
+KOBJ    := $(OBJ)/tests/kernels
+KERNELS := $(KDIR)/mb32.elf $(KDIR)/mb32_aout.bin $(KDIR)/mb64.elf
+KCC     ?= gcc
+KCFLAGS := -std=gnu11 -ffreestanding -nostdlib -fno-pic -fno-pie \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -fcf-protection=none \
+	-fno-tree-loop-distribute-patterns -mgeneral-regs-only -O2 -g \
+	-Wall -Wextra -Werror -Itests/kernels -MMD -MP
+KLIB    := lib/kprint lib/mbinfo
+K32_OBJ := $(patsubst %,$(KOBJ)/32/%.o,mb32 $(KLIB))
+K64_OBJ := $(patsubst %,$(KOBJ)/64/%.o,mb64_entry mb64 lib/idt64 lib/isr64 $(KLIB))
+KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --build-id=none \
+	$(shell $(LD) --help 2>/dev/null | grep -q no-warn-rwx && echo --no-warn-rwx-segments)
+
+all: $(BUILD)/vmm $(GUESTS) $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_REPLAY) $(KERNELS)
 
 $(BUILD)/vmm: $(MAIN_OBJ) $(LIB_OBJ)
 	@echo "  LD      $@"
@@ -59,11 +73,17 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(LIB_OBJ)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -I. $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
 
-# Replays the fuzz seed corpus through the fuzz target without libFuzzer.
-$(FUZZ_REPLAY): tests/fuzz/fuzz_rsp.c tests/fuzz/replay.c $(LIB_OBJ)
+# Replay the fuzz seed corpora through the fuzz targets without libFuzzer.
+$(BUILD)/tests/fuzz/replay: tests/fuzz/fuzz_rsp.c tests/fuzz/replay.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -I. $(LDFLAGS) -o $@ tests/fuzz/fuzz_rsp.c \
+		tests/fuzz/replay.c $(LIB_OBJ) $(LDLIBS)
+
+$(BUILD)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -I. $(LDFLAGS) -o $@ $< \
 		tests/fuzz/replay.c $(LIB_OBJ) $(LDLIBS)
 
 # Guests: 16-bit code assembled as ELF, linked at 0, flattened.
@@ -74,6 +94,52 @@ $(BUILD)/%.bin: %.S
 	$(Q)$(AS) --32 -o $(OBJ)/$*.o $<
 	$(Q)$(LD) -m elf_i386 -Ttext=0 -e 0 -o $(BUILD)/$*.elf $(OBJ)/$*.o
 	$(Q)$(OBJCOPY) -O binary $(BUILD)/$*.elf $@
+
+# Test kernels (Multiboot guests, not part of the VMM): freestanding C,
+# own linker scripts. mb32.elf (ELF32), mb32_aout.bin (the same code as an
+# a.out-kludge flat binary at 2 MiB), mb64.elf (long mode, linked as
+# x86-64 and converted to elf32-i386 as kvm-unit-tests are; mb64.elf64
+# keeps the 64-bit symbols for gdb). See tests/kernels/README.
+$(KOBJ)/32/%.o: tests/kernels/%.c
+	@mkdir -p $(dir $@)
+	@echo "  KCC32   $<"
+	$(Q)$(KCC) -m32 $(KCFLAGS) -c -o $@ $<
+$(KOBJ)/32/%.o: tests/kernels/%.S
+	@mkdir -p $(dir $@)
+	@echo "  KAS32   $<"
+	$(Q)$(KCC) -m32 $(KCFLAGS) -c -o $@ $<
+$(KOBJ)/32/mb32_entry_aout.o: tests/kernels/mb32_entry.S
+	@mkdir -p $(dir $@)
+	@echo "  KAS32   $< (a.out kludge)"
+	$(Q)$(KCC) -m32 $(KCFLAGS) -DMB_AOUT -c -o $@ $<
+$(KOBJ)/64/%.o: tests/kernels/%.c
+	@mkdir -p $(dir $@)
+	@echo "  KCC64   $<"
+	$(Q)$(KCC) -m64 -mno-red-zone $(KCFLAGS) -c -o $@ $<
+$(KOBJ)/64/%.o: tests/kernels/%.S
+	@mkdir -p $(dir $@)
+	@echo "  KAS64   $<"
+	$(Q)$(KCC) -m64 $(KCFLAGS) -c -o $@ $<
+
+$(KDIR)/mb32.elf: $(KOBJ)/32/mb32_entry.o $(K32_OBJ) tests/kernels/mb32.ld
+	@mkdir -p $(dir $@)
+	@echo "  KLD     $@"
+	$(Q)$(LD) -m elf_i386 $(KLDFLAGS) -T tests/kernels/mb32.ld -o $@ \
+		$(filter %.o,$^)
+$(KDIR)/mb32_aout.elf: $(KOBJ)/32/mb32_entry_aout.o $(K32_OBJ) tests/kernels/mb32.ld
+	@mkdir -p $(dir $@)
+	@echo "  KLD     $@"
+	$(Q)$(LD) -m elf_i386 $(KLDFLAGS) --defsym=KBASE=0x200000 \
+		-T tests/kernels/mb32.ld -o $@ $(filter %.o,$^)
+$(KDIR)/mb32_aout.bin: $(KDIR)/mb32_aout.elf
+	$(Q)$(OBJCOPY) -O binary $< $@
+$(KDIR)/mb64.elf64: $(K64_OBJ) tests/kernels/mb64.ld
+	@mkdir -p $(dir $@)
+	@echo "  KLD     $@"
+	$(Q)$(LD) -m elf_x86_64 $(KLDFLAGS) -T tests/kernels/mb64.ld -o $@ \
+		$(filter %.o,$^)
+$(KDIR)/mb64.elf: $(KDIR)/mb64.elf64
+	$(Q)$(OBJCOPY) -O elf32-i386 $< $@
 
 run: $(BUILD)/vmm $(HELLO)
 	$(BUILD)/vmm $(HELLO)
@@ -87,16 +153,32 @@ sanitize:
 		CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" test
 
-# libFuzzer over the codec and dispatcher (clang only). FUZZ_TIME seconds.
+# libFuzzer (clang only), FUZZ_TIME seconds per target: the codec and
+# dispatcher (rsp), the Multiboot loader (multiboot). FUZZ_TARGETS picks.
 FUZZ_TIME ?= 60
 FUZZ_RUNS ?= -1
+FUZZ_TARGETS ?= rsp multiboot
+FUZZ_SRC_rsp := $(STUB_SRC)
+FUZZ_CORPUS_rsp := tests/fuzz/corpus
+FUZZ_SRC_multiboot := vmm/boot/multiboot.c vmm/boot/multiboot_load.c \
+	vmm/boot/memmap.c vmm/mem.c vmm/vm.c
+FUZZ_CORPUS_multiboot := tests/fuzz/corpus_multiboot
 fuzz:
 	@mkdir -p $(BUILD)/fuzz
-	$(Q)clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined \
-		-o $(BUILD)/fuzz/fuzz_rsp tests/fuzz/fuzz_rsp.c $(STUB_SRC)
-	$(Q)mkdir -p $(BUILD)/fuzz/corpus
-	$(Q)$(BUILD)/fuzz/fuzz_rsp -max_total_time=$(FUZZ_TIME) -runs=$(FUZZ_RUNS) \
-		-seed=1 $(BUILD)/fuzz/corpus tests/fuzz/corpus
+	$(Q)set -e; for t in $(FUZZ_TARGETS); do \
+		case $$t in \
+		rsp) src="$(FUZZ_SRC_rsp)"; seeds=$(FUZZ_CORPUS_rsp) ;; \
+		multiboot) src="$(FUZZ_SRC_multiboot)"; seeds=$(FUZZ_CORPUS_multiboot) ;; \
+		*) echo "fuzz: unknown target $$t"; exit 1 ;; \
+		esac; \
+		echo "  FUZZ    $$t ($(FUZZ_TIME) s)"; \
+		clang -std=c11 -D_GNU_SOURCE -g -O1 -I. \
+			-fsanitize=fuzzer,address,undefined \
+			-o $(BUILD)/fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c $$src; \
+		mkdir -p $(BUILD)/fuzz/corpus_$$t; \
+		$(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) \
+			-runs=$(FUZZ_RUNS) -seed=1 $(BUILD)/fuzz/corpus_$$t $$seeds; \
+	done
 
 bench: all
 	$(Q)BUILD=$(BUILD) bash tests/bench/run.sh

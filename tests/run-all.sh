@@ -40,6 +40,10 @@ done
 if [ -x "$BUILD/tests/fuzz/replay" ]; then
     run_suite "fuzz-replay" "$BUILD/tests/fuzz/replay" tests/fuzz/corpus
 fi
+if [ -x "$BUILD/tests/fuzz/replay_multiboot" ]; then
+    run_suite "fuzz-replay-multiboot" "$BUILD/tests/fuzz/replay_multiboot" \
+        tests/fuzz/corpus_multiboot
+fi
 # The bench only as a smoke run with tiny counts, to keep it from rotting.
 # Memcheck cannot run a sanitizer build: valgrind only in the plain one.
 extra=(tests/bench/smoke.sh)
