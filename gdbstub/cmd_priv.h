@@ -55,6 +55,11 @@ struct gdb_cmd {
      */
     struct gdb_cmd_point lifted[GDB_CMD_MAX_LIFTED];
     size_t n_lifted;
+    /*
+     * Outside 64-bit code gdb's pc is the linear CS base + IP (true, the
+     * default) or IP itself (`monitor pc offset`).
+     */
+    bool pc_offset;
     uint8_t *buf; /* scratch, RSP_MAX_PACKET + 1 bytes */
     char *text;   /* monitor output, RSP_MAX_PACKET / 2 + 1 bytes */
 };
@@ -71,6 +76,21 @@ enum gdb_cmd_result gdb_cmd_reply_err(int e, char *reply, size_t cap,
  * it is needed in a session. Returns 0 or the target's -errno.
  */
 int gdb_cmd_fix_arch(struct gdb_cmd *s);
+
+/*
+ * Registers as gdb is to see them: with linear pcs, outside 64-bit code,
+ * rip becomes CS base + IP.
+ */
+void gdb_cmd_regs_to_gdb(const struct gdb_cmd *s, struct gdb_x86_regs *regs);
+
+/*
+ * The other way: v holds what gdb wrote over the gdb view of raw (the
+ * target's registers as read). An unchanged pc gets raw's IP back; a new
+ * linear pc becomes an IP in the code segment (in real mode, if CS cannot
+ * reach it, CS:IP = pc/16 : pc%16).
+ */
+void gdb_cmd_regs_from_gdb(const struct gdb_cmd *s, struct gdb_x86_regs *v,
+                           const struct gdb_x86_regs *raw);
 
 /*
  * Parse a hex number of 1-16 digits at *p (before end); advance *p.

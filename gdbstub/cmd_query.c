@@ -19,7 +19,9 @@ static const char supported[] =
     "vContSupported+;swbreak+;hwbreak+";
 
 static const char monitor_help[] =
-    "breakpoints  list breakpoints and the mechanism in use\n";
+    "breakpoints  list breakpoints and the mechanism in use\n"
+    "pc [linear|offset]  gdb's pc outside 64-bit code: CS base + IP\n"
+    "             (linear, the default) or IP\n";
 
 static const char *const point_name[] = {"break", "hbreak", "watch", "rwatch",
                                          "awatch"};
@@ -174,6 +176,19 @@ static enum gdb_cmd_result rcmd(struct gdb_cmd *s, const char *p,
             n += strlen(out + n);
         else
             out[n] = '\0';
+    } else if (strcmp(cmd, "pc") == 0 || strncmp(cmd, "pc ", 3) == 0) {
+        /* pc [linear|offset] */
+        if (strcmp(cmd, "pc linear") == 0)
+            s->pc_offset = false;
+        else if (strcmp(cmd, "pc offset") == 0)
+            s->pc_offset = true;
+        else if (strcmp(cmd, "pc") != 0)
+            return gdb_cmd_reply_err(EINVAL, reply, cap, len);
+        n = (size_t)snprintf(
+            out, tcap, "%s\n",
+            s->pc_offset
+                ? "pc: offset (gdb's pc is IP; breakpoints stay linear)"
+                : "pc: linear (gdb's pc is CS base + IP, as breakpoints)");
     } else if (strcmp(cmd, "breakpoints") == 0) {
         n = describe(s, out, tcap);
     } else {

@@ -63,6 +63,7 @@ size_t gdb_cmd_render_stop(struct gdb_cmd *s, char *reply, size_t cap)
         n += (size_t)snprintf(out + n, sizeof(out) - n, "%s:;", why);
     int got = gdb_target_core_regs(s->ops, s->ctx, &regs);
     if (got == 0) {
+        gdb_cmd_regs_to_gdb(s, &regs);
         enum gdb_arch arch = s->arch_fixed ? s->arch : regs.arch;
         int regno[3] = {gdb_arch_pc_regno(arch), gdb_arch_sp_regno(arch),
                         gdb_arch_fp_regno(arch)};

@@ -177,6 +177,51 @@ static const char *bp_text(struct fake_sess *s)
     return unhex(s, buf, sizeof(buf));
 }
 
+/* Real mode at 07C0:0005: gdb's pc is linear 0x7c05 unless `monitor pc offset`.
+ */
+static void test_pc_linear(void)
+{
+    struct fake_sess *s = sess();
+    char text[512];
+
+    s->t.regs.arch = GDB_ARCH_I8086;
+    s->t.regs.code16 = true;
+    s->t.regs.seg[GDB_CS] = 0x7c0;
+    s->t.regs.cs_base = 0x7c00;
+    s->t.regs.rip = 5;
+    CHECK_STR(fake_pkt(s, "p8"), "057c0000");
+    CHECK(strstr(fake_pkt(s, "?"), ";08:057c0000;") != NULL);
+    fake_pkt(s, "qRcmd,7063206f6666736574"); /* pc offset */
+    CHECK(strstr(unhex(s, text, sizeof(text)), "pc: offset") != NULL);
+    CHECK_STR(fake_pkt(s, "p8"), "05000000");
+    fake_pkt(s, "qRcmd,7063206c696e656172"); /* pc linear */
+    CHECK(strstr(unhex(s, text, sizeof(text)), "pc: linear") != NULL);
+    CHECK_STR(fake_pkt(s, "qRcmd,7063206e6f"), "E16"); /* pc no */
+    /* G with the pc as read keeps IP; a new linear pc maps back. */
+    fake_pkt(s, "g");
+    char *pkt = malloc(s->len + 2);
+    pkt[0] = 'G';
+    memcpy(pkt + 1, s->reply, s->len + 1);
+    CHECK_STR(fake_pkt(s, pkt), "OK");
+    free(pkt);
+    CHECK_EQ(s->t.regs.rip, 5);
+    CHECK_STR(fake_pkt(s, "P8=107c0000"), "OK");
+    CHECK_EQ(s->t.regs.rip, 0x10);
+    CHECK_EQ(s->t.regs.seg[GDB_CS], 0x7c0);
+    /* Below the CS base in real mode: CS:IP = 0100:0000. */
+    CHECK_STR(fake_pkt(s, "P8=00100000"), "OK");
+    CHECK_EQ(s->t.regs.seg[GDB_CS], 0x100);
+    CHECK_EQ(s->t.regs.rip, 0);
+    /* c ADDR takes a linear address too. */
+    s->t.regs.seg[GDB_CS] = 0x7c0;
+    s->t.regs.cs_base = 0x7c00;
+    s->t.exit_after = s->t.executed + 1;
+    fake_go(s, "c7c20");
+    CHECK_STR(s->reply, "W00");
+    CHECK_EQ(s->t.regs.rip, 0x21);
+    fake_sess_free(s);
+}
+
 /* lldb's qHostInfo / qProcessInfo: a triple per mode. */
 static void test_lldb_info(void)
 {
@@ -542,6 +587,12 @@ static void test_detach_kill(void)
     fake_sess_free(s);
 }
 
+/* The stub's own monitor commands, before the target's. */
+#define STUB_HELP                                                              \
+    "breakpoints  list breakpoints and the mechanism in use\n"                 \
+    "pc [linear|offset]  gdb's pc outside 64-bit code: CS base + IP\n"         \
+    "             (linear, the default) or IP\n"
+
 static void test_monitor(void)
 {
     struct fake_sess *s = sess();
@@ -550,8 +601,7 @@ static void test_monitor(void)
     snprintf(pkt, sizeof(pkt), "qRcmd,%s", hex("help", h));
     fake_pkt(s, pkt);
     CHECK_STR(unhex(s, text, sizeof(text)),
-              "breakpoints  list breakpoints and the mechanism in use\n"
-              "echo TEXT  print TEXT\n");
+              STUB_HELP "echo TEXT  print TEXT\n");
     fake_pkt(s, "qRcmd,6563686f206869"); /* echo hi */
     CHECK_STR(s->reply, "6869");
     CHECK_STR(fake_pkt(s, "qRcmd,7175696574"), "OK"); /* quiet */
@@ -566,8 +616,7 @@ static void test_monitor(void)
     CHECK_STR(fake_pkt(s, "qRcmd,00"), "E01");
     fake_pkt(s, "qRcmd,"); /* a bare monitor: the whole help */
     CHECK_STR(unhex(s, text, sizeof(text)),
-              "breakpoints  list breakpoints and the mechanism in use\n"
-              "echo TEXT  print TEXT\n");
+              STUB_HELP "echo TEXT  print TEXT\n");
     fake_sess_free(s);
 }
 
@@ -611,7 +660,7 @@ int main(void)
         TEST(test_threads),    TEST(test_detach_kill),
         TEST(test_monitor),    TEST(test_monitor_blanks),
         TEST(test_mode_exec),  TEST(test_monitor_lifted),
-        TEST(test_lldb_info),
+        TEST(test_lldb_info),  TEST(test_pc_linear),
     };
     return test_main(tests, TEST_COUNT(tests));
 }
