@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2016 # gdb expressions ($pc) in single quotes
+# shellcheck disable=SC2016,SC2317 # gdb expressions ($pc) in single quotes; checks run through "$check"
 # The architecture follows the CPU mode within one gdb session: longmode.bin
 # goes real -> 32-bit protected -> 64-bit long mode; at each stop in a new
 # mode the stub reports an exec event, gdb re-reads target.xml, and
 # `show architecture`, `x/i $pc` and `info registers rip` are right at once.
 # Continue across the switches and stepi across them (from a breakpoint and
-# not), with and without a symbol-file, in batch and in MI.
+# not), with and without a symbol-file, in batch and in MI; and back to
+# real mode (backreal.bin).
 # One fresh VMM per test, every VMM and gdb bounded by timeout(1).
 # Run from the repository root after `make`.
 set -u
@@ -96,10 +97,10 @@ check_step() {
         [ -z "$(noise)" ]
 }
 
-run_case() { # NAME SCRIPT CHECK SYMS
-    local name=$1 script=$2 check=$3 syms=$4
-    need "$name" "$LONGMODE" || return
-    if ! vmm_gdb_start --hlt-sleep 100000 "$LONGMODE"; then
+run_case() { # NAME SCRIPT CHECK SYMS [IMAGE]
+    local name=$1 script=$2 check=$3 syms=$4 image=${5:-$LONGMODE}
+    need "$name" "$image" || return
+    if ! vmm_gdb_start --hlt-sleep 100000 "$image"; then
         t_fail "$name" "VMM did not listen: $(why)"
         vmm_stop
         return
@@ -171,6 +172,43 @@ check_sys() {
 run_case "system registers: p/x \$cr0, set \$cr0/\$cr2/\$dr0, info registers cr3, in each mode" \
     "$SYS_SCRIPT" check_sys 0
 
+# backreal.bin goes back: 0x40 32-bit code, 0x50 ljmp $0x18,$0x80 (to a
+# 16-bit code segment), 0x80 16-bit protected mode, 0xc0 real mode again.
+BACKREAL=$G/backreal.bin
+BACK_SCRIPT='hbreak *0x40
+hbreak *0xc0
+continue
+show architecture
+x/i $pc
+hbreak *0x50
+continue
+x/i $pc
+stepi
+printf "PC=%#x\n", $pc
+show architecture
+x/i $pc
+continue
+printf "PC=%#x\n", $pc
+show architecture
+x/i $pc
+info registers eip cs'
+
+check_back() {
+    [ "$(stop_pcs)" = "0x80 0xc0" ] &&
+        gdb_has '^Breakpoint 1, 0x0+40 in' &&
+        gdb_has '^=> 0x40:[[:space:]]+mov +\$0x10,%ax' &&
+        gdb_has '^=> 0x50:[[:space:]]+ljmp +\$0x18,\$0x80' &&
+        gdb_has '^=> 0x80:[[:space:]]+mov +\$0x20,%ax' &&
+        gdb_has '^Breakpoint 2, 0x0+c0 in' &&
+        gdb_has '^=> 0xc0:[[:space:]]+xor +%ax,%ax' &&
+        gdb_has '^eip +0xc0 ' && gdb_has '^cs +0x0 ' &&
+        [ "$(grep -c 'currently "*i8086' "$GDB_OUT")" -eq 2 ] &&
+        [ -z "$(noise)" ]
+}
+
+run_case "back: 32-bit -> 16-bit protected (stepi) -> real mode (continue)" \
+    "$BACK_SCRIPT" check_back 0 "$BACKREAL"
+
 # MI: the frontend sees one *stopped per user-visible stop, each with the
 # new arch, and nothing about the exec itself but a console line.
 name="MI: *stopped with arch i386 then i386:x86-64, no error records"
@@ -183,6 +221,7 @@ if need "$name" "$LONGMODE"; then
         timeout "$GDB_TO" gdb -q -n -i=mi -batch -ex 'set confirm off' \
             -ex "target remote $ADDR" -x "$f" -ex kill \
             >"$GDB_OUT" 2>&1 </dev/null
+        # shellcheck disable=SC2034 # read by why
         GDB_RC=$?
         nstop=$(grep -c '^\*stopped' "$GDB_OUT")
         if [ "$nstop" -eq 4 ] &&
