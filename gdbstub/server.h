@@ -33,6 +33,7 @@
 struct gdb_srv {
     int listen_fd;
     int client_fd;
+    int busy_fd; /* a refused second debugger, told why: until it closes */
     int quit_fd; /* readable: stop everything (set by gdb_srv_serve) */
     bool is_unix;
     bool loopback;
