@@ -30,6 +30,7 @@ struct gdb_cmd {
     bool arch_fixed; /* arch was described to gdb this session */
     enum gdb_arch arch;
     bool stopped;  /* as opposed to resumed or running freely */
+    int reverse;   /* the resume is bs (1) or bc (2), else 0 */
     bool free_run; /* detached: run with no breakpoints */
     struct gdb_cmd_stop last;
     uint8_t *buf; /* scratch, RSP_MAX_PACKET + 1 bytes */
@@ -67,6 +68,9 @@ size_t gdb_cmd_put_reg(enum gdb_arch arch, const struct gdb_x86_regs *regs,
  * expedited registers as they are now. Returns its length.
  */
 size_t gdb_cmd_render_stop(struct gdb_cmd *s, char *reply, size_t cap);
+
+/* Whether the target records (answers bs and bc). */
+bool gdb_cmd_is_recording(struct gdb_cmd *s);
 
 /* q..., Q... packets. */
 enum gdb_cmd_result gdb_cmd_query(struct gdb_cmd *s, const char *pkt,

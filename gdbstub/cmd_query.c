@@ -18,6 +18,11 @@ static const char supported[] =
     "PacketSize=20000;qXfer:features:read+;QStartNoAckMode+;"
     "vContSupported+;swbreak+;hwbreak+";
 
+/* Record mode adds reverse execution (bs, bc). */
+static const char supported_rec[] =
+    "PacketSize=20000;qXfer:features:read+;QStartNoAckMode+;"
+    "vContSupported+;swbreak+;hwbreak+;ReverseStep+;ReverseContinue+";
+
 static const char monitor_help[] =
     "breakpoints  list breakpoints and the mechanism in use\n";
 
@@ -152,8 +157,11 @@ enum gdb_cmd_result gdb_cmd_query(struct gdb_cmd *s, const char *pkt,
     const char *end = pkt + len;
 
     /* qSupported[:gdbfeature;...] */
-    if (is(pkt, len, "qSupported") || has_prefix(pkt, len, "qSupported:"))
-        return gdb_cmd_reply_str(supported, reply, cap, reply_len);
+    if (is(pkt, len, "qSupported") || has_prefix(pkt, len, "qSupported:")) {
+        if (!gdb_cmd_is_recording(s))
+            return gdb_cmd_reply_str(supported, reply, cap, reply_len);
+        return gdb_cmd_reply_str(supported_rec, reply, cap, reply_len);
+    }
     /* QStartNoAckMode */
     if (is(pkt, len, "QStartNoAckMode")) {
         gdb_cmd_reply_str("OK", reply, cap, reply_len);

@@ -158,6 +158,16 @@ struct gdb_target_ops {
      * for an unknown command (out then holds a message for the user).
      */
     int (*monitor)(void *ctx, const char *cmd, char *out, size_t cap);
+    /*
+     * Optional (may be NULL): record mode. history gives the oldest
+     * instruction count the target can go back to and the current one;
+     * -ENOSYS when it is not recording. seek puts the guest at count n
+     * (first <= n <= now), dropping the history after it: -ERANGE outside
+     * it, -EINTR if a signal cut the re-execution short (the guest is then
+     * at a count between). Both block.
+     */
+    int (*history)(void *ctx, uint64_t *first, uint64_t *now);
+    int (*seek)(void *ctx, uint64_t n);
 };
 
 /* get_core_regs where the target has it, else get_regs. */

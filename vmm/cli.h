@@ -41,10 +41,12 @@ struct cli_opts {
     const char *gdb;    /* [HOST:]PORT or unix:PATH, NULL if none */
     enum cli_mechanism mechanism;
     bool verbose;
-    const char *image;  /* flat image, NULL when kernel is given */
-    const char *kernel; /* --kernel: a Multiboot kernel (pc only) */
-    const char *append; /* --append: its command line, NULL if none */
-    const char *initrd; /* --initrd: "FILE ARGS,FILE ARGS" modules */
+    const char *image;   /* flat image, NULL when kernel is given */
+    const char *kernel;  /* --kernel: a Multiboot kernel (pc only) */
+    const char *append;  /* --append: its command line, NULL if none */
+    const char *initrd;  /* --initrd: "FILE ARGS,FILE ARGS" modules */
+    uint64_t record;     /* --record: history budget in bytes; 0 = off */
+    const char *restore; /* --restore: a snapshot file, NULL if none */
 };
 
 /*

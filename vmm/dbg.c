@@ -7,6 +7,8 @@
 
 #include "dump.h"
 #include "mem.h"
+#include "record.h"
+#include "snapmon.h"
 #include "vcpu.h"
 
 #define CR0_PE    0x1ull
@@ -257,6 +259,8 @@ static int access_mem(struct dbg *d, uint64_t addr, uint8_t *buf, size_t len,
         if (!hva)
             return -EFAULT;
         if (do_copy) {
+            if (write && d->rec)
+                rec_note_write(d->rec, gpa, chunk);
             if (write)
                 memcpy(hva, buf, chunk);
             else
@@ -308,9 +312,14 @@ static int resume(void *ctx, const struct gdb_resume *how,
             dbg.arch.debugreg[i] = how->dr[i];
         dbg.arch.debugreg[7] = how->dr7;
     }
-    if ((e = vcpu_set_guest_debug(d->runner->vcpu, &dbg)) < 0)
-        return e;
-    e = run_vcpu(d->runner, modes[how->mode], &d->last);
+    if (d->rec) {
+        /* Every instruction is stepped and counted (record.h). */
+        e = rec_run(d->rec, modes[how->mode], &d->last);
+    } else {
+        if ((e = vcpu_set_guest_debug(d->runner->vcpu, &dbg)) < 0)
+            return e;
+        e = run_vcpu(d->runner, modes[how->mode], &d->last);
+    }
     if (e < 0)
         return e;
     *stop = (struct gdb_stop){0};
@@ -360,7 +369,20 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
             "sregs        system registers: CR0-CR4, CR8, EFER, segment\n"
             "             selectors/bases/limits, GDTR, IDTR\n"
             "host         what this host's KVM supports for debugging\n"
-            "stats        VM exits and HLTs so far\n");
+            "stats        VM exits and HLTs so far\n"
+            "record       record mode: history, checkpoints, memory\n"
+            "%s",
+            d->snaps ? snapmon_help : "");
+    }
+    if (!strcmp(cmd, "record")) {
+        if (!d->rec)
+            return snprintf(out, cap, "not recording (vmm --record)\n");
+        return rec_describe(d->rec, out, cap);
+    }
+    if (d->snaps) {
+        int n = snapmon_command(d->snaps, cmd, out, cap);
+        if (n != -ENOENT)
+            return n;
     }
     if (!strcmp(cmd, "regs"))
         return dump_regs(r->vcpu, r->mem, out, cap);
@@ -386,6 +408,25 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
     return -ENOENT;
 }
 
+static int history(void *ctx, uint64_t *first, uint64_t *now)
+{
+    struct dbg *d = ctx;
+
+    if (!d->rec)
+        return -ENOSYS;
+    rec_history(d->rec, first, now);
+    return 0;
+}
+
+static int seek(void *ctx, uint64_t n)
+{
+    struct dbg *d = ctx;
+
+    if (!d->rec)
+        return -ENOSYS;
+    return rec_seek(d->rec, n);
+}
+
 const struct gdb_target_ops dbg_target_ops = {
     .get_caps = get_caps,
     .get_regs = get_regs,
@@ -395,4 +436,6 @@ const struct gdb_target_ops dbg_target_ops = {
     .write_mem = write_mem,
     .resume = resume,
     .monitor = monitor,
+    .history = history,
+    .seek = seek,
 };

@@ -10,10 +10,15 @@
 #include "probe.h"
 #include "run.h"
 
+struct rec;
+struct snapmon;
+
 struct dbg {
     struct runner *runner;
     struct probe_result caps;
     struct run_result last; /* the last stop, for `monitor` */
+    struct snapmon *snaps;  /* snapshot commands, or NULL */
+    struct rec *rec;        /* record mode, or NULL */
 };
 
 void dbg_init(struct dbg *d, struct runner *r, const struct probe_result *caps);
