@@ -17,30 +17,33 @@
 /* Stepping watchpoints: refresh every shadow to memory as it is now. */
 static void refresh_watches(struct gdb_bp *b)
 {
-    for (size_t i = 0; i < b->n; i++) {
-        struct gdb_bp_entry *e = &b->v[i];
-        if (e->shadow)
-            gdb_bp_read_mem(b, e->addr, e->shadow, (size_t)e->len);
+    for (size_t i = 0; i < b->nr_shadow; i++) {
+        struct gdb_bp_shadow *sh = &b->shadow[i];
+        gdb_bp_read_mem(b, sh->addr, sh->bytes, (size_t)sh->len);
     }
 }
 
 /* A stepping watchpoint whose bytes changed since its shadow; refreshes. */
 static const struct gdb_bp_entry *changed(struct gdb_bp *b)
 {
-    const struct gdb_bp_entry *hit = NULL;
-    uint8_t buf[GDB_BP_WATCH_MAX];
+    const struct gdb_bp_shadow *hit = NULL;
+    uint8_t buf[256];
 
-    for (size_t i = 0; i < b->n; i++) {
-        struct gdb_bp_entry *e = &b->v[i];
-        if (!e->shadow || gdb_bp_read_mem(b, e->addr, buf, (size_t)e->len) < 0)
-            continue;
-        if (memcmp(buf, e->shadow, (size_t)e->len)) {
-            memcpy(e->shadow, buf, (size_t)e->len);
-            if (!hit)
-                hit = e;
+    for (size_t i = 0; i < b->nr_shadow; i++) {
+        struct gdb_bp_shadow *sh = &b->shadow[i];
+        for (uint64_t off = 0; off < sh->len; off += sizeof(buf)) {
+            size_t n =
+                sh->len - off < sizeof(buf) ? sh->len - off : sizeof(buf);
+            if (gdb_bp_read_mem(b, sh->addr + off, buf, n) < 0)
+                continue;
+            if (memcmp(buf, sh->bytes + off, n) != 0) {
+                memcpy(sh->bytes + off, buf, n);
+                if (!hit)
+                    hit = sh;
+            }
         }
     }
-    return hit;
+    return hit ? gdb_bp_find_id(b, hit->id) : NULL;
 }
 
 static int seek(struct gdb_bp *b, uint64_t n, struct gdb_bp_stop *stop)
@@ -82,7 +85,7 @@ static int scan(struct gdb_bp *b, uint64_t lo, uint64_t hi, uint64_t *at,
         const struct gdb_bp_entry *e;
         if ((r = gdb_target_core_regs(b->ops, b->ctx, &regs)) < 0)
             return r;
-        if ((e = gdb_bp_break_at(b, regs.rip))) {
+        if ((e = gdb_bp_break_at(b, gdb_x86_linear_pc(&regs)))) {
             *hit = e;
             *at = c;
         }

@@ -54,6 +54,7 @@ struct power;
 struct board {
     bool pc;
     struct vm *vm;
+    struct mem *mem;
     struct irq_line irq; /* KVM_IRQ_LINE on the pc */
     struct debugexit debugexit;
     struct debugcon debugcon;
@@ -105,8 +106,8 @@ int board_start_timer(struct board *b, int signo);
  * the calling thread when input arrives (O_ASYNC, F_SETSIG). Stdin that
  * cannot be reopened (a socket) shares fd 0's description and stays
  * blocking (bytes are read only when poll(2) says they are there; it gets
- * O_ASYNC and this thread as owner). At end of file the guest just sees
- * no more bytes. Returns 0 or -errno.
+ * O_ASYNC and this thread as owner). At end of file, or when a read
+ * fails, the guest just sees no more bytes. Returns 0 or -errno.
  */
 int board_attach_stdin(struct board *b, int signo);
 
@@ -124,6 +125,16 @@ int board_poll(void *ctx, bool signalled);
  */
 int board_mmio(void *ctx, uint64_t gpa, bool is_write, uint32_t len,
                uint8_t *data);
+
+/*
+ * run_sleep hooks (ctx: the board), ACPI S3 as firmware does it: enter
+ * gives the delay until the RTC's next interrupt (the alarm a guest arms
+ * to be woken; 0 returned: none); wake sets PM1 WAK_STS and RTC_STS and
+ * gives the real-mode form of the FACS waking vector (0 returned: the
+ * guest left none). Return -errno on failure.
+ */
+int board_sleep_enter(void *ctx, int64_t *wake_ns);
+int board_sleep_wake(void *ctx, uint16_t *cs, uint16_t *ip);
 
 /* Close what the board opened and free device memory. Safe on a
  * half-built board. */

@@ -279,6 +279,9 @@ static int wire_machine(struct machine *m, const struct cli_opts *o,
         rc.events = (struct run_events){
             .signo = m->event_sig, .poll = board_poll, .ctx = &m->board};
         rc.mmio = (struct run_mmio){.fn = board_mmio, .ctx = &m->board};
+        rc.sleep = (struct run_sleep){.enter = board_sleep_enter,
+                                      .wake = board_sleep_wake,
+                                      .ctx = &m->board};
     }
     if ((e = run_init(&m->runner, &m->vcpu, &m->mem, &m->bus, &rc)) < 0)
         return fail_vm(&m->vm, e);
@@ -310,14 +313,14 @@ static void destroy_machine(struct machine *m)
 
 /*
  * The exit status a device asked for: isa-debug-exit's own, 0 for a reset
- * (there is no reboot: QEMU -no-reboot), a power-off or a sleep request
- * (S3 is not modelled: said on stderr).
+ * (there is no reboot: QEMU -no-reboot), a power-off, or an S3 sleep the
+ * guest cannot be woken from (no waking vector: said on stderr).
  */
 static int power_status(const struct power *p)
 {
     if (p->req == POWER_SLEEP)
-        fprintf(stderr, "vmm: the guest asked for ACPI S3 sleep, which is "
-                        "not modelled: ending\n");
+        fprintf(stderr, "vmm: the guest went to ACPI S3 sleep without a "
+                        "waking vector: ending\n");
     return p->req == POWER_EXIT ? p->status : EXIT_OK;
 }
 

@@ -106,7 +106,8 @@ static int take_dirty(struct rec *r, uint32_t **idx, uint32_t *n)
             return fail(r, "KVM_GET_DIRTY_LOG");
         for (size_t i = 0; i < pages; i++)
             if (r->dirty[i / 64] & (1ull << (i % 64)))
-                r->user_dirty[(base + i) / 8] |= (uint8_t)(1u << ((base + i) % 8));
+                r->user_dirty[(base + i) / 8] |=
+                    (uint8_t)(1u << ((base + i) % 8));
     }
     for (size_t i = 0; i < r->pages; i++)
         cnt += (r->user_dirty[i / 8] >> (i % 8)) & 1;
@@ -274,8 +275,8 @@ static int get_rip(struct rec *r, uint64_t *rip)
 /* One instruction, counted; a checkpoint every REC_INTERVAL. */
 static int step(struct rec *r, enum run_mode mode, struct run_result *res)
 {
-    const struct kvm_guest_debug dbg = {
-        .control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP};
+    const struct kvm_guest_debug dbg = {.control = KVM_GUESTDBG_ENABLE |
+                                                   KVM_GUESTDBG_SINGLESTEP};
     bool replay = r->icount < r->high_water;
     uint64_t before, after;
     int e;

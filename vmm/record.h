@@ -45,11 +45,11 @@ struct rec {
     uint64_t high_water;     /* the most ever executed */
     struct rec_ckpt *ck;     /* ring of checkpoints, oldest at head */
     size_t head, n, cap;
-    uint8_t *shadow;         /* RAM as at the newest checkpoint */
-    uint64_t *dirty;         /* KVM_GET_DIRTY_LOG bitmap, one per slot */
-    uint8_t *user_dirty;     /* pages the VMM wrote (gdb), a bit each */
+    uint8_t *shadow;     /* RAM as at the newest checkpoint */
+    uint64_t *dirty;     /* KVM_GET_DIRTY_LOG bitmap, one per slot */
+    uint8_t *user_dirty; /* pages the VMM wrote (gdb), a bit each */
     size_t pages;
-    uint64_t dropped;        /* checkpoints dropped for the budget */
+    uint64_t dropped; /* checkpoints dropped for the budget */
     const char *err_op;
 };
 

@@ -253,8 +253,7 @@ static int parse_ram(struct in *in, struct snap *s)
         return bad(in, "RAM section size %llu, the machine has %llu",
                    (unsigned long long)size, (unsigned long long)s->mem_size);
     mapbytes = (size / PAGE + 7) / 8;
-    if (pages > size / PAGE ||
-        __builtin_mul_overflow(pages, PAGE, &need) ||
+    if (pages > size / PAGE || __builtin_mul_overflow(pages, PAGE, &need) ||
         __builtin_add_overflow(need, mapbytes + 16, &need) || need != len)
         return bad(in, "RAM section: %llu bytes do not hold %llu pages",
                    (unsigned long long)len, (unsigned long long)pages);
@@ -313,15 +312,16 @@ static int parse(struct in *in, const uint8_t *buf, size_t buflen,
         return bad(in, "machine section: unknown machine %u (irqchip %u)",
                    s->machine, irq);
     if (vsz != sizeof(struct snap_vcpu) || dsz != sizeof(struct board_state))
-        return bad(in, "written by a different build (state sizes %u/%u, "
-                       "here %zu/%zu)",
+        return bad(in,
+                   "written by a different build (state sizes %u/%u, "
+                   "here %zu/%zu)",
                    vsz, dsz, sizeof(struct snap_vcpu),
                    sizeof(struct board_state));
     if (s->nr_vcpus == 0 || s->nr_vcpus > SNAP_MAX_VCPUS)
         return bad(in, "machine section: %u vCPUs", s->nr_vcpus);
-    if (s->mem_size == 0 || s->mem_size % PAGE ||
-        s->mem_size > (64ull << 30) || s->mem_high_size > s->mem_size ||
-        s->mem_high_size % PAGE || (s->mem_high_size && !s->mem_high_base))
+    if (s->mem_size == 0 || s->mem_size % PAGE || s->mem_size > (64ull << 30) ||
+        s->mem_high_size > s->mem_size || s->mem_high_size % PAGE ||
+        (s->mem_high_size && !s->mem_high_base))
         return bad(in, "machine section: bad RAM layout");
     s->has_irqchip = irq;
     s->vcpu = calloc(s->nr_vcpus, sizeof(*s->vcpu));
@@ -401,9 +401,9 @@ int snap_file_read(const char *path, struct snap *s, char *err, size_t errsz)
     }
     if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > MAX_FILE) {
         close(fd);
-        snprintf(err, errsz, "%s", S_ISREG(st.st_mode)
-                                       ? "too large for a snapshot"
-                                       : "not a regular file");
+        snprintf(err, errsz, "%s",
+                 S_ISREG(st.st_mode) ? "too large for a snapshot"
+                                     : "not a regular file");
         return -EINVAL;
     }
     buf = malloc((size_t)st.st_size + 1);

@@ -58,8 +58,9 @@ static int savevm(struct snapmon *sm, const char *name, char *out, size_t cap)
     int e;
 
     if (!*name || strlen(name) > SNAP_NAME_MAX || strchr(name, ' '))
-        return snprintf(out, cap, "Error: savevm NAME: a name of 1-%d "
-                                  "characters without spaces\n",
+        return snprintf(out, cap,
+                        "Error: savevm NAME: a name of 1-%d "
+                        "characters without spaces\n",
                         SNAP_NAME_MAX);
     old = find(sm, name);
     if (!old && sm->n == SNAPMON_MAX)
@@ -75,7 +76,8 @@ static int savevm(struct snapmon *sm, const char *name, char *out, size_t cap)
         old = &sm->v[sm->n++];
     *old = s;
     return snprintf(out, cap, "snapshot '%s' saved: %llu KiB of RAM, %.1f ms\n",
-                    name, (unsigned long long)(s.ram.nr_pages * 4), ms_since(&t0));
+                    name, (unsigned long long)(s.ram.nr_pages * 4),
+                    ms_since(&t0));
 }
 
 static int loadvm(struct snapmon *sm, const char *name, char *out, size_t cap)
@@ -87,8 +89,9 @@ static int loadvm(struct snapmon *sm, const char *name, char *out, size_t cap)
     if (!s)
         return snprintf(out, cap, "Error: no snapshot named '%s'\n", name);
     if (sm->rec)
-        return snprintf(out, cap, "Error: loadvm is not available in "
-                                  "record mode (use reverse execution)\n");
+        return snprintf(out, cap,
+                        "Error: loadvm is not available in "
+                        "record mode (use reverse execution)\n");
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if ((e = snap_restore(sm->m, s)) < 0)
         return say_err(out, cap, "loadvm", sm->m->err_op, e);
@@ -140,8 +143,7 @@ static const char *arg(const char *cmd, const char *word)
     return cmd[n] == ' ' ? cmd + n + 1 : NULL;
 }
 
-int snapmon_command(struct snapmon *sm, const char *cmd, char *out,
-                    size_t cap)
+int snapmon_command(struct snapmon *sm, const char *cmd, char *out, size_t cap)
 {
     const char *a;
 

@@ -34,8 +34,7 @@ void snapmon_destroy(struct snapmon *sm);
  * explained in the text); -ENOENT if cmd is not a snapshot command, or
  * -errno when the machine cannot be put back after a failed loadvm.
  */
-int snapmon_command(struct snapmon *sm, const char *cmd, char *out,
-                    size_t cap);
+int snapmon_command(struct snapmon *sm, const char *cmd, char *out, size_t cap);
 
 /* The help lines for the commands. */
 extern const char snapmon_help[];

@@ -179,7 +179,8 @@ int snap_vcpu_put(struct snap_machine *m, struct vcpu *c,
                 KVM_VCPUEVENT_VALID_SMM;
     if (ioctl(c->fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
         return fail(m, "KVM_SET_VCPU_EVENTS");
-    if (in->has_debugregs && ioctl(c->fd, KVM_SET_DEBUGREGS, &in->debugregs) < 0)
+    if (in->has_debugregs &&
+        ioctl(c->fd, KVM_SET_DEBUGREGS, &in->debugregs) < 0)
         return fail(m, "KVM_SET_DEBUGREGS");
     return 0;
 }
@@ -306,7 +307,8 @@ int snap_take(struct snap_machine *m, struct snap *s)
     s->has_irqchip = m->vm->irqchip;
     if (s->has_irqchip) {
         for (uint32_t i = 0; i < 3; i++) {
-            s->chip[i].chip_id = i; /* KVM_IRQCHIP_PIC_MASTER, _SLAVE, _IOAPIC */
+            s->chip[i].chip_id =
+                i; /* KVM_IRQCHIP_PIC_MASTER, _SLAVE, _IOAPIC */
             if (ioctl(m->vm->fd, KVM_GET_IRQCHIP, &s->chip[i]) < 0) {
                 e = fail(m, "KVM_GET_IRQCHIP");
                 goto err;

@@ -55,9 +55,9 @@ struct snap_vcpu {
 
 /* Guest RAM: the pages present (bit set in map), packed in order. */
 struct snap_ram {
-    uint64_t size;    /* bytes of RAM (the mapping), a page multiple */
-    uint8_t *map;     /* (size / 4096 + 7) / 8 bytes, bit i = page i */
-    uint8_t *data;    /* nr_pages * 4096 bytes */
+    uint64_t size;     /* bytes of RAM (the mapping), a page multiple */
+    uint8_t *map;      /* (size / 4096 + 7) / 8 bytes, bit i = page i */
+    uint8_t *data;     /* nr_pages * 4096 bytes */
     uint64_t nr_pages; /* pages stored */
 };
 
