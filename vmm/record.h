@@ -30,7 +30,7 @@
 
 #define REC_DEFAULT_BUDGET (256ull << 20) /* bytes of history */
 #define REC_MIN_BUDGET     (1ull << 20)
-#define REC_INTERVAL       256 /* instructions between checkpoints */
+#define REC_INTERVAL       128 /* instructions between checkpoints */
 
 struct pio_console;
 struct rec_ckpt; /* private */

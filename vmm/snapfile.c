@@ -257,10 +257,7 @@ static int parse_ram(struct in *in, struct snap *s)
         __builtin_add_overflow(need, mapbytes + 16, &need) || need != len)
         return bad(in, "RAM section: %llu bytes do not hold %llu pages",
                    (unsigned long long)len, (unsigned long long)pages);
-    s->ram.size = size;
-    s->ram.map = calloc(1, mapbytes + 1);
-    s->ram.data = pages ? malloc(pages * PAGE) : NULL;
-    if (!s->ram.map || (pages && !s->ram.data))
+    if (snap_ram_alloc(&s->ram, size, pages) < 0)
         return -ENOMEM;
     get(in, s->ram.map, mapbytes);
     for (uint64_t i = 0; i < mapbytes * 8; i++) {
@@ -273,7 +270,6 @@ static int parse_ram(struct in *in, struct snap *s)
     if (count != pages)
         return bad(in, "RAM section: bitmap has %llu pages, header %llu",
                    (unsigned long long)count, (unsigned long long)pages);
-    s->ram.nr_pages = pages;
     get(in, s->ram.data, pages * PAGE);
     return 0;
 }

@@ -67,7 +67,7 @@ static int savevm(struct snapmon *sm, const char *name, char *out, size_t cap)
         return snprintf(out, cap, "Error: %d snapshots already; delvm one\n",
                         SNAPMON_MAX);
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if ((e = snap_take(sm->m, &s)) < 0)
+    if ((e = snap_take_reuse(sm->m, &s, old)) < 0)
         return say_err(out, cap, "savevm", sm->m->err_op, e);
     snprintf(s.name, sizeof(s.name), "%s", name);
     if (old)

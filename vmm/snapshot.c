@@ -203,7 +203,44 @@ static int resident(struct snap_machine *m, unsigned char **vec)
     return 0;
 }
 
-static int take_ram(struct snap_machine *m, struct snap_ram *r)
+int snap_ram_alloc(struct snap_ram *r, uint64_t size, uint64_t pages)
+{
+    uint64_t bytes;
+
+    memset(r, 0, sizeof(*r));
+    if (__builtin_mul_overflow(pages, PAGE, &bytes) || bytes > SIZE_MAX ||
+        size / PAGE + 8 > SIZE_MAX)
+        return -ENOMEM;
+    r->map = calloc(1, (size_t)(size / PAGE + 7) / 8 + 1);
+    if (!r->map)
+        return -ENOMEM;
+    r->size = size;
+    if (!pages)
+        return 0;
+    /* Faulted in by the kernel in one pass (MAP_POPULATE), not by the
+     * copy one page at a time. */
+    void *p = mmap(NULL, (size_t)bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (p == MAP_FAILED) {
+        free(r->map);
+        r->map = NULL;
+        return -ENOMEM;
+    }
+    r->data = p;
+    r->nr_pages = pages;
+    return 0;
+}
+
+static void ram_free(struct snap_ram *r)
+{
+    free(r->map);
+    if (r->data)
+        munmap(r->data, (size_t)(r->nr_pages * PAGE));
+    memset(r, 0, sizeof(*r));
+}
+
+static int take_ram(struct snap_machine *m, struct snap_ram *r,
+                    struct snap_ram *reuse)
 {
     size_t pages = m->mem->size / PAGE, n = 0;
     unsigned char *vec;
@@ -213,15 +250,18 @@ static int take_ram(struct snap_machine *m, struct snap_ram *r)
         return e;
     for (size_t i = 0; i < pages; i++)
         n += vec[i] & 1;
-    r->size = m->mem->size;
-    r->map = calloc(1, (pages + 7) / 8 + 1);
-    r->data = n ? malloc(n * PAGE) : NULL;
-    if (!r->map || (n && !r->data)) {
+    if (reuse && reuse->data && reuse->nr_pages == n &&
+        reuse->size == m->mem->size) {
+        /* The same amount as the snapshot this one replaces: its memory,
+         * already faulted in, takes the copy. */
+        *r = *reuse;
+        memset(reuse, 0, sizeof(*reuse));
+        memset(r->map, 0, (pages + 7) / 8);
+    } else if (snap_ram_alloc(r, m->mem->size, n) < 0) {
         free(vec);
         errno = ENOMEM;
         return fail(m, "allocate the snapshot's RAM");
     }
-    r->nr_pages = n;
     uint8_t *out = r->data;
     for (size_t i = 0; i < pages; i++) {
         if (!(vec[i] & 1))
@@ -280,6 +320,11 @@ static int put_ram(struct snap_machine *m, const struct snap_ram *r)
 
 int snap_take(struct snap_machine *m, struct snap *s)
 {
+    return snap_take_reuse(m, s, NULL);
+}
+
+int snap_take_reuse(struct snap_machine *m, struct snap *s, struct snap *old)
+{
     int e;
 
     memset(s, 0, sizeof(*s));
@@ -325,7 +370,7 @@ int snap_take(struct snap_machine *m, struct snap *s)
     }
     if (m->board)
         board_save(m->board, s->dev);
-    if ((e = take_ram(m, &s->ram)) < 0)
+    if ((e = take_ram(m, &s->ram, old ? &old->ram : NULL)) < 0)
         goto err;
     return 0;
 err:
@@ -377,11 +422,7 @@ void snap_free(struct snap *s)
 {
     free(s->vcpu);
     free(s->dev);
-    if (!s->owned) {
-        free(s->ram.map);
-        free(s->ram.data);
-    }
-    free(s->owned);
+    ram_free(&s->ram);
     memset(s, 0, sizeof(*s));
 }
 

@@ -79,7 +79,6 @@ struct snap {
     struct kvm_clock_data clock;
     struct board_state *dev; /* heap: the pc's devices are ~64 KiB */
     struct snap_ram ram;
-    void *owned; /* a file buffer the parsed fields point into, or NULL */
 };
 
 /*
@@ -108,12 +107,26 @@ struct snap_machine {
 int snap_take(struct snap_machine *m, struct snap *s);
 
 /*
+ * snap_take, replacing old (which the caller then frees): when old holds
+ * as many RAM pages, its RAM buffer is taken over for the copy instead of
+ * new memory (old keeps the rest). Returns as snap_take.
+ */
+int snap_take_reuse(struct snap_machine *m, struct snap *s, struct snap *old);
+
+/*
  * Put snapshot s back into m. The machine must have the same kind, RAM
  * layout and vCPU count (-EINVAL otherwise, nothing changed). RAM pages
  * absent from s are zeroed (and given back to the host). The vCPUs'
  * register caches are dropped. Returns 0 or -errno (m->err_op).
  */
 int snap_restore(struct snap_machine *m, const struct snap *s);
+
+/*
+ * Give r room for pages pages of data (a private mapping, populated at
+ * once) and a zeroed bitmap for size bytes of RAM.
+ * r->size and r->nr_pages are set. Returns 0 or -ENOMEM.
+ */
+int snap_ram_alloc(struct snap_ram *r, uint64_t size, uint64_t pages);
 
 /* Free what s holds; s is then empty. Idempotent. */
 void snap_free(struct snap *s);

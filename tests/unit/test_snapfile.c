@@ -46,11 +46,8 @@ static void make(struct snap *s, bool pc)
     s->clock.clock = 123456789;
     s->dev->pc = pc;
     s->dev->uart.scr = 0x5a;
-    s->ram.size = s->mem_size;
-    s->ram.map = calloc(1, 2);
+    snap_ram_alloc(&s->ram, s->mem_size, 2);
     s->ram.map[0] = 0x5; /* pages 0 and 2 */
-    s->ram.nr_pages = 2;
-    s->ram.data = malloc(2 * 4096);
     for (int i = 0; i < 2 * 4096; i++)
         s->ram.data[i] = (uint8_t)(i * 7 + 1);
 }
@@ -172,8 +169,8 @@ static void test_errors(void)
     CHECK_EQ(snap_parse((const uint8_t *)"hello", 5, &t, err, sizeof(err)),
              -EINVAL);
     CHECK(strstr(err, "magic") != NULL);
-    CHECK_EQ(snap_parse((const uint8_t *)"KVMSTUB-SNAPSHOT\2\0\0\0\0\0\0\0",
-                        24, &t, err, sizeof(err)),
+    CHECK_EQ(snap_parse((const uint8_t *)"KVMSTUB-SNAPSHOT\2\0\0\0\0\0\0\0", 24,
+                        &t, err, sizeof(err)),
              -EINVAL);
     CHECK(strstr(err, "version 2") != NULL);
     CHECK_EQ(snap_file_read(path("none"), &t, err, sizeof(err)), -ENOENT);
