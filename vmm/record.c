@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "mem.h"
 #include "pio.h"
@@ -366,7 +367,26 @@ static int rewind_ram(struct rec *r, size_t k)
     return 0;
 }
 
+static uint64_t now_ns(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static int seek(struct rec *r, uint64_t n);
+
 int rec_seek(struct rec *r, uint64_t n)
+{
+    uint64_t t0 = now_ns();
+    int e = seek(r, n);
+
+    r->last_seek_ns = now_ns() - t0;
+    return e;
+}
+
+static int seek(struct rec *r, uint64_t n)
 {
     uint64_t first, now;
     struct run_result res;
@@ -421,13 +441,14 @@ int rec_describe(const struct rec *r, char *out, size_t cap)
     uint64_t first, now;
 
     rec_history(r, &first, &now);
-    return snprintf(out, cap,
-                    "recording: instructions %llu..%llu (%llu of history)\n"
-                    "checkpoints: %zu every %u instructions, %llu dropped\n"
-                    "memory: %llu KiB of %llu KiB budget\n",
-                    (unsigned long long)first, (unsigned long long)now,
-                    (unsigned long long)(now - first), r->n,
-                    (unsigned)REC_INTERVAL, (unsigned long long)r->dropped,
-                    (unsigned long long)(r->used >> 10),
-                    (unsigned long long)(r->budget >> 10));
+    return snprintf(
+        out, cap,
+        "recording: instructions %llu..%llu (%llu of history)\n"
+        "checkpoints: %zu every %u instructions, %llu dropped\n"
+        "memory: %llu KiB of %llu KiB budget\n"
+        "last seek: %.3f ms\n",
+        (unsigned long long)first, (unsigned long long)now,
+        (unsigned long long)(now - first), r->n, (unsigned)REC_INTERVAL,
+        (unsigned long long)r->dropped, (unsigned long long)(r->used >> 10),
+        (unsigned long long)(r->budget >> 10), (double)r->last_seek_ns / 1e6);
 }

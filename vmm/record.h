@@ -49,7 +49,8 @@ struct rec {
     uint64_t *dirty;     /* KVM_GET_DIRTY_LOG bitmap, one per slot */
     uint8_t *user_dirty; /* pages the VMM wrote (gdb), a bit each */
     size_t pages;
-    uint64_t dropped; /* checkpoints dropped for the budget */
+    uint64_t dropped;      /* checkpoints dropped for the budget */
+    uint64_t last_seek_ns; /* how long the last rec_seek took */
     const char *err_op;
 };
 
