@@ -293,8 +293,11 @@ static int wire_machine(struct machine *m, const struct cli_opts *o,
                                   .runner = &m->runner,
                                   .pc = pc};
     if (m->restore && (e = snap_restore(&m->sm, m->restore)) < 0) {
-        fprintf(stderr, "vmm: --restore %s: %s: %s\n", o->restore,
-                m->sm.err_op ? m->sm.err_op : "KVM", strerror(-e));
+        if (m->sm.why[0])
+            fprintf(stderr, "vmm: --restore %s: %s\n", o->restore, m->sm.why);
+        else
+            fprintf(stderr, "vmm: --restore %s: %s: %s\n", o->restore,
+                    m->sm.err_op ? m->sm.err_op : "KVM", strerror(-e));
         return EXIT_USAGE;
     }
     return EXIT_OK;

@@ -21,6 +21,7 @@ enum {
     SEC_CHIPS = 3,
     SEC_DEVICES = 4,
     SEC_RAM = 5,
+    SEC_DISKS = 6,
     SEC_END = 255,
 };
 
@@ -121,6 +122,10 @@ int snap_file_write(const struct snap *s, const char *path)
     }
     section(&o, SEC_DEVICES, sizeof(struct board_state));
     put(&o, s->dev, sizeof(struct board_state));
+    section(&o, SEC_DISKS, 8 + s->nr_disks * sizeof(struct snap_disk));
+    put32(&o, s->nr_disks);
+    put32(&o, 0);
+    put(&o, s->disk, s->nr_disks * sizeof(struct snap_disk));
     section(&o, SEC_RAM, 16 + mapbytes + s->ram.nr_pages * PAGE);
     put64(&o, s->ram.size);
     put64(&o, s->ram.nr_pages);
@@ -347,6 +352,17 @@ static int parse(struct in *in, const uint8_t *buf, size_t buflen,
     get(in, s->dev, sizeof(*s->dev));
     if (s->dev->pc != (s->machine == SNAP_PC))
         return bad(in, "devices section is for another machine");
+    if ((e = next_section(in, SEC_DISKS, &len)) < 0)
+        return e;
+    if (len < 8 || !get32(in, &s->nr_disks) || !get32(in, &pad) ||
+        s->nr_disks > SNAP_MAX_DISKS ||
+        len != 8 + s->nr_disks * sizeof(struct snap_disk) || pad)
+        return bad(in, "disks section: bad count or length");
+    for (uint32_t i = 0; i < s->nr_disks; i++) {
+        get(in, &s->disk[i], sizeof(s->disk[i]));
+        if (!memchr(s->disk[i].path, '\0', sizeof(s->disk[i].path)))
+            return bad(in, "disks section: path %u not terminated", i);
+    }
     if ((e = parse_ram(in, s)) < 0)
         return e;
     uint64_t h = fnv(FNV_BASIS, buf, buflen - in->left), stored;

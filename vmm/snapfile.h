@@ -14,6 +14,8 @@
  *     3 CHIPS    with the irqchip: 3 x kvm_irqchip, kvm_pit_state2,
  *                kvm_clock_data (the kernel's ABI)
  *     4 DEVICES  struct board_state
+ *     6 DISKS    u32 count, u32 0, count x struct snap_disk (path, size,
+ *                mtime, FNV-1a hash of the image: snapdisk.h)
  *     5 RAM      u64 RAM size, u64 pages stored, the page bitmap
  *                ((size / 4096 + 7) / 8 bytes), then the pages
  *     255 END    u64 FNV-1a (64-bit) of every byte before this section

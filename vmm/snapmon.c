@@ -93,8 +93,11 @@ static int loadvm(struct snapmon *sm, const char *name, char *out, size_t cap)
                         "Error: loadvm is not available in "
                         "record mode (use reverse execution)\n");
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if ((e = snap_restore(sm->m, s)) < 0)
+    if ((e = snap_restore(sm->m, s)) < 0) {
+        if (sm->m->why[0])
+            return snprintf(out, cap, "Error: loadvm: %s\n", sm->m->why);
         return say_err(out, cap, "loadvm", sm->m->err_op, e);
+    }
     return snprintf(out, cap, "snapshot '%s' loaded: %.1f ms\n", name,
                     ms_since(&t0));
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <stdio.h>
 #include <sys/mman.h>
 
 #include "board.h"
@@ -370,6 +371,19 @@ int snap_take_reuse(struct snap_machine *m, struct snap *s, struct snap *old)
     }
     if (m->board)
         board_save(m->board, s->dev);
+    if (m->nr_disks > SNAP_MAX_DISKS) {
+        errno = EINVAL;
+        e = fail(m, "snapshot disk count");
+        goto err;
+    }
+    s->nr_disks = m->nr_disks;
+    for (unsigned i = 0; i < m->nr_disks; i++) {
+        if ((e = snap_disk_identify(m->disk_path[i], &s->disk[i])) < 0) {
+            errno = -e;
+            e = fail(m, "reading a disk image to identify it");
+            goto err;
+        }
+    }
     if ((e = take_ram(m, &s->ram, old ? &old->ram : NULL)) < 0)
         goto err;
     return 0;
@@ -390,6 +404,27 @@ int snap_restore(struct snap_machine *m, const struct snap *s)
         (m->board && s->dev->pc != (uint32_t)m->pc)) {
         errno = EINVAL;
         return fail(m, "snapshot does not fit this machine");
+    }
+    m->why[0] = '\0';
+    if (s->nr_disks != m->nr_disks) {
+        snprintf(m->why, sizeof(m->why),
+                 "the snapshot has %u disk image(s), the machine %u",
+                 s->nr_disks, m->nr_disks);
+        errno = EINVAL;
+        return fail(m, "snapshot does not fit this machine");
+    }
+    for (unsigned i = 0; i < s->nr_disks; i++) {
+        if (strcmp(s->disk[i].path, m->disk_path[i])) {
+            snprintf(m->why, sizeof(m->why),
+                     "the snapshot used disk image %s, the machine has %s",
+                     s->disk[i].path, m->disk_path[i]);
+            errno = EINVAL;
+            return fail(m, "snapshot does not fit this machine");
+        }
+        if ((e = snap_disk_check(&s->disk[i], m->why, sizeof(m->why))) < 0) {
+            errno = -e;
+            return fail(m, "disk image check");
+        }
     }
     if ((e = put_ram(m, &s->ram)) < 0)
         return e;

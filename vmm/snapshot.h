@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "board_state.h"
+#include "snapdisk.h"
 
 struct vm;
 struct mem;
@@ -79,6 +80,8 @@ struct snap {
     struct kvm_clock_data clock;
     struct board_state *dev; /* heap: the pc's devices are ~64 KiB */
     struct snap_ram ram;
+    uint32_t nr_disks; /* disk images in use, identified (snapdisk.h) */
+    struct snap_disk disk[SNAP_MAX_DISKS];
 };
 
 /*
@@ -96,7 +99,11 @@ struct snap_machine {
     uint32_t nr_msrs; /* readable MSR indices, probed once */
     uint32_t msr_index[SNAP_MAX_MSRS];
     bool msrs_probed;
+    /* Disk images the machine uses (they must be unchanged to restore). */
+    const char *disk_path[SNAP_MAX_DISKS];
+    unsigned nr_disks;
     const char *err_op; /* what failed last (static string) */
+    char why[384];      /* a longer explanation, or "" */
 };
 
 /*
@@ -115,7 +122,9 @@ int snap_take_reuse(struct snap_machine *m, struct snap *s, struct snap *old);
 
 /*
  * Put snapshot s back into m. The machine must have the same kind, RAM
- * layout and vCPU count (-EINVAL otherwise, nothing changed). RAM pages
+ * layout and vCPU count (-EINVAL otherwise, nothing changed), and each
+ * disk image as it was when s was taken (-ESTALE otherwise, m->why says
+ * which; nothing changed). RAM pages
  * absent from s are zeroed (and given back to the host). The vCPUs'
  * register caches are dropped. Returns 0 or -errno (m->err_op).
  */

@@ -206,10 +206,10 @@ def_row hwm_1g "7d VmHWM, 1 GiB guest" KiB lower mul 1
 def_row mb_first_byte "8a Multiboot kernel to first byte" ms lower mul \
     0.001
 def_row kut_both "8b kvm-unit-tests passing both" s lower mul 1
-# Row 9: record mode and snapshots. 9a/9b: rec.bin from its start to its
+# Row 10: record mode and snapshots. 10a/10b: rec.bin from its start to its
 # HLT (22006 instructions) under gdb with a breakpoint there; 9c: the
 # VMM's own time for one reverse-stepi (monitor record: last seek) with
-# REV_PASSES passes of rec.bin (22008 instructions each) of history; 9d/9e:
+# REV_PASSES passes of rec.bin (22008 instructions each) of history; 10d/10e:
 # the VMM's own time for savevm of a new name and loadvm with touch64.bin
 # (64 MiB touched), as the monitor reports it.
 REC_INSNS=22006
@@ -220,14 +220,14 @@ else
     REV_PASSES=45 # 990,360 instructions
     REV_STEPS=20
 fi
-def_row rec_speed "9a guest speed with --record" insn/s higher rate \
+def_row rec_speed "10a guest speed with --record" insn/s higher rate \
     "$((REC_INSNS))e6"
-def_row norec_speed "9b guest speed without --record" insn/s higher rate \
+def_row norec_speed "10b guest speed without --record" insn/s higher rate \
     "$((REC_INSNS))e6"
-def_row rev_stepi "9c reverse-stepi, $((REV_PASSES * 22008)) insns of history" \
+def_row rev_stepi "10c reverse-stepi, $((REV_PASSES * 22008)) insns of history" \
     ms lower mul 0.001
-def_row savevm "9d savevm, 64 MiB touched" ms lower mul 0.001
-def_row loadvm "9e loadvm, 64 MiB touched" ms lower mul 0.001
+def_row savevm "10d savevm, 64 MiB touched" ms lower mul 0.001
+def_row loadvm "10e loadvm, 64 MiB touched" ms lower mul 0.001
 
 for r in cold_gdb mem_dump mem_restore intr_spin intr_hlt rec_speed \
     norec_speed rev_stepi savevm loadvm; do
@@ -618,10 +618,10 @@ for ((i = 0; i < PIO_REPS; i++)); do
     fi
 done
 
-# ---------------------------------------------------------------- 9
+# ---------------------------------------------------------------- 10
 REC=$BUILD/tests/guests/rec.bin
 TOUCH=$BUILD/tests/guests/touch64.bin
-say "9a/9b guest speed with and without --record"
+say "10a/10b guest speed with and without --record"
 cat >"$T_TMP/rec.gdb" <<EOF
 break *0x3a
 MARK
@@ -633,7 +633,7 @@ ROW_REPS=$REPS
 gdb_row rec_speed k "$REC" "$T_TMP/rec.gdb" --record --hlt-sleep 0
 gdb_row norec_speed k "$REC" "$T_TMP/rec.gdb" --hlt-sleep 0
 REPS=$ROW_REPS
-say "9c reverse-stepi with $REV_PASSES passes of history"
+say "10c reverse-stepi with $REV_PASSES passes of history"
 {
     echo 'break *0x3a'
     [ "$REV_PASSES" -gt 1 ] && echo "ignore 1 $((REV_PASSES - 1))"
@@ -662,7 +662,7 @@ else
     failed rev_stepi k "starting the target"
 fi
 TO=$ROW_TO
-say "9d/9e savevm and loadvm, 64 MiB touched ($REPS each)"
+say "10d/10e savevm and loadvm, 64 MiB touched ($REPS each)"
 {
     echo 'hbreak *0x80'
     echo 'continue'

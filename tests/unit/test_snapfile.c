@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vmm/snapdisk.h"
 #include "vmm/snapfile.h"
 #include "vmm/snapshot.h"
 
@@ -46,6 +47,10 @@ static void make(struct snap *s, bool pc)
     s->clock.clock = 123456789;
     s->dev->pc = pc;
     s->dev->uart.scr = 0x5a;
+    s->nr_disks = 1;
+    snprintf(s->disk[0].path, sizeof(s->disk[0].path), "/images/hd.img");
+    s->disk[0].size = 1 << 20;
+    s->disk[0].hash = 0x1234567887654321ull;
     snap_ram_alloc(&s->ram, s->mem_size, 2);
     s->ram.map[0] = 0x5; /* pages 0 and 2 */
     for (int i = 0; i < 2 * 4096; i++)
@@ -93,6 +98,8 @@ static void round_trip(bool pc)
     CHECK_EQ(t.ram.nr_pages, 2);
     CHECK_EQ(t.ram.map[0], 0x5);
     CHECK_MEM(t.ram.data, s.ram.data, 2 * 4096);
+    CHECK_EQ(t.nr_disks, 1);
+    CHECK_MEM(&t.disk[0], &s.disk[0], sizeof(s.disk[0]));
     snap_free(&t);
     snap_free(&s);
     CHECK(access(path("a.snap.tmp"), F_OK) < 0); /* renamed into place */
@@ -196,6 +203,45 @@ static void test_errors(void)
     snap_free(&s);
 }
 
+static void write_file(const char *p, const char *text)
+{
+    FILE *f = fopen(p, "wb");
+
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    fputs(text, f);
+    fclose(f);
+}
+
+/* A disk image must be byte for byte as recorded. */
+static void test_disk_identity(void)
+{
+    struct snap_disk d;
+    char why[400];
+    char *img = path("disk.img");
+
+    write_file(img, "boot sector and more");
+    CHECK_OK(snap_disk_identify(img, &d));
+    CHECK_EQ(d.size, 20);
+    CHECK_OK(snap_disk_check(&d, why, sizeof(why)));
+    write_file(img, "boot sector and more"); /* same bytes, new mtime */
+    CHECK_OK(snap_disk_check(&d, why, sizeof(why)));
+    write_file(img, "boot sector and mOre");
+    CHECK_EQ(snap_disk_check(&d, why, sizeof(why)), -ESTALE);
+    CHECK(strstr(why, "contents") && strstr(why, "two points in time"));
+    write_file(img, "boot sector and more!");
+    CHECK_EQ(snap_disk_check(&d, why, sizeof(why)), -ESTALE);
+    CHECK(strstr(why, "size") != NULL);
+    unlink(img);
+    CHECK_EQ(snap_disk_check(&d, why, sizeof(why)), -ENOENT);
+    CHECK(strstr(why, img) != NULL);
+    char longp[SNAP_PATH_MAX + 8];
+    memset(longp, 'a', sizeof(longp) - 1);
+    longp[sizeof(longp) - 1] = '\0';
+    CHECK_EQ(snap_disk_identify(longp, &d), -ENAMETOOLONG);
+}
+
 /* Seeds for the fuzz target: a bare and a pc file. */
 static int write_seeds(const char *dir)
 {
@@ -220,7 +266,7 @@ int main(int argc, char **argv)
     static const struct test_case tests[] = {
         TEST(test_round_trip_bare), TEST(test_round_trip_pc),
         TEST(test_truncated),       TEST(test_flipped),
-        TEST(test_errors),
+        TEST(test_errors),          TEST(test_disk_identity),
     };
     if (argc == 3 && !strcmp(argv[1], "--seeds"))
         return write_seeds(argv[2]);
