@@ -186,9 +186,9 @@ FUZZ_CORPUS_rsp := tests/fuzz/corpus
 FUZZ_SRC_multiboot := vmm/boot/multiboot.c vmm/boot/multiboot_load.c \
 	vmm/boot/memmap.c vmm/mem.c vmm/vm.c
 FUZZ_CORPUS_multiboot := tests/fuzz/corpus_multiboot
-FUZZ_SRC_snapfile := $(VMM_SRC) $(STUB_SRC)
+FUZZ_SRC_snapfile := $(VMM_SRC) $(STUB_SRC) $(OBJ)/vmm/bios/blob.o
 FUZZ_CORPUS_snapfile := tests/fuzz/corpus_snapfile
-fuzz:
+fuzz: $(OBJ)/vmm/bios/blob.o
 	@mkdir -p $(BUILD)/fuzz
 	$(Q)set -e; for t in $(FUZZ_TARGETS); do \
 		case $$t in \
