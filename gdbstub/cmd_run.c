@@ -257,6 +257,7 @@ void gdb_cmd_detach(struct gdb_cmd *s)
     s->stopped = false;
     s->arch_fixed = false;
     s->exec_pending = false;
+    s->exec_events = false; /* the next debugger says in its qSupported */
     s->n_lifted = 0;
 }
 
