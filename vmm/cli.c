@@ -347,8 +347,8 @@ enum cli_action cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
         if (optind != argc)
             return usage_error(err, errsz, "unexpected argument '",
                                argv[optind],
-                               "': give --kernel, --drive, --floppy, --bios or "
-                               "IMAGE, not two of them");
+                               "': give one of --kernel, a boot disk, --bios "
+                               "and IMAGE, not both");
         return CLI_RUN;
     }
     if (optind == argc)
