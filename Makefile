@@ -1,6 +1,7 @@
 # kvmstub: a small VMM on /dev/kvm with a GDB stub. See README.md.
 .DELETE_ON_ERROR:
-.PHONY: all run test sanitize fuzz bench kut format format-check hdrcheck clean valgrind
+.PHONY: all run test sanitize fuzz bench kut format format-check hdrcheck clean \
+        valgrind install uninstall
 
 CC      ?= cc
 BUILD   ?= build
@@ -225,6 +226,24 @@ hdrcheck:
 	$(Q)for h in $(wildcard vmm/*.h vmm/hw/*.h vmm/boot/*.h gdbstub/*.h tests/*.h); do \
 		echo "#include \"$$h\"" | $(CC) $(ALL_CFLAGS) -I. -x c -c -o /dev/null - || exit 1; \
 	done; echo "hdrcheck: ok"
+
+# make install [PREFIX=/usr/local] [DESTDIR=staging]: the VMM as kvmstub,
+# its man page and the README; build/vmm keeps working in the tree.
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+DOCDIR  ?= $(PREFIX)/share/doc/kvmstub
+INSTALL ?= install
+install: $(BUILD)/vmm
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR)
+	$(INSTALL) -m 755 $(BUILD)/vmm $(DESTDIR)$(BINDIR)/kvmstub
+	$(INSTALL) -m 644 doc/kvmstub.1 $(DESTDIR)$(MANDIR)/man1/kvmstub.1
+	$(INSTALL) -m 644 README.md $(DESTDIR)$(DOCDIR)/README.md
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/kvmstub $(DESTDIR)$(MANDIR)/man1/kvmstub.1 \
+		$(DESTDIR)$(DOCDIR)/README.md
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 clean:
 	rm -rf build

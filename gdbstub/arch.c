@@ -35,7 +35,31 @@ struct reg_desc {
 #define U32(field) {OFF(field), FIELD_U32, 4}
 #define ST(i)      {ST_OFF(i), FIELD_BYTES, 10}
 #define XMM(i)     {XMM_OFF(i), FIELD_BYTES, 16}
+#define SYS(f)     {OFF(sys.f), FIELD_U64, 8}
+#define SYS32(f)   {OFF(sys.f), FIELD_U32, 4}
 /* clang-format on */
+
+/*
+ * org.kvmstub.sys: control registers, EFER, then each segment's cache
+ * (base, limit, attributes), LDTR and TR (selector and cache), GDTR, IDTR,
+ * and the guest's debug registers. In the 64-bit layout the FS and GS
+ * bases are the org.gnu.gdb.i386.segments registers already.
+ */
+#define SYS_CR            SYS(cr0), SYS(cr2), SYS(cr3), SYS(cr4), SYS(cr8), SYS(efer)
+#define SYS_SEG(i)        SYS(seg[i].base), SYS32(seg[i].limit), SYS32(seg[i].attr)
+#define SYS_SEG_NOBASE(i) SYS32(seg[i].limit), SYS32(seg[i].attr)
+#define SYS_TAIL                                                               \
+    SYS32(ldtr), SYS(ldt.base), SYS32(ldt.limit), SYS32(ldt.attr), SYS32(tr),  \
+        SYS(tss.base), SYS32(tss.limit), SYS32(tss.attr), SYS(gdtr_base),      \
+        SYS32(gdtr_limit), SYS(idtr_base), SYS32(idtr_limit), SYS(dr[0]),      \
+        SYS(dr[1]), SYS(dr[2]), SYS(dr[3]), SYS(dr[6]), SYS(dr[7])
+#define SYS_32                                                                 \
+    SYS_CR, SYS_SEG(GDB_CS), SYS_SEG(GDB_SS), SYS_SEG(GDB_DS),                 \
+        SYS_SEG(GDB_ES), SYS_SEG(GDB_FS), SYS_SEG(GDB_GS), SYS_TAIL
+#define SYS_64                                                                 \
+    SYS_CR, SYS_SEG(GDB_CS), SYS_SEG(GDB_SS), SYS_SEG(GDB_DS),                 \
+        SYS_SEG(GDB_ES), SYS_SEG_NOBASE(GDB_FS), SYS_SEG_NOBASE(GDB_GS),       \
+        SYS_TAIL
 
 /*
  * gdb's 32bit-core.xml and 64bit-core.xml end alike: the six selectors,
@@ -69,6 +93,7 @@ static const struct reg_desc regs_i386[] = {
     XMM(6),
     XMM(7),
     U32(mxcsr),
+    SYS_32,
 };
 
 /* gdb's 64bit-core.xml + 64bit-sse.xml + 64bit-segments.xml. */
@@ -112,6 +137,7 @@ static const struct reg_desc regs_x86_64[] = {
     U32(mxcsr),
     {OFF(fs_base), FIELD_U64, 8},
     {OFF(gs_base), FIELD_U64, 8},
+    SYS_64,
 };
 
 #define NR_I386   (int)(sizeof(regs_i386) / sizeof(regs_i386[0]))
@@ -264,6 +290,30 @@ static const struct reg_desc regs_x86_64[] = {
     "<reg name=\"gs_base\" bitsize=\"64\" type=\"int\"/>\n"                    \
     "</feature>\n"
 
+/* org.kvmstub.sys, in the order of SYS_32 / SYS_64. */
+#define XML_R64(n)                                                             \
+    "<reg name=\"" n "\" bitsize=\"64\" type=\"uint64\" group=\"system\"/>\n"
+#define XML_R32(n)                                                             \
+    "<reg name=\"" n "\" bitsize=\"32\" type=\"uint32\" group=\"system\"/>\n"
+#define XML_SYS_SEG(s)        XML_R64(s "_base") XML_R32(s "_limit") XML_R32(s "_attr")
+#define XML_SYS_SEG_NOBASE(s) XML_R32(s "_limit") XML_R32(s "_attr")
+#define XML_SYS_CR                                                             \
+    "<feature name=\"org.kvmstub.sys\">\n" XML_R64("cr0") XML_R64("cr2")       \
+        XML_R64("cr3") XML_R64("cr4") XML_R64("cr8") XML_R64("efer")           \
+            XML_SYS_SEG("cs") XML_SYS_SEG("ss") XML_SYS_SEG("ds")              \
+                XML_SYS_SEG("es")
+#define XML_SYS_TAIL                                                           \
+    XML_R32("ldtr")                                                            \
+    XML_SYS_SEG("ldtr")                                                        \
+    XML_R32("tr")                                                              \
+    XML_SYS_SEG("tr")                                                          \
+    XML_R64("gdtr_base") XML_R32("gdtr_limit") XML_R64("idtr_base")            \
+        XML_R32("idtr_limit") XML_R64("dr0") XML_R64("dr1") XML_R64("dr2")     \
+            XML_R64("dr3") XML_R64("dr6") XML_R64("dr7") "</feature>\n"
+#define XML_SYS_32 XML_SYS_CR XML_SYS_SEG("fs") XML_SYS_SEG("gs") XML_SYS_TAIL
+#define XML_SYS_64                                                             \
+    XML_SYS_CR XML_SYS_SEG_NOBASE("fs") XML_SYS_SEG_NOBASE("gs") XML_SYS_TAIL
+
 #define XML_CORE        "<feature name=\"org.gnu.gdb.i386.core\">\n"
 #define XML_SSE         "<feature name=\"org.gnu.gdb.i386.sse\">\n"
 #define XML_END_FEATURE "</feature>\n"
@@ -281,15 +331,16 @@ static const struct reg_desc regs_x86_64[] = {
 #define XML_32(arch)                                                           \
     XML_HEAD(arch)                                                             \
     XML_CORE XML_EFLAGS XML_GPR_32 XML_SEGS_X87 XML_END_FEATURE XML_SSE        \
-        XML_SSE_TYPES XML_XMM_0_7 XML_MXCSR XML_END_FEATURE XML_END
+        XML_SSE_TYPES XML_XMM_0_7 XML_MXCSR XML_END_FEATURE XML_SYS_32 XML_END
 
 static const char xml_i8086[] = XML_32("i8086");
 static const char xml_i386[] = XML_32("i386");
 
 /* 64bit-core.xml + 64bit-sse.xml + 64bit-segments.xml */
-static const char xml_x86_64[] = XML_HEAD("i386:x86-64") XML_CORE XML_EFLAGS
-    XML_GPR_64 XML_SEGS_X87 XML_END_FEATURE XML_SSE XML_SSE_TYPES XML_XMM_0_7
-        XML_XMM_8_15 XML_MXCSR XML_END_FEATURE XML_SEGMENTS_64 XML_END;
+static const char xml_x86_64[] =
+    XML_HEAD("i386:x86-64") XML_CORE XML_EFLAGS XML_GPR_64 XML_SEGS_X87
+        XML_END_FEATURE XML_SSE XML_SSE_TYPES XML_XMM_0_7 XML_XMM_8_15 XML_MXCSR
+            XML_END_FEATURE XML_SEGMENTS_64 XML_SYS_64 XML_END;
 
 /* The layout of arch and its length; NULL for an unknown arch. */
 static const struct reg_desc *layout(enum gdb_arch arch, int *nr)

@@ -17,7 +17,9 @@
  *   16 rip (64) 17 eflags (32) 18-23 cs ss ds es fs gs (32)
  *   24-31 st0-st7 32-39 fctrl..fop 40-55 xmm0-15 56 mxcsr
  *   57 fs_base 58 gs_base (64)
- * All values little-endian on the wire.
+ * Then, in both, the org.kvmstub.sys feature (see SYS_32 and SYS_64 in
+ * arch.c): cr0 cr2 cr3 cr4 cr8 efer, segment caches, LDTR, TR, GDTR, IDTR,
+ * dr0-3 dr6 dr7. All values little-endian on the wire.
  */
 
 #include <stddef.h>

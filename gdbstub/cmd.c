@@ -111,6 +111,42 @@ int gdb_cmd_fix_arch(struct gdb_cmd *s)
     return 0;
 }
 
+void gdb_cmd_regs_to_gdb(const struct gdb_cmd *s, struct gdb_x86_regs *regs)
+{
+    if (!s->pc_offset && regs->arch != GDB_ARCH_X86_64)
+        regs->rip = gdb_x86_linear_pc(regs);
+}
+
+void gdb_cmd_regs_from_gdb(const struct gdb_cmd *s, struct gdb_x86_regs *v,
+                           const struct gdb_x86_regs *raw)
+{
+    uint64_t lin, base, off, mask;
+    bool real;
+
+    if (s->pc_offset || raw->arch == GDB_ARCH_X86_64)
+        return;
+    lin = v->rip & 0xffffffff;
+    if (lin == gdb_x86_linear_pc(raw)) {
+        v->rip = raw->rip; /* pc unchanged: the IP as it was */
+        return;
+    }
+    /* Real mode (Intel SDM vol. 3, 20.1.1): the base is selector * 16. */
+    real = !(raw->sys.cr0 & 1);
+    base = raw->cs_base;
+    if (real && v->seg[GDB_CS] != raw->seg[GDB_CS])
+        base = (uint64_t)(v->seg[GDB_CS] & 0xffff) << 4;
+    mask = raw->code16 ? 0xffff : 0xffffffff;
+    off = (lin - base) & 0xffffffff;
+    if (off <= mask) {
+        v->rip = off;
+    } else if (real && lin <= 0xfffff) {
+        v->seg[GDB_CS] = (uint32_t)(lin >> 4);
+        v->rip = lin & 0xf;
+    } else {
+        v->rip = off & mask;
+    }
+}
+
 size_t gdb_cmd_put_reg(enum gdb_arch arch, const struct gdb_x86_regs *regs,
                        int regno, char *out)
 {
@@ -142,6 +178,7 @@ static enum gdb_cmd_result read_regs(struct gdb_cmd *s, char *reply, size_t cap,
     if ((r = gdb_cmd_fix_arch(s)) < 0 ||
         (r = s->ops->get_regs(s->ctx, &regs)) < 0)
         return gdb_cmd_reply_err(r, reply, cap, len);
+    gdb_cmd_regs_to_gdb(s, &regs);
     if (2 * gdb_arch_regs_size(s->arch) + 1 > cap)
         return gdb_cmd_reply_err(ENOSPC, reply, cap, len);
     for (int i = 0; i < gdb_arch_nr_regs(s->arch); i++)
@@ -155,7 +192,7 @@ static enum gdb_cmd_result write_regs(struct gdb_cmd *s, const char *arg,
                                       size_t alen, char *reply, size_t cap,
                                       size_t *len)
 {
-    struct gdb_x86_regs regs;
+    struct gdb_x86_regs regs, raw;
     size_t off = 0;
     int r;
 
@@ -164,13 +201,16 @@ static enum gdb_cmd_result write_regs(struct gdb_cmd *s, const char *arg,
     if (alen != 2 * gdb_arch_regs_size(s->arch) ||
         rsp_hex_decode(arg, alen, s->buf) < 0)
         return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
-    if ((r = s->ops->get_regs(s->ctx, &regs)) < 0)
+    if ((r = s->ops->get_regs(s->ctx, &raw)) < 0)
         return gdb_cmd_reply_err(r, reply, cap, len);
+    regs = raw;
+    gdb_cmd_regs_to_gdb(s, &regs);
     for (int i = 0; i < gdb_arch_nr_regs(s->arch); i++) {
         int size = gdb_arch_reg_size(s->arch, i);
         gdb_arch_reg_set(s->arch, &regs, i, s->buf + off, (size_t)size);
         off += (size_t)size;
     }
+    gdb_cmd_regs_from_gdb(s, &regs, &raw);
     if ((r = s->ops->set_regs(s->ctx, &regs)) < 0)
         return gdb_cmd_reply_err(r, reply, cap, len);
     return gdb_cmd_reply_str("OK", reply, cap, len);
@@ -181,7 +221,7 @@ static enum gdb_cmd_result one_reg(struct gdb_cmd *s, bool write,
                                    const char *arg, const char *end,
                                    char *reply, size_t cap, size_t *len)
 {
-    struct gdb_x86_regs regs;
+    struct gdb_x86_regs regs, raw;
     uint64_t regno;
     int r, size;
 
@@ -196,13 +236,16 @@ static enum gdb_cmd_result one_reg(struct gdb_cmd *s, bool write,
                   (size_t)(end - arg) != 2 * (size_t)size ||
                   rsp_hex_decode(arg, (size_t)(end - arg), s->buf) < 0))
         return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
-    if ((r = s->ops->get_regs(s->ctx, &regs)) < 0)
+    if ((r = s->ops->get_regs(s->ctx, &raw)) < 0)
         return gdb_cmd_reply_err(r, reply, cap, len);
+    regs = raw;
+    gdb_cmd_regs_to_gdb(s, &regs);
     if (!write) {
         *len = gdb_cmd_put_reg(s->arch, &regs, (int)regno, reply);
         return GDB_CMD_REPLY;
     }
     gdb_arch_reg_set(s->arch, &regs, (int)regno, s->buf, (size_t)size);
+    gdb_cmd_regs_from_gdb(s, &regs, &raw);
     if ((r = s->ops->set_regs(s->ctx, &regs)) < 0)
         return gdb_cmd_reply_err(r, reply, cap, len);
     return gdb_cmd_reply_str("OK", reply, cap, len);
@@ -282,17 +325,23 @@ static enum gdb_cmd_result resume(struct gdb_cmd *s, bool step, bool has_pc,
                                   uint64_t pc, char *reply, size_t cap,
                                   size_t *len)
 {
-    struct gdb_x86_regs regs;
+    struct gdb_x86_regs regs, raw;
     int r;
 
     if (has_pc) {
-        if ((r = s->ops->get_regs(s->ctx, &regs)) < 0)
+        if ((r = s->ops->get_regs(s->ctx, &raw)) < 0)
             return gdb_cmd_reply_err(r, reply, cap, len);
-        regs.rip = pc;
+        regs = raw;
+        regs.rip = pc; /* gdb's pc: linear outside 64-bit code */
+        gdb_cmd_regs_from_gdb(s, &regs, &raw);
         if ((r = s->ops->set_regs(s->ctx, &regs)) < 0)
             return gdb_cmd_reply_err(r, reply, cap, len);
     }
-    gdb_bp_start(&s->bp, step);
+    /* After an exec stop gdb_cmd_run reports the real one: nothing runs. */
+    if (!s->exec_pending)
+        gdb_bp_start(&s->bp, step);
+    s->exec_step = step;
+    s->n_lifted = 0; /* gdb put back what it still wants */
     s->stopped = false;
     *len = 0;
     return GDB_CMD_RESUME;
@@ -380,6 +429,23 @@ static enum gdb_cmd_result vcont(struct gdb_cmd *s, const char *p,
     return resume(s, first == 's' || first == 'S', false, 0, reply, cap, len);
 }
 
+/* Remember a point gdb took out (z), forget one it put in (Z). */
+static void note_point(struct gdb_cmd *s, bool in, int type, uint64_t addr,
+                       uint64_t kind)
+{
+    for (size_t i = 0; i < s->n_lifted; i++) {
+        struct gdb_cmd_point *p = &s->lifted[i];
+        if (p->type == type && p->addr == addr && p->kind == kind) {
+            if (in)
+                *p = s->lifted[--s->n_lifted];
+            return;
+        }
+    }
+    if (!in && s->n_lifted < GDB_CMD_MAX_LIFTED)
+        s->lifted[s->n_lifted++] =
+            (struct gdb_cmd_point){.type = type, .addr = addr, .kind = kind};
+}
+
 /* Z type,addr,kind and z type,addr,kind */
 static enum gdb_cmd_result zpoint(struct gdb_cmd *s, const char *pkt,
                                   const char *end, char *reply, size_t cap,
@@ -404,6 +470,7 @@ static enum gdb_cmd_result zpoint(struct gdb_cmd *s, const char *pkt,
         return gdb_cmd_reply_str("", reply, cap, len);
     if (r < 0)
         return gdb_cmd_reply_err(r, reply, cap, len);
+    note_point(s, pkt[0] == 'Z', (int)type, addr, kind);
     return gdb_cmd_reply_str("OK", reply, cap, len);
 }
 
@@ -429,6 +496,8 @@ enum gdb_cmd_result gdb_cmd_handle(struct gdb_cmd *s, const char *pkt,
         /* A debugger came without gdb_cmd_interrupt: a new session. */
         s->free_run = false;
         s->arch_fixed = false;
+        s->exec_pending = false;
+        s->n_lifted = 0;
     }
     s->stopped = true;
     if (len == 0)

@@ -23,6 +23,14 @@ struct gdb_cmd_stop {
     int exit_code;
 };
 
+/* A point gdb took out (z) since the guest last ran, for `monitor`. */
+struct gdb_cmd_point {
+    int type; /* Z type */
+    uint64_t addr, kind;
+};
+
+#define GDB_CMD_MAX_LIFTED 64
+
 struct gdb_cmd {
     const struct gdb_target_ops *ops;
     void *ctx;
@@ -32,6 +40,26 @@ struct gdb_cmd {
     bool stopped;  /* as opposed to resumed or running freely */
     bool free_run; /* detached: run with no breakpoints */
     struct gdb_cmd_stop last;
+    /*
+     * Mode changes: gdb said exec-events+ in qSupported, so a stop in
+     * another CPU mode than the layout gdb has is first reported as an
+     * exec event (gdb then re-reads target.xml and resumes) and `last`,
+     * the real stop, answers that resume without running the guest.
+     */
+    bool exec_events;
+    bool exec_pending;
+    bool exec_step; /* the resume being answered is a step */
+    /*
+     * gdb takes its breakpoints out at every stop and puts back the ones
+     * still set when it resumes: what it took out since the last resume.
+     */
+    struct gdb_cmd_point lifted[GDB_CMD_MAX_LIFTED];
+    size_t n_lifted;
+    /*
+     * Outside 64-bit code gdb's pc is the linear CS base + IP (true, the
+     * default) or IP itself (`monitor pc offset`).
+     */
+    bool pc_offset;
     uint8_t *buf; /* scratch, RSP_MAX_PACKET + 1 bytes */
     char *text;   /* monitor output, RSP_MAX_PACKET / 2 + 1 bytes */
 };
@@ -48,6 +76,21 @@ enum gdb_cmd_result gdb_cmd_reply_err(int e, char *reply, size_t cap,
  * it is needed in a session. Returns 0 or the target's -errno.
  */
 int gdb_cmd_fix_arch(struct gdb_cmd *s);
+
+/*
+ * Registers as gdb is to see them: with linear pcs, outside 64-bit code,
+ * rip becomes CS base + IP.
+ */
+void gdb_cmd_regs_to_gdb(const struct gdb_cmd *s, struct gdb_x86_regs *regs);
+
+/*
+ * The other way: v holds what gdb wrote over the gdb view of raw (the
+ * target's registers as read). An unchanged pc gets raw's IP back; a new
+ * linear pc becomes an IP in the code segment (in real mode, if CS cannot
+ * reach it, CS:IP = pc/16 : pc%16).
+ */
+void gdb_cmd_regs_from_gdb(const struct gdb_cmd *s, struct gdb_x86_regs *v,
+                           const struct gdb_x86_regs *raw);
 
 /*
  * Parse a hex number of 1-16 digits at *p (before end); advance *p.
@@ -67,6 +110,14 @@ size_t gdb_cmd_put_reg(enum gdb_arch arch, const struct gdb_x86_regs *regs,
  * expedited registers as they are now. Returns its length.
  */
 size_t gdb_cmd_render_stop(struct gdb_cmd *s, char *reply, size_t cap);
+
+/*
+ * After a stop was recorded in s->last (and not yet sent): if the vCPU is
+ * now in another mode than the layout described to gdb, and gdb takes exec
+ * events, write an exec stop reply instead and return true (the real stop
+ * then answers gdb's next resume). Returns false when nothing changed.
+ */
+bool gdb_cmd_mode_exec(struct gdb_cmd *s, char *reply, size_t cap, size_t *len);
 
 /* q..., Q... packets. */
 enum gdb_cmd_result gdb_cmd_query(struct gdb_cmd *s, const char *pkt,

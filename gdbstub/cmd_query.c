@@ -19,7 +19,37 @@ static const char supported[] =
     "vContSupported+;swbreak+;hwbreak+";
 
 static const char monitor_help[] =
-    "breakpoints  list breakpoints and the mechanism in use\n";
+    "breakpoints  list breakpoints and the mechanism in use\n"
+    "pc [linear|offset]  gdb's pc outside 64-bit code: CS base + IP\n"
+    "             (linear, the default) or IP\n";
+
+static const char *const point_name[] = {"break", "hbreak", "watch", "rwatch",
+                                         "awatch"};
+
+/* `monitor breakpoints`: the manager's list, then what gdb lifted. */
+static size_t describe(struct gdb_cmd *s, char *out, size_t cap)
+{
+    size_t n = gdb_bp_describe(&s->bp, out, cap);
+
+    if (s->n_lifted == 0 || n + 1 >= cap)
+        return n;
+    n += (size_t)snprintf(out + n, cap - n,
+                          "%zu inserted; lifted by gdb at this stop (gdb "
+                          "takes its breakpoints out while stopped and\n"
+                          "inserts those still set when it resumes):\n",
+                          s->bp.n);
+    for (size_t i = 0; i < s->n_lifted && n + 1 < cap; i++) {
+        const struct gdb_cmd_point *p = &s->lifted[i];
+        n += (size_t)snprintf(out + n, cap - n, "%-7s 0x%llx",
+                              point_name[p->type], (unsigned long long)p->addr);
+        if (n + 1 < cap && p->type >= GDB_BP_WRITE)
+            n += (size_t)snprintf(out + n, cap - n, " len %llu",
+                                  (unsigned long long)p->kind);
+        if (n + 1 < cap)
+            n += (size_t)snprintf(out + n, cap - n, " lifted\n");
+    }
+    return n < cap ? n : cap - 1;
+}
 
 static bool is(const char *pkt, size_t len, const char *word)
 {
@@ -30,6 +60,22 @@ static bool has_prefix(const char *pkt, size_t len, const char *prefix)
 {
     size_t n = strlen(prefix);
     return len >= n && memcmp(pkt, prefix, n) == 0;
+}
+
+/* Whether the qSupported packet lists feature (e.g. "exec-events+"). */
+static bool has_feature(const char *pkt, size_t len, const char *feature)
+{
+    size_t n = strlen(feature);
+    const char *p = memchr(pkt, ':', len), *end = pkt + len;
+
+    while (p && p < end) {
+        const char *f = p + 1, *semi = memchr(f, ';', (size_t)(end - f));
+        const char *fe = semi ? semi : end;
+        if ((size_t)(fe - f) == n && memcmp(f, feature, n) == 0)
+            return true;
+        p = semi;
+    }
+    return false;
 }
 
 /* qXfer:features:read:annex:offset,length */
@@ -122,15 +168,29 @@ static enum gdb_cmd_result rcmd(struct gdb_cmd *s, const char *p,
     if (tcap > RSP_MAX_PACKET / 2 + 1)
         tcap = RSP_MAX_PACKET / 2 + 1;
     out[0] = '\0';
-    if (strcmp(cmd, "help") == 0) {
+    /* A bare `monitor` lists the commands, as `monitor help`. */
+    if (strcmp(cmd, "help") == 0 || cmd[0] == '\0') {
         append(out, tcap, &n, monitor_help, strlen(monitor_help));
-        r = s->ops->monitor(s->ctx, cmd, out + n, tcap - n);
+        r = s->ops->monitor(s->ctx, "help", out + n, tcap - n);
         if (r > 0)
             n += strlen(out + n);
         else
             out[n] = '\0';
+    } else if (strcmp(cmd, "pc") == 0 || strncmp(cmd, "pc ", 3) == 0) {
+        /* pc [linear|offset] */
+        if (strcmp(cmd, "pc linear") == 0)
+            s->pc_offset = false;
+        else if (strcmp(cmd, "pc offset") == 0)
+            s->pc_offset = true;
+        else if (strcmp(cmd, "pc") != 0)
+            return gdb_cmd_reply_err(EINVAL, reply, cap, len);
+        n = (size_t)snprintf(
+            out, tcap, "%s\n",
+            s->pc_offset
+                ? "pc: offset (gdb's pc is IP; breakpoints stay linear)"
+                : "pc: linear (gdb's pc is CS base + IP, as breakpoints)");
     } else if (strcmp(cmd, "breakpoints") == 0) {
-        n = gdb_bp_describe(&s->bp, out, tcap);
+        n = describe(s, out, tcap);
     } else {
         r = s->ops->monitor(s->ctx, cmd, out, tcap);
         if (r < 0 && r != -ENOENT)
@@ -145,6 +205,32 @@ static enum gdb_cmd_result rcmd(struct gdb_cmd *s, const char *p,
     return GDB_CMD_REPLY;
 }
 
+/*
+ * qHostInfo and qProcessInfo (lldb's extensions to the RSP, lldb's
+ * docs/lldb-gdb-remote.txt): lldb takes the target's architecture from
+ * the triple given here, and without one cannot use target.xml (lldb has
+ * no i8086: 16-bit code is described as i386). pid 1, as qC says.
+ */
+static enum gdb_cmd_result lldb_info(struct gdb_cmd *s, bool process,
+                                     char *reply, size_t cap, size_t *len)
+{
+    const char *triple;
+    char hex[64], out[192];
+    int r;
+
+    if ((r = gdb_cmd_fix_arch(s)) < 0)
+        return gdb_cmd_reply_err(r, reply, cap, len);
+    triple = s->arch == GDB_ARCH_X86_64 ? "x86_64-unknown-unknown"
+             : s->arch == GDB_ARCH_I386 ? "i386-unknown-unknown"
+                                        : "i386-unknown-unknown-code16";
+    rsp_hex_encode(triple, strlen(triple), hex);
+    hex[2 * strlen(triple)] = '\0';
+    snprintf(out, sizeof(out),
+             "%striple:%s;ostype:unknown;endian:little;ptrsize:%d;",
+             process ? "pid:1;" : "", hex, s->arch == GDB_ARCH_X86_64 ? 8 : 4);
+    return gdb_cmd_reply_str(out, reply, cap, len);
+}
+
 enum gdb_cmd_result gdb_cmd_query(struct gdb_cmd *s, const char *pkt,
                                   size_t len, char *reply, size_t cap,
                                   size_t *reply_len)
@@ -152,8 +238,15 @@ enum gdb_cmd_result gdb_cmd_query(struct gdb_cmd *s, const char *pkt,
     const char *end = pkt + len;
 
     /* qSupported[:gdbfeature;...] */
-    if (is(pkt, len, "qSupported") || has_prefix(pkt, len, "qSupported:"))
-        return gdb_cmd_reply_str(supported, reply, cap, reply_len);
+    if (is(pkt, len, "qSupported") || has_prefix(pkt, len, "qSupported:")) {
+        s->exec_events = has_feature(pkt, len, "exec-events+");
+        gdb_cmd_reply_str(supported, reply, cap, reply_len);
+        if (s->exec_events && *reply_len + 13 <= cap) {
+            memcpy(reply + *reply_len, ";exec-events+", 13);
+            *reply_len += 13;
+        }
+        return GDB_CMD_REPLY;
+    }
     /* QStartNoAckMode */
     if (is(pkt, len, "QStartNoAckMode")) {
         gdb_cmd_reply_str("OK", reply, cap, reply_len);
@@ -171,6 +264,13 @@ enum gdb_cmd_result gdb_cmd_query(struct gdb_cmd *s, const char *pkt,
     /* qAttached[:pid] */
     if (is(pkt, len, "qAttached") || has_prefix(pkt, len, "qAttached:"))
         return gdb_cmd_reply_str("1", reply, cap, reply_len);
+    /* qHostInfo, qProcessInfo (lldb) */
+    if (is(pkt, len, "qHostInfo") || is(pkt, len, "qProcessInfo"))
+        return lldb_info(s, pkt[1] == 'P', reply, cap, reply_len);
+    /* qWatchpointSupportInfo[:] (lldb): the four debug registers */
+    if (is(pkt, len, "qWatchpointSupportInfo") ||
+        is(pkt, len, "qWatchpointSupportInfo:"))
+        return gdb_cmd_reply_str("num:4;", reply, cap, reply_len);
     /* qXfer:features:read:annex:offset,length */
     if (has_prefix(pkt, len, "qXfer:features:read:"))
         return xfer_features(s, pkt + 20, end, reply, cap, reply_len);

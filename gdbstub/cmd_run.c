@@ -11,6 +11,10 @@
 #include "arch.h"
 #include "break.h"
 #include "cmd_priv.h"
+#include "rsp.h"
+
+/* See exec_path. */
+#define EXEC_PATH_PREFIX "kvmstub: the vCPU switched to "
 
 /* Signals as gdb numbers them (include/gdb/signals.def). */
 #define SIG_TRAP 5
@@ -59,6 +63,7 @@ size_t gdb_cmd_render_stop(struct gdb_cmd *s, char *reply, size_t cap)
         n += (size_t)snprintf(out + n, sizeof(out) - n, "%s:;", why);
     int got = gdb_target_core_regs(s->ops, s->ctx, &regs);
     if (got == 0) {
+        gdb_cmd_regs_to_gdb(s, &regs);
         enum gdb_arch arch = s->arch_fixed ? s->arch : regs.arch;
         int regno[3] = {gdb_arch_pc_regno(arch), gdb_arch_sp_regno(arch),
                         gdb_arch_fp_regno(arch)};
@@ -77,13 +82,63 @@ size_t gdb_cmd_render_stop(struct gdb_cmd *s, char *reply, size_t cap)
     return n;
 }
 
+/*
+ * The "executable" an exec stop names. gdb prints it ("... is executing new
+ * program: PATH"), then looks for it (an absolute path in the sysroot,
+ * warning "Could not load symbols ... set sysroot?"; a relative one in the
+ * current directory and PATH) and would load a file it found in place of
+ * the user's symbol file. So: a relative name no file has, that reads as
+ * what happened; gdb's one warning then repeats it, "No such file", and
+ * the user's symbol file stays.
+ */
+static const char *exec_path(enum gdb_arch arch)
+{
+    switch (arch) {
+    case GDB_ARCH_I8086:
+        return EXEC_PATH_PREFIX "i8086";
+    case GDB_ARCH_I386:
+        return EXEC_PATH_PREFIX "i386";
+    default:
+        return EXEC_PATH_PREFIX "i386:x86-64";
+    }
+}
+
+bool gdb_cmd_mode_exec(struct gdb_cmd *s, char *reply, size_t cap, size_t *len)
+{
+    struct gdb_x86_regs regs;
+    char out[160];
+    const char *path;
+    size_t n;
+
+    if (!s->exec_events || !s->arch_fixed || s->last.exited ||
+        gdb_target_core_regs(s->ops, s->ctx, &regs) < 0 || regs.arch == s->arch)
+        return false;
+    /*
+     * RSP "Stop Reply Packets", exec: gdb marks every breakpoint as out
+     * (it sends no z) and inserts them again before it resumes: drop ours
+     * so the Z packets to come do not just count references.
+     */
+    gdb_bp_remove_all(&s->bp);
+    s->arch_fixed = false;
+    s->exec_pending = true;
+    path = exec_path(regs.arch);
+    n = (size_t)snprintf(out, sizeof(out),
+                         "T%02xexec:", (unsigned)s->last.sig & 0xff);
+    rsp_hex_encode(path, strlen(path), out + n);
+    n += 2 * strlen(path);
+    n += (size_t)snprintf(out + n, sizeof(out) - n, ";thread:1;");
+    gdb_cmd_reply_str(out, reply, cap, len);
+    return true;
+}
+
 /* Record a stop and write its reply. */
 static void stop_with(struct gdb_cmd *s, struct gdb_cmd_stop st, char *reply,
                       size_t cap, size_t *len)
 {
     s->last = st;
     s->stopped = true;
-    *len = gdb_cmd_render_stop(s, reply, cap);
+    if (!gdb_cmd_mode_exec(s, reply, cap, len))
+        *len = gdb_cmd_render_stop(s, reply, cap);
 }
 
 /* Detached: run with no breakpoints until a crash, an exit or a signal. */
@@ -128,6 +183,28 @@ int gdb_cmd_run(struct gdb_cmd *s, char *reply, size_t cap, size_t *len)
         return -EINVAL;
     if (s->free_run)
         return run_free(s, reply, cap, len);
+    if (s->exec_pending) {
+        /*
+         * gdb followed the "exec": now the stop it was about, without
+         * running. gdb forgets a stepi at an exec (infrun's follow_exec
+         * clears the step range) and resumes with a continue, so that
+         * stop ends the stepi; but when the stepi started on a breakpoint
+         * gdb first steps "to collect the trap" of its step-over and only
+         * then continues: keep answering until that continue.
+         */
+        if (!s->exec_step) {
+            s->exec_pending = false;
+            /*
+             * gdb is continuing now: a plain step stop would be a SIGTRAP
+             * it cannot explain; signal 0 makes it "Program stopped.".
+             */
+            if (s->last.ev == GDB_BP_EV_TRAP && s->last.sig == SIG_TRAP)
+                s->last.sig = 0;
+        }
+        s->stopped = true;
+        *len = gdb_cmd_render_stop(s, reply, cap);
+        return GDB_RUN_STOPPED;
+    }
     if ((r = gdb_bp_run(&s->bp, &bs)) < 0)
         return r;
     switch (bs.ev) {
@@ -169,6 +246,8 @@ void gdb_cmd_detach(struct gdb_cmd *s)
     s->free_run = true;
     s->stopped = false;
     s->arch_fixed = false;
+    s->exec_pending = false;
+    s->n_lifted = 0;
 }
 
 bool gdb_cmd_is_stopped(const struct gdb_cmd *s)

@@ -20,7 +20,8 @@
 
 void gdb_srv_init(struct gdb_srv *s)
 {
-    *s = (struct gdb_srv){.listen_fd = -1, .client_fd = -1, .quit_fd = -1};
+    *s = (struct gdb_srv){
+        .listen_fd = -1, .client_fd = -1, .busy_fd = -1, .quit_fd = -1};
 }
 
 const char *gdb_srv_address(const struct gdb_srv *s)
@@ -326,11 +327,55 @@ static void close_client(struct gdb_srv *s)
     s->frame_len = 0;
 }
 
+static void close_busy(struct gdb_srv *s)
+{
+    if (s->busy_fd >= 0)
+        close(s->busy_fd);
+    s->busy_fd = -1;
+}
+
+/*
+ * A second debugger: tell it why it is refused, with an ack (for the
+ * packet it sends first) and an RSP error with text ("E.text") as the
+ * reply, which gdb shows as "warning: Remote failure reply: E.kvmstub:
+ * ...". Then stop writing, but close only once it closes: closing with
+ * its packet unread would reset the connection, and gdb would see
+ * "Broken pipe" instead of the message.
+ */
+static void refuse_busy(struct gdb_srv *s, int fd)
+{
+    static const char msg[] =
+        "E.kvmstub: another debugger is attached (one at a time)";
+    char frame[sizeof(msg) + 8];
+    unsigned sum = 0;
+
+    for (const char *p = msg; *p; p++)
+        sum += (unsigned char)*p;
+    snprintf(frame, sizeof(frame), "+$%s#%02x", msg, sum & 0xff);
+    close_busy(s); /* one at a time is told */
+    (void)!send(fd, frame, strlen(frame), MSG_NOSIGNAL | MSG_DONTWAIT);
+    (void)!shutdown(fd, SHUT_WR);
+    s->busy_fd = fd;
+}
+
+/* The refused debugger's bytes: dropped; its close: ours. */
+static void serve_busy(struct gdb_srv *s)
+{
+    char buf[512];
+    ssize_t n = recv(s->busy_fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n <= 0)
+        close_busy(s);
+}
+
 void gdb_srv_close(struct gdb_srv *s)
 {
     if (s->log_suppressed)
         log_flush(s, now_ms());
     close_client(s);
+    close_busy(s);
     if (s->listen_fd >= 0)
         close(s->listen_fd);
     s->listen_fd = -1;
@@ -422,10 +467,12 @@ static void accept_client(struct gdb_srv *s, struct gdb_cmd *cmd)
     if (fd < 0)
         return; /* the peer gave up already (ECONNABORTED etc.) */
     if (s->client_fd >= 0) {
-        /* One debugger at a time: the second is told nothing and shut. */
+        /*
+         * One debugger at a time: the second is told why (refuse_busy).
+         */
         log_conn(s, "vmm: refused a second debugger connection (one is "
                     "attached)\n");
-        close(fd);
+        refuse_busy(s, fd);
         return;
     }
     /* Without TCP_NODELAY each small reply waits for the peer's ACK. */
@@ -566,19 +613,22 @@ static int read_client(struct gdb_srv *s, struct gdb_cmd *cmd)
     return IN_MORE;
 }
 
-enum { POLL_LISTEN, POLL_QUIT, POLL_CLIENT };
+enum { POLL_LISTEN, POLL_QUIT, POLL_BUSY, POLL_CLIENT };
 
 int gdb_srv_serve(struct gdb_srv *s, struct gdb_cmd *cmd, int quit_fd)
 {
-    struct pollfd pfd[3];
+    struct pollfd pfd[4];
     size_t len;
 
-    s->running = false;
+    /* Detached before serving (--gdb-nowait): the guest runs at once. */
+    s->running = !gdb_cmd_is_stopped(cmd);
     s->quit_fd = quit_fd;
     for (;;) {
-        int nfds = s->client_fd >= 0 ? 3 : 2;
+        int nfds = s->client_fd >= 0 ? 4 : 3;
         pfd[POLL_LISTEN] = (struct pollfd){s->listen_fd, POLLIN, 0};
         pfd[POLL_QUIT] = (struct pollfd){quit_fd, POLLIN, 0};
+        /* A negative fd is ignored by poll(2). */
+        pfd[POLL_BUSY] = (struct pollfd){s->busy_fd, POLLIN, 0};
         pfd[POLL_CLIENT] = (struct pollfd){s->client_fd, POLLIN | POLLRDHUP, 0};
         /* Stopped: wait for input. Running: look, then run the guest. */
         bool was_running = s->running;
@@ -594,9 +644,11 @@ int gdb_srv_serve(struct gdb_srv *s, struct gdb_cmd *cmd, int quit_fd)
             close_client(s);
             return GDB_SRV_QUIT;
         }
-        bool client_in = nfds == 3 && pfd[POLL_CLIENT].revents;
+        if (s->busy_fd >= 0 && pfd[POLL_BUSY].revents)
+            serve_busy(s);
+        bool client_in = nfds == 4 && pfd[POLL_CLIENT].revents;
         bool hangup =
-            nfds == 3 && (pfd[POLL_CLIENT].revents & (POLLRDHUP | POLLHUP));
+            nfds == 4 && (pfd[POLL_CLIENT].revents & (POLLRDHUP | POLLHUP));
         if (client_in)
             read_client(s, cmd);
         if (s->client_fd >= 0 && process_input(s, cmd) == IN_KILL)

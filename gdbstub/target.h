@@ -55,6 +55,36 @@ enum gdb_x86_seg {
 };
 
 /*
+ * A segment's hidden part (Intel SDM vol. 3, 3.4.3 "Segment Registers"):
+ * attr is packed as the VMCS guest access rights are (SDM vol. 3, "Guest
+ * Register State"): type 3:0, S 4, DPL 6:5, P 7, AVL 12, L 13, D/B 14,
+ * G 15, unusable 16.
+ */
+struct gdb_x86_desc {
+    uint64_t base;
+    uint32_t limit;
+    uint32_t attr;
+};
+
+#define GDB_X86_ATTR_UNUSABLE (1u << 16)
+
+/*
+ * System state, shown to gdb as the org.kvmstub.sys feature: control
+ * registers, EFER, the segment descriptor caches, LDTR, TR, GDTR, IDTR and
+ * the guest's own debug registers (dr[0..3], dr[6], dr[7]; 4 and 5 unused),
+ * which are not the debug registers the stub's breakpoints use.
+ */
+struct gdb_x86_sys {
+    uint64_t cr0, cr2, cr3, cr4, cr8, efer;
+    struct gdb_x86_desc seg[GDB_NR_SEG]; /* gdb_x86_seg order */
+    uint32_t ldtr, tr;                   /* selectors */
+    struct gdb_x86_desc ldt, tss;
+    uint64_t gdtr_base, idtr_base;
+    uint32_t gdtr_limit, idtr_limit;
+    uint64_t dr[8];
+};
+
+/*
  * The x86 register file as gdb's org.gnu.gdb.i386.{core,sse,segments}
  * features see it. Values are in host byte order; the stub encodes them
  * little-endian on the wire. In i8086/i386 mode only the low 32 bits of
@@ -83,6 +113,7 @@ struct gdb_x86_regs {
     uint32_t fctrl, fstat, ftag, fiseg, fioff, foseg, fooff, fop;
     uint8_t xmm[16][16];
     uint32_t mxcsr;
+    struct gdb_x86_sys sys; /* get_regs only; see struct gdb_x86_sys */
 };
 
 /* What the host's debug facilities can do, found out by probing. */
@@ -160,7 +191,9 @@ struct gdb_target_ops {
     int (*get_core_regs)(void *ctx, struct gdb_x86_regs *regs);
     /*
      * Write all registers. regs->arch is ignored. In real mode a write to a
-     * segment selector also sets its base to selector * 16.
+     * segment selector also sets its base to selector * 16. Of regs->sys
+     * only what differs from what get_regs gave is written (a target
+     * without system state ignores it).
      */
     int (*set_regs)(void *ctx, const struct gdb_x86_regs *regs);
     /*

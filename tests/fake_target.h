@@ -68,6 +68,10 @@ struct fake_target {
     uint64_t exit_after;      /* exit once this many have run; 0 = never */
     uint64_t interrupt_after; /* interrupt once at this count; 0 = never */
     int exit_code;
+    /* The instruction at mode_pc switches the CPU mode to mode_to. */
+    bool mode_switch;
+    uint64_t mode_pc;
+    enum gdb_arch mode_to;
     uint64_t executed;             /* instructions run so far */
     uint64_t db_vector, bp_vector; /* guest handlers' IPs, 0 = none */
     uint64_t ret_rip, ret_rflags;  /* what the toy iret goes back to */
@@ -305,6 +309,8 @@ static inline int fake_resume(void *ctx, const struct gdb_resume *how,
             dr6 |= fake_data_hit(f, how, t->addr, !t->read);
         }
         f->executed++;
+        if (f->mode_switch && pc == f->mode_pc)
+            f->regs.arch = f->mode_to;
         if (op == 0xF4) {
             f->regs.rip = fake_ip_add(f, 1);
             st->kind = GDB_STOP_EXITED;

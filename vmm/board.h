@@ -72,6 +72,9 @@ struct board {
     timer_t timer;  /* the RTC's next interrupt: sends the event signal */
     bool rtc_dirty; /* the guest touched the RTC: re-arm the timer */
     bool has_bios;  /* the built-in BIOS: stdin feeds int 16h, not COM1 */
+    /* Set by the caller before board_wire_pc (--serial): */
+    struct pio_console *uart_con; /* COM1's output, NULL: the console */
+    bool no_uart;                 /* no COM1 at all (reads all-ones) */
     struct bios bios;
 };
 
@@ -113,6 +116,16 @@ struct disk;
 int board_wire_bios(struct board *b, struct mem *mem, const struct memmap *map,
                     struct pio_bus *bus, struct pio_console *con,
                     struct power *power, struct disk *floppy, struct disk *hd);
+
+/*
+ * The built-in BIOS in front of a --kernel: POST runs from the reset
+ * vector and its int 19h asks for POWER_BOOT instead of reading a disk,
+ * so the kernel starts on a machine a PC BIOS has set up. stdin stays
+ * with COM1. Returns 0 or -errno.
+ */
+int board_wire_bios_kernel(struct board *b, struct mem *mem,
+                           const struct memmap *map, struct pio_bus *bus,
+                           struct pio_console *con, struct power *power);
 
 /*
  * Feed stdin to COM1's receiver (pc only): reads go through a private

@@ -19,3 +19,16 @@ int board_wire_bios(struct board *b, struct mem *mem, const struct memmap *map,
     b->has_bios = true;
     return 0;
 }
+
+int board_wire_bios_kernel(struct board *b, struct mem *mem,
+                           const struct memmap *map, struct pio_bus *bus,
+                           struct pio_console *con, struct power *power)
+{
+    int e;
+
+    bios_init(&b->bios, mem, map, con, power);
+    b->bios.kernel_boot = true;
+    if ((e = bios_install(mem)) < 0)
+        return e;
+    return pio_register(bus, BIOS_PORT, BIOS_PORT_LEN, bios_io, &b->bios);
+}

@@ -12,6 +12,9 @@
 #define CLI_MAX_MEM           (64ull << 30) /* beyond this is surely a typo */
 #define CLI_DEFAULT_HLT_SLEEP 1000
 #define CLI_MAX_HLT_SLEEP     3600000 /* one hour, in ms */
+#define CLI_QEMU_ARGV_MAX     512
+#define CLI_QEMU_STR_MAX      8192
+#define CLI_CPU_FEAT_MAX      16
 
 enum cli_action {
     CLI_RUN,
@@ -19,6 +22,8 @@ enum cli_action {
     CLI_VERSION,
     CLI_HOST_INFO,
     CLI_USAGE_ERROR,
+    CLI_QEMU_DEVICES,  /* QEMU's -device help: list the devices */
+    CLI_QEMU_MACHINES, /* QEMU's -machine help: list the machines */
 };
 
 enum cli_mechanism {
@@ -56,14 +61,51 @@ struct cli_opts {
     uint16_t entry_cs, entry_ip;
     bool screen; /* --screen: print the text screen at exit */
     char drive_buf[4096], floppy_buf[4096]; /* FILE without ",readonly" */
+    bool gdb_nowait;  /* --gdb-nowait: the guest runs before gdb attaches */
+    bool pit_discard; /* --pit-lost-ticks discard: no PIT reinjection */
+    const char *serial_file; /* --serial file:PATH: COM1's output there */
+    bool serial_none;        /* --serial none: no COM1 */
+    bool qemu_spelling;      /* argv was in QEMU's spelling (qemu_cli.c) */
+    /*
+     * QEMU's -cpu host|max,+FEAT,-FEAT: kvmstub does not edit CPUID, so
+     * each is a claim about the host's KVM CPUID, checked before the VM
+     * is built (qemu_cli_check_cpu).
+     */
+    const char *cpu_arg; /* the -cpu value, for messages */
+    unsigned ncpu_feat;
+    struct cli_cpu_feat {
+        const char *name;
+        uint32_t leaf, index;
+        uint8_t reg; /* 0 EAX, 1 EBX, 2 ECX, 3 EDX */
+        uint8_t bit;
+        bool on; /* + (the guest has it) or - (it has not) */
+    } cpu_feat[CLI_CPU_FEAT_MAX];
+    /*
+     * QEMU's spelling (qemu_cli.c) is translated into native arguments
+     * kept here, so that the pointers above may point into them.
+     */
+    struct cli_qemu_store {
+        char *argv[CLI_QEMU_ARGV_MAX];
+        char str[CLI_QEMU_STR_MAX];
+        size_t used; /* bytes of str taken */
+    } qemu;
 };
 
 /*
- * Parse argv. Returns the action; on CLI_USAGE_ERROR, err holds a message
- * (no "vmm: " prefix, no newline).
+ * Parse argv, in the native spelling or, when argv uses QEMU's options
+ * (qemu_cli_is_qemu), in QEMU's. Returns the action; on CLI_USAGE_ERROR,
+ * err holds a message (no "vmm: " prefix, no newline).
  */
 enum cli_action cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
                           size_t errsz);
+
+/*
+ * The native parser alone, on an o that cli_parse has set to the
+ * defaults (qemu_cli.c calls it with the arguments it translated).
+ * argv[0] is skipped. Same returns as cli_parse.
+ */
+enum cli_action cli_parse_native(int argc, char **argv, struct cli_opts *o,
+                                 char *err, size_t errsz);
 
 /* "64K", "1M", "2G", "4096": bytes. Returns 0 or -EINVAL/-ERANGE. */
 int cli_parse_size(const char *s, uint64_t *out);
@@ -121,6 +163,12 @@ enum {
     "                         ADDR/16:ADDR%16)\n"                              \
     "      --screen           print the 80x25 text screen (0xB8000) on\n"      \
     "                         stderr when the VMM ends (pc only)\n"
+
+/*
+ * Whether arg is a native long option ("--mem") whose value is the next
+ * argument (not "--mem=1M").
+ */
+bool cli_native_takes_value(const char *arg);
 
 /* The usage text. */
 const char *cli_usage(void);

@@ -101,16 +101,20 @@ static int get_core_regs(void *ctx, struct gdb_x86_regs *g)
         (e = vcpu_get_sregs(d->runner->vcpu, &s)) < 0)
         return e;
     memset(g, 0, sizeof(*g));
-    if (!(s->cr0 & CR0_PE))
-        g->arch = GDB_ARCH_I8086;
-    else if ((s->efer & EFER_LMA) && s->cs.l)
+    /*
+     * The code segment decides, not CR0.PE: right after `mov %eax,%cr0`
+     * the far jump that follows is still 16-bit code (CS.D = 0 until CS
+     * is loaded; SDM vol. 3, "Switching to Protected Mode").
+     */
+    if ((s->efer & EFER_LMA) && s->cs.l)
         g->arch = GDB_ARCH_X86_64;
-    else
+    else if (s->cs.db)
         g->arch = GDB_ARCH_I386;
+    else
+        g->arch = GDB_ARCH_I8086;
     g->cs_base = s->cs.base;
     /* 16-bit code: real mode, or a code segment with D clear. */
-    g->code16 =
-        g->arch == GDB_ARCH_I8086 || (g->arch == GDB_ARCH_I386 && !s->cs.db);
+    g->code16 = g->arch == GDB_ARCH_I8086;
     g->gpr[GDB_RAX] = r->rax;
     g->gpr[GDB_RBX] = r->rbx;
     g->gpr[GDB_RCX] = r->rcx;
@@ -142,6 +146,123 @@ static int get_core_regs(void *ctx, struct gdb_x86_regs *g)
     return 0;
 }
 
+/* kvm_segment's attributes packed as struct gdb_x86_desc says. */
+static uint32_t seg_attr(const struct kvm_segment *k)
+{
+    return (uint32_t)(k->type & 0xf) | (uint32_t)(k->s & 1) << 4 |
+           (uint32_t)(k->dpl & 3) << 5 | (uint32_t)(k->present & 1) << 7 |
+           (uint32_t)(k->avl & 1) << 12 | (uint32_t)(k->l & 1) << 13 |
+           (uint32_t)(k->db & 1) << 14 | (uint32_t)(k->g & 1) << 15 |
+           (uint32_t)(k->unusable & 1) << 16;
+}
+
+static void desc_get(struct gdb_x86_desc *d, const struct kvm_segment *k)
+{
+    *d = (struct gdb_x86_desc){
+        .base = k->base, .limit = k->limit, .attr = seg_attr(k)};
+}
+
+/* Write back a cache gdb changed; the selector is set_seg's business. */
+static void desc_set(struct kvm_segment *k, const struct gdb_x86_desc *d,
+                     const struct gdb_x86_desc *was)
+{
+    if (!memcmp(d, was, sizeof(*d)))
+        return;
+    k->base = d->base;
+    k->limit = d->limit;
+    k->type = d->attr & 0xf;
+    k->s = (d->attr >> 4) & 1;
+    k->dpl = (d->attr >> 5) & 3;
+    k->present = (d->attr >> 7) & 1;
+    k->avl = (d->attr >> 12) & 1;
+    k->l = (d->attr >> 13) & 1;
+    k->db = (d->attr >> 14) & 1;
+    k->g = (d->attr >> 15) & 1;
+    k->unusable = (d->attr >> 16) & 1;
+}
+
+static struct kvm_segment *kseg(struct kvm_sregs *s, int i)
+{
+    struct kvm_segment *t[GDB_NR_SEG] = {&s->cs, &s->ss, &s->ds,
+                                         &s->es, &s->fs, &s->gs};
+    return t[i];
+}
+
+/*
+ * The system state from KVM_GET_SREGS and KVM_GET_DEBUGREGS. The debug
+ * registers are the guest's own: while the stub's breakpoints are loaded
+ * (KVM_SET_GUEST_DEBUG with USE_HW_BP) KVM keeps the guest's values apart
+ * and gives those.
+ */
+static int get_sys(struct dbg *d, struct gdb_x86_sys *y)
+{
+    struct kvm_sregs *s = NULL;
+    struct kvm_debugregs dr;
+    int e;
+
+    if ((e = vcpu_get_sregs(d->runner->vcpu, &s)) < 0)
+        return e;
+    if (ioctl(d->runner->vcpu->fd, KVM_GET_DEBUGREGS, &dr) < 0)
+        return -errno;
+    *y = (struct gdb_x86_sys){
+        .cr0 = s->cr0,
+        .cr2 = s->cr2,
+        .cr3 = s->cr3,
+        .cr4 = s->cr4,
+        .cr8 = s->cr8,
+        .efer = s->efer,
+        .ldtr = s->ldt.selector,
+        .tr = s->tr.selector,
+        .gdtr_base = s->gdt.base,
+        .gdtr_limit = s->gdt.limit,
+        .idtr_base = s->idt.base,
+        .idtr_limit = s->idt.limit,
+    };
+    for (int i = 0; i < GDB_NR_SEG; i++)
+        desc_get(&y->seg[i], kseg(s, i));
+    desc_get(&y->ldt, &s->ldt);
+    desc_get(&y->tss, &s->tr);
+    for (int i = 0; i < 4; i++)
+        y->dr[i] = dr.db[i];
+    y->dr[6] = dr.dr6;
+    y->dr[7] = dr.dr7;
+    return 0;
+}
+
+/* Apply what gdb changed in y (against was) to s and the debug registers. */
+static int set_sys(struct dbg *d, struct kvm_sregs *s,
+                   const struct gdb_x86_sys *y, const struct gdb_x86_sys *was)
+{
+    s->cr0 = y->cr0;
+    s->cr2 = y->cr2;
+    s->cr3 = y->cr3;
+    s->cr4 = y->cr4;
+    s->cr8 = y->cr8;
+    s->efer = y->efer;
+    for (int i = 0; i < GDB_NR_SEG; i++)
+        desc_set(kseg(s, i), &y->seg[i], &was->seg[i]);
+    desc_set(&s->ldt, &y->ldt, &was->ldt);
+    desc_set(&s->tr, &y->tss, &was->tss);
+    s->ldt.selector = (uint16_t)y->ldtr;
+    s->tr.selector = (uint16_t)y->tr;
+    s->gdt.base = y->gdtr_base;
+    s->gdt.limit = (uint16_t)y->gdtr_limit;
+    s->idt.base = y->idtr_base;
+    s->idt.limit = (uint16_t)y->idtr_limit;
+    if (memcmp(y->dr, was->dr, sizeof(y->dr))) {
+        struct kvm_debugregs dr;
+        if (ioctl(d->runner->vcpu->fd, KVM_GET_DEBUGREGS, &dr) < 0)
+            return -errno;
+        for (int i = 0; i < 4; i++)
+            dr.db[i] = y->dr[i];
+        dr.dr6 = y->dr[6];
+        dr.dr7 = y->dr[7];
+        if (ioctl(d->runner->vcpu->fd, KVM_SET_DEBUGREGS, &dr) < 0)
+            return -errno;
+    }
+    return 0;
+}
+
 static int get_regs(void *ctx, struct gdb_x86_regs *g)
 {
     struct dbg *d = ctx;
@@ -163,7 +284,7 @@ static int get_regs(void *ctx, struct gdb_x86_regs *g)
     g->fop = f->last_opcode;
     memcpy(g->xmm, f->xmm, sizeof(g->xmm));
     g->mxcsr = f->mxcsr;
-    return 0;
+    return get_sys(d, &g->sys);
 }
 
 static void set_seg(struct kvm_segment *seg, uint32_t sel, bool real_mode)
@@ -195,6 +316,13 @@ static int set_regs(void *ctx, const struct gdb_x86_regs *g)
     struct kvm_sregs s = *ps;
     struct kvm_fpu f = *pf;
     bool real_mode = !(s.cr0 & CR0_PE);
+    struct gdb_x86_sys was;
+
+    if ((e = get_sys(d, &was)) < 0)
+        return e;
+    /* The caches first: a selector gdb changed in real mode moves its base. */
+    if ((e = set_sys(d, &s, &g->sys, &was)) < 0)
+        return e;
 
     r.rax = g->gpr[GDB_RAX];
     r.rbx = g->gpr[GDB_RBX];
@@ -225,10 +353,11 @@ static int set_regs(void *ctx, const struct gdb_x86_regs *g)
     set_seg(&s.es, g->seg[GDB_ES], real_mode);
     set_seg(&s.fs, g->seg[GDB_FS], real_mode);
     set_seg(&s.gs, g->seg[GDB_GS], real_mode);
-    if (!real_mode) {
+    /* Only a change: in 32-bit layouts sys.seg[] carries these bases. */
+    if (!real_mode && g->fs_base != ps->fs.base)
         s.fs.base = g->fs_base;
+    if (!real_mode && g->gs_base != ps->gs.base)
         s.gs.base = g->gs_base;
-    }
     for (int i = 0; i < 8; i++)
         memcpy(f.fpr[i], g->st[i], 10);
     f.fcw = (uint16_t)g->fctrl;

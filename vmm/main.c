@@ -7,6 +7,7 @@
 #include <linux/kvm.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
@@ -28,6 +29,8 @@
 #include "mem.h"
 #include "pio.h"
 #include "probe.h"
+#include "qemu_cli.h"
+#include "qemu_cpu.h"
 #include "run.h"
 #include "term.h"
 #include "vcpu.h"
@@ -42,6 +45,8 @@ struct machine {
     int out_fd;    /* our own non-blocking description of stdout, or -1 */
     int io_fd;     /* signalfd: SIGIO from the debugger's socket, or -1 */
     int event_sig; /* stdin input for the guest's UART (pc machine) */
+    int serial_fd; /* --serial file:PATH, or -1 */
+    struct pio_console serial_con; /* COM1's output to serial_fd */
     struct vm vm;
     struct mem mem;
     struct vcpu vcpu;
@@ -53,7 +58,10 @@ struct machine {
     struct runner runner;
     struct disk floppy, hd; /* --floppy, --drive */
     struct firmware fw;     /* --bios */
-    struct term term;       /* stdin in raw mode for the BIOS keyboard */
+    /* --kernel: where the BIOS's int 19h hands over (boot_kernel). */
+    bool kernel_pending;
+    struct mb_entry kernel_entry;
+    struct term term; /* stdin in raw mode for the BIOS keyboard */
 };
 
 static int fail_errno(const char *what, int neg_errno)
@@ -170,12 +178,21 @@ static int build_kernel(struct machine *m, const struct cli_opts *o,
         return fail_vm(&m->vm, e);
     e = multiboot_load(&m->mem, &m->map, &cfg, &entry, err, sizeof(err));
     if (e < 0) {
-        fprintf(stderr, "vmm: --kernel %s: %s\n", o->kernel,
-                err[0] ? err : strerror(-e));
+        fprintf(stderr, "vmm: --kernel %s: could not load kernel: %s\n",
+                o->kernel, err[0] ? err : strerror(-e));
         return EXIT_USAGE;
     }
+    /*
+     * The built-in BIOS runs first, from its reset vector, as SeaBIOS
+     * does under QEMU: a kernel finds the IVT, the BIOS data area, the
+     * PICs and the PIT as PC firmware leaves them (kvm-unit-tests'
+     * realmode sleeps in hlt until the BIOS's timer tick). Its int 19h
+     * ends the firmware phase (boot_kernel).
+     */
+    m->kernel_entry = entry;
+    m->kernel_pending = true;
     if ((e = vcpu_create(&m->vcpu, &m->vm, 0)) < 0 ||
-        (e = vcpu_reset_flat32(&m->vcpu, entry.eip, entry.eax, entry.ebx)) < 0)
+        (e = firmware_start(&m->vcpu, 0xf000, BIOS_GPA, BIOS_RESET_IP)) < 0)
         return fail_vm(&m->vm, e);
     return wire_machine(m, o, stdout_closed);
 }
@@ -309,9 +326,27 @@ static int wire_machine(struct machine *m, const struct cli_opts *o,
             }
         }
     }
+    if (pc && o->pit_discard && (e = vm_set_pit_reinject(&m->vm, false)) < 0)
+        return fail_vm(&m->vm, e);
+    if (pc && o->serial_file) {
+        m->serial_fd = open(o->serial_file,
+                            O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (m->serial_fd < 0) {
+            fprintf(stderr, "vmm: --serial file:%s: %s\n", o->serial_file,
+                    strerror(errno));
+            return EXIT_USAGE;
+        }
+        m->serial_con = (struct pio_console){.fd = m->serial_fd,
+                                             .wake_fd = {m->quit_fd, m->io_fd}};
+        m->board.uart_con = &m->serial_con;
+    }
+    m->board.no_uart = o->serial_none;
     e = pc ? board_wire_pc(&m->board, &m->vm, &m->mem, &m->map, &m->bus,
                            &m->console, &m->power)
            : board_wire_bare(&m->board, &m->bus, &m->console, &m->power);
+    if (e == 0 && o->kernel)
+        e = board_wire_bios_kernel(&m->board, &m->mem, &m->map, &m->bus,
+                                   &m->console, &m->power);
     if (e == 0 && pc && (o->drive || o->floppy))
         e = board_wire_bios(&m->board, &m->mem, &m->map, &m->bus, &m->console,
                             &m->power, o->floppy ? &m->floppy : NULL,
@@ -348,6 +383,9 @@ static void destroy_machine(struct machine *m)
     if (m->out_fd >= 0)
         close(m->out_fd);
     m->out_fd = -1;
+    if (m->serial_fd >= 0)
+        close(m->serial_fd);
+    m->serial_fd = -1;
     board_destroy(&m->board);
     vcpu_destroy(&m->vcpu);
     mem_unmap(&m->mem);
@@ -399,6 +437,49 @@ static int power_status(const struct power *p)
         fprintf(stderr, "vmm: the guest went to ACPI S3 sleep without a "
                         "waking vector: ending\n");
     return p->req == POWER_EXIT ? p->status : EXIT_OK;
+}
+
+/*
+ * --kernel: run the BIOS's POST until its int 19h asks for the kernel,
+ * then enter it in the Multiboot state. Before any debugger is served,
+ * so gdb still stops on the kernel's first instruction. Returns EXIT_OK
+ * to go on, or the VMM's exit status.
+ */
+static int boot_kernel(struct machine *m)
+{
+    struct run_result res;
+    const struct mb_entry *k = &m->kernel_entry;
+    int e;
+
+    if (!m->kernel_pending)
+        return EXIT_OK;
+    while (m->kernel_pending) {
+        if ((e = run_vcpu(&m->runner, RUN_CONT, &res)) < 0)
+            return fail_vm(&m->vm, e);
+        switch (res.stop) {
+        case RUN_STOP_POWER:
+            if (res.power != POWER_BOOT)
+                return power_status(&m->runner.taken);
+            m->kernel_pending = false;
+            break;
+        case RUN_STOP_SIGNAL:
+            if (res.quit)
+                return EXIT_OK;
+            break;
+        case RUN_STOP_CRASH:
+            fprintf(stderr, "vmm: the BIOS crashed before the kernel\n");
+            report_crash(m);
+            return EXIT_RUNTIME;
+        case RUN_STOP_OUTPUT_CLOSED:
+            return EXIT_OK;
+        case RUN_STOP_HALTED:
+        case RUN_STOP_DEBUG:
+            break;
+        }
+    }
+    if ((e = vcpu_reset_flat32(&m->vcpu, k->eip, k->eax, k->ebx)) < 0)
+        return fail_vm(&m->vm, e);
+    return EXIT_OK;
 }
 
 static int run_plain(struct machine *m)
@@ -463,6 +544,8 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
         }
         return fail_errno("gdb session", -errno);
     }
+    if (o->gdb_nowait)
+        gdb_cmd_detach(cmd); /* no breakpoints yet: the guest runs freely */
     e = gdb_srv_listen(&srv, o->gdb, err, sizeof(err));
     if (e < 0) {
         fprintf(stderr, "vmm: --gdb %s: %s\n", o->gdb, err);
@@ -476,7 +559,9 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
                 gdb_srv_address(&srv));
     /* gdb takes a Unix socket by its bare path. */
     const char *addr = gdb_srv_address(&srv);
-    fprintf(stderr, "vmm: waiting for gdb on %s (gdb -ex 'target remote %s')\n",
+    fprintf(stderr, "vmm: %s on %s (gdb -ex 'target remote %s')\n",
+            o->gdb_nowait ? "the guest runs; gdb may attach"
+                          : "waiting for gdb",
             addr, strncmp(addr, "unix:", 5) ? addr : addr + 5);
     e = gdb_srv_serve(&srv, cmd, m->quit_fd);
     if (e < 0) {
@@ -503,6 +588,35 @@ out:
     return ret;
 }
 
+/*
+ * QEMU's -cpu max,+FEAT,-FEAT: each flag must already be as the host's
+ * KVM offers it (kvmstub does not edit CPUID). Without /dev/kvm the
+ * machine's own start reports that.
+ */
+static int check_cpu(const struct cli_opts *o)
+{
+    struct vm v = {.fd = -1, .kvm_fd = -1};
+    struct kvm_cpuid2 *t;
+    char err[256];
+    int e, ret = EXIT_OK;
+
+    if (!o->ncpu_feat)
+        return EXIT_OK;
+    v.kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (v.kvm_fd < 0)
+        return EXIT_OK;
+    e = vcpu_supported_cpuid(&v, &t);
+    close(v.kvm_fd);
+    if (e < 0)
+        return fail_vm(&v, e);
+    if (qemu_cpu_check(o, t, err, sizeof(err)) < 0) {
+        fprintf(stderr, "vmm: %s\n", err);
+        ret = EXIT_USAGE;
+    }
+    free(t);
+    return ret;
+}
+
 int main(int argc, char **argv)
 {
     struct cli_opts o;
@@ -510,6 +624,7 @@ int main(int argc, char **argv)
         .quit_fd = -1,
         .out_fd = -1,
         .io_fd = -1,
+        .serial_fd = -1,
         .vm = {.fd = -1, .kvm_fd = -1},
         .mem = {.host = MAP_FAILED},
         .vcpu = {.fd = -1, .run = MAP_FAILED},
@@ -526,12 +641,28 @@ int main(int argc, char **argv)
     case CLI_HELP:
         fputs(cli_usage(), stdout);
         return EXIT_OK;
-    case CLI_VERSION:
-        printf("kvmstub vmm %s\n", VMM_VERSION);
+    case CLI_VERSION: {
+        /* Named as invoked: kvmstub installed, vmm in the build tree. */
+        const char *slash = argv[0] ? strrchr(argv[0], '/') : NULL;
+        const char *name = slash ? slash + 1 : argv[0] ? argv[0] : "kvmstub";
+        if (strcmp(name, "kvmstub"))
+            printf("%s (kvmstub) %s\n", name, VMM_VERSION);
+        else
+            printf("kvmstub %s\n", VMM_VERSION);
+        return EXIT_OK;
+    }
+    case CLI_QEMU_DEVICES:
+        fputs(qemu_cli_devices(), stdout);
+        return EXIT_OK;
+    case CLI_QEMU_MACHINES:
+        fputs(qemu_cli_machines(), stdout);
         return EXIT_OK;
     case CLI_USAGE_ERROR:
-        fprintf(stderr, "vmm: %s\nTry 'vmm --help' for more information.\n",
-                err);
+        /* One line in QEMU's spelling, as QEMU says it: kvm-unit-tests
+         * shows a refused test's last stderr line as its reason. */
+        fprintf(stderr, "vmm: %s\n", err);
+        if (!o.qemu_spelling)
+            fputs("Try 'vmm --help' for more information.\n", stderr);
         return EXIT_USAGE;
     case CLI_HOST_INFO:
         return host_info();
@@ -584,9 +715,13 @@ int main(int argc, char **argv)
         if (m.io_fd < 0)
             return fail_errno("signalfd", -errno);
     }
-    ret = build_machine(&m, &o, stdout_closed);
+    ret = check_cpu(&o);
+    if (ret == EXIT_OK)
+        ret = build_machine(&m, &o, stdout_closed);
     if (ret == EXIT_OK)
         raw_keys(&m);
+    if (ret == EXIT_OK)
+        ret = boot_kernel(&m);
     if (ret == EXIT_OK)
         ret = o.gdb ? run_gdb(&m, &o) : run_plain(&m);
     term_restore(&m.term);

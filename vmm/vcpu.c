@@ -441,3 +441,8 @@ int vcpu_translate(struct vcpu *c, uint64_t linear, uint64_t *gpa)
     *gpa = t.physical_address;
     return 0;
 }
+
+int vcpu_supported_cpuid(struct vm *vm, struct kvm_cpuid2 **out)
+{
+    return get_supported_cpuid(vm, out);
+}

@@ -455,19 +455,28 @@ continue"
         vmm_stop
     fi
 
-    # cs100.bin runs at 0100:0000: the OUT at IP 5 is linear 0x1005. gdb's
-    # $pc is IP, so gdb does not see its breakpoint in a stop there and
-    # resumes at once; the guest must still go round (3 HLTs, then the
-    # VMM exits): never stopped again and again at the same IP.
+    # cs100.bin runs at 0100:0000: the OUT at IP 5 is linear 0x1005, and
+    # gdb's $pc is linear too (CS base + IP, `monitor pc linear`): gdb
+    # sees its breakpoint at each stop there, once a loop, and the guest
+    # goes round (3 HLTs, then the VMM exits).
     for B in break hbreak; do
-        name="[$M] $B *0x1005 in CS=0x100 code: the guest runs on round the loop"
+        name="[$M] $B *0x1005 in CS=0x100 code: gdb stops there once a loop"
         if need "$name" "$G/cs100.bin"; then
             if vmm_gdb_start "${DM[@]}" --hlt-sleep 0 --max-halts 3 \
                 "$G/cs100.bin"; then
                 gdb_script "$B *0x1005
+continue
+$PRINT_PC
+continue
+$PRINT_PC
+continue
+$PRINT_PC
+delete
 continue"
                 vmm_wait_exit 5
-                gdb_has 'exited normally' && [ "${VRC:-x}" = 0 ] &&
+                [ "$(stop_pcs)" = "0x1005 0x1005 0x1005" ] &&
+                    [ "$(grep -c '^Breakpoint 1, 0x0*1005 in' "$GDB_OUT")" -eq 3 ] &&
+                    gdb_has 'exited normally' && [ "${VRC:-x}" = 0 ] &&
                     [ "$(cat "$VOUT")" = AAA ]
                 t_check "$name" $? "$(why)"
             else

@@ -47,4 +47,26 @@ continue"
     fi
 done
 
+# The built-in BIOS runs before the kernel (as SeaBIOS does under QEMU):
+# at the kernel's first instruction the BIOS data area says 639 KiB, the
+# timer vector 08h points into the BIOS at F000, and we are in the
+# Multiboot state (EAX = 0x2BADB002).
+name="the BIOS ran before the kernel: BDA 639 KiB, int 08h at F000:, EAX magic"
+if need "$name" "$MB32"; then
+    if ! vmm_gdb_start --kernel "$MB32" --append "exit=0"; then
+        t_fail "$name" "the VMM did not start: $(tr '\n' '|' <"$VERR" | cut -c1-300)"
+    else
+        gdb_script 'printf "MEM=%d\n", *(unsigned short *)0x413
+printf "SEG8=%04x\n", *(unsigned short *)0x22
+printf "EAX=%08x\n", $eax
+kill'
+        vmm_wait_exit 10 || vmm_stop
+        if gdb_has '^MEM=639$' && gdb_has '^SEG8=f000$' && gdb_has '^EAX=2badb002$'; then
+            t_pass "$name"
+        else
+            t_fail "$name" "$(why)"
+        fi
+    fi
+fi
+
 t_done

@@ -3,7 +3,8 @@
 # Breakpoint manager over the raw protocol (tests/tools/rspclient), for
 # what gdb cannot show or would take too long to send:
 #   - real-mode code with CS != 0 (cs100.bin, at 0100:0000): Z0/Z1 at the
-#     linear address 0x1005 stop with IP 5, and the next continue stops
+#     linear address 0x1005 stop there (eip 0x1005, CS base + IP 5, as
+#     gdb's pc is by default), and the next continue stops
 #     there again one loop (one 'A') later, under every mechanism here;
 #   - a debugger asking for 20,000 stepping watchpoints of 4 KiB: the
 #     first 16 (64 KiB) are taken, the rest get E1c (ENOSPC), and the
@@ -21,16 +22,17 @@ if [ -z "$T_NEED_WHY" ] && [ -x "$VMM" ] &&
     MECHS="int3 dr step"
 fi
 
-# A stop at IP 5 (eip is register 8 in the i386 layout), with REASON.
+# A stop at 0100:0005 with REASON: eip (register 8 in the i386 layout) is
+# the linear 0x1005, gdb's pc by default (`monitor pc linear`).
 at_ip5() {
-    echo "expect:T05thread:1;$1:;08:05000000;*"
+    echo "expect:T05thread:1;$1:;08:05100000;*"
 }
 
 for M in $MECHS; do
     for Z in 0 1; do
         reason=swbreak
         [ "$Z" = 1 ] && reason=hwbreak
-        name="[$M] Z$Z at linear 0x1005 in CS=0x100 code: stops at IP 5, once a loop"
+        name="[$M] Z$Z at linear 0x1005 in CS=0x100 code: stops there (IP 5), once a loop"
         need "$name" "$RSP" "$CS100" || continue
         if ! vmm_gdb_start --debug-mechanism "$M" --hlt-sleep 0 "$CS100"; then
             t_fail "$name" "the VMM never announced its port; $(rsp_why)"

@@ -16,23 +16,193 @@
 #include "tests/test.h"
 
 static const char *const names_32[] = {
-    "eax",   "ecx",   "edx",    "ebx",   "esp",   "ebp",   "esi",
-    "edi",   "eip",   "eflags", "cs",    "ss",    "ds",    "es",
-    "fs",    "gs",    "st0",    "st1",   "st2",   "st3",   "st4",
-    "st5",   "st6",   "st7",    "fctrl", "fstat", "ftag",  "fiseg",
-    "fioff", "foseg", "fooff",  "fop",   "xmm0",  "xmm1",  "xmm2",
-    "xmm3",  "xmm4",  "xmm5",   "xmm6",  "xmm7",  "mxcsr",
+    "eax",
+    "ecx",
+    "edx",
+    "ebx",
+    "esp",
+    "ebp",
+    "esi",
+    "edi",
+    "eip",
+    "eflags",
+    "cs",
+    "ss",
+    "ds",
+    "es",
+    "fs",
+    "gs",
+    "st0",
+    "st1",
+    "st2",
+    "st3",
+    "st4",
+    "st5",
+    "st6",
+    "st7",
+    "fctrl",
+    "fstat",
+    "ftag",
+    "fiseg",
+    "fioff",
+    "foseg",
+    "fooff",
+    "fop",
+    "xmm0",
+    "xmm1",
+    "xmm2",
+    "xmm3",
+    "xmm4",
+    "xmm5",
+    "xmm6",
+    "xmm7",
+    "mxcsr",
+    /* org.kvmstub.sys */
+    "cr0",
+    "cr2",
+    "cr3",
+    "cr4",
+    "cr8",
+    "efer",
+    "cs_base",
+    "cs_limit",
+    "cs_attr",
+    "ss_base",
+    "ss_limit",
+    "ss_attr",
+    "ds_base",
+    "ds_limit",
+    "ds_attr",
+    "es_base",
+    "es_limit",
+    "es_attr",
+    "fs_base",
+    "fs_limit",
+    "fs_attr",
+    "gs_base",
+    "gs_limit",
+    "gs_attr",
+    "ldtr",
+    "ldtr_base",
+    "ldtr_limit",
+    "ldtr_attr",
+    "tr",
+    "tr_base",
+    "tr_limit",
+    "tr_attr",
+    "gdtr_base",
+    "gdtr_limit",
+    "idtr_base",
+    "idtr_limit",
+    "dr0",
+    "dr1",
+    "dr2",
+    "dr3",
+    "dr6",
+    "dr7",
 };
 
 static const char *const names_64[] = {
-    "rax",   "rbx",     "rcx",     "rdx",   "rsi",   "rdi",   "rbp",   "rsp",
-    "r8",    "r9",      "r10",     "r11",   "r12",   "r13",   "r14",   "r15",
-    "rip",   "eflags",  "cs",      "ss",    "ds",    "es",    "fs",    "gs",
-    "st0",   "st1",     "st2",     "st3",   "st4",   "st5",   "st6",   "st7",
-    "fctrl", "fstat",   "ftag",    "fiseg", "fioff", "foseg", "fooff", "fop",
-    "xmm0",  "xmm1",    "xmm2",    "xmm3",  "xmm4",  "xmm5",  "xmm6",  "xmm7",
-    "xmm8",  "xmm9",    "xmm10",   "xmm11", "xmm12", "xmm13", "xmm14", "xmm15",
-    "mxcsr", "fs_base", "gs_base",
+    "rax",
+    "rbx",
+    "rcx",
+    "rdx",
+    "rsi",
+    "rdi",
+    "rbp",
+    "rsp",
+    "r8",
+    "r9",
+    "r10",
+    "r11",
+    "r12",
+    "r13",
+    "r14",
+    "r15",
+    "rip",
+    "eflags",
+    "cs",
+    "ss",
+    "ds",
+    "es",
+    "fs",
+    "gs",
+    "st0",
+    "st1",
+    "st2",
+    "st3",
+    "st4",
+    "st5",
+    "st6",
+    "st7",
+    "fctrl",
+    "fstat",
+    "ftag",
+    "fiseg",
+    "fioff",
+    "foseg",
+    "fooff",
+    "fop",
+    "xmm0",
+    "xmm1",
+    "xmm2",
+    "xmm3",
+    "xmm4",
+    "xmm5",
+    "xmm6",
+    "xmm7",
+    "xmm8",
+    "xmm9",
+    "xmm10",
+    "xmm11",
+    "xmm12",
+    "xmm13",
+    "xmm14",
+    "xmm15",
+    "mxcsr",
+    "fs_base",
+    "gs_base",
+    /* org.kvmstub.sys */
+    "cr0",
+    "cr2",
+    "cr3",
+    "cr4",
+    "cr8",
+    "efer",
+    "cs_base",
+    "cs_limit",
+    "cs_attr",
+    "ss_base",
+    "ss_limit",
+    "ss_attr",
+    "ds_base",
+    "ds_limit",
+    "ds_attr",
+    "es_base",
+    "es_limit",
+    "es_attr",
+    "fs_limit",
+    "fs_attr",
+    "gs_limit",
+    "gs_attr",
+    "ldtr",
+    "ldtr_base",
+    "ldtr_limit",
+    "ldtr_attr",
+    "tr",
+    "tr_base",
+    "tr_limit",
+    "tr_attr",
+    "gdtr_base",
+    "gdtr_limit",
+    "idtr_base",
+    "idtr_limit",
+    "dr0",
+    "dr1",
+    "dr2",
+    "dr3",
+    "dr6",
+    "dr7",
 };
 
 #define NR_32 (int)(sizeof(names_32) / sizeof(names_32[0]))
@@ -44,9 +214,27 @@ static const enum gdb_arch all_arches[] = {
     GDB_ARCH_X86_64,
 };
 
+#define NR_CORE_32 41
+#define NR_CORE_64 59
+
+/* org.kvmstub.sys: limits, attributes and selectors 32 bits, the rest 64. */
+static int sys_size(const char *name)
+{
+    size_t n = strlen(name);
+
+    if (!strcmp(name, "ldtr") || !strcmp(name, "tr") ||
+        (n > 6 && !strcmp(name + n - 6, "_limit")) ||
+        (n > 5 && !strcmp(name + n - 5, "_attr")))
+        return 4;
+    return 8;
+}
+
 /* Expected size of register i in the 32-bit layout. */
 static int size_32(int i)
 {
+    if (i >= NR_CORE_32) {
+        return sys_size(names_32[i]);
+    }
     if (i >= 16 && i <= 23) {
         return 10;
     }
@@ -59,6 +247,9 @@ static int size_32(int i)
 /* Expected size of register i in the 64-bit layout. */
 static int size_64(int i)
 {
+    if (i >= NR_CORE_64) {
+        return sys_size(names_64[i]);
+    }
     if (i <= 16 || i == 57 || i == 58) {
         return 8;
     }
@@ -73,8 +264,8 @@ static int size_64(int i)
 
 static void test_nr_regs(void)
 {
-    CHECK_EQ(NR_32, 41);
-    CHECK_EQ(NR_64, 59);
+    CHECK_EQ(NR_32, NR_CORE_32 + 42);
+    CHECK_EQ(NR_64, NR_CORE_64 + 40);
     CHECK_EQ(gdb_arch_nr_regs(GDB_ARCH_I8086), NR_32);
     CHECK_EQ(gdb_arch_nr_regs(GDB_ARCH_I386), NR_32);
     CHECK_EQ(gdb_arch_nr_regs(GDB_ARCH_X86_64), NR_64);
@@ -91,17 +282,27 @@ static void test_reg_sizes(void)
     }
 }
 
+/*
+ * org.kvmstub.sys: cr0-cr8 and efer; base, limit, attr of each segment
+ * (in 64 bits no fs/gs base: those are fs_base/gs_base already); LDTR and
+ * TR selector and cache; GDTR, IDTR; dr0-3, dr6, dr7.
+ */
+#define SYS_TAIL_BYTES (2 * (4 + 16) + 8 + 4 + 8 + 4 + 6 * 8)
+#define SYS_32         (6 * 8 + 6 * 16 + SYS_TAIL_BYTES)
+#define SYS_64         (6 * 8 + 4 * 16 + 2 * 8 + SYS_TAIL_BYTES)
+
 static void test_total_sizes(void)
 {
     /* 8 GPRs, eip, eflags, 6 selectors, st0-7, fctrl..fop, xmm0-7, mxcsr */
     CHECK_EQ(gdb_arch_regs_size(GDB_ARCH_I386),
-             8 * 4 + 4 + 4 + 6 * 4 + 8 * 10 + 8 * 4 + 8 * 16 + 4);
-    CHECK_EQ(gdb_arch_regs_size(GDB_ARCH_I386), 308);
-    CHECK_EQ(gdb_arch_regs_size(GDB_ARCH_I8086), 308);
+             8 * 4 + 4 + 4 + 6 * 4 + 8 * 10 + 8 * 4 + 8 * 16 + 4 + SYS_32);
+    CHECK_EQ(gdb_arch_regs_size(GDB_ARCH_I386), 308 + 256);
+    CHECK_EQ(gdb_arch_regs_size(GDB_ARCH_I8086), 308 + 256);
     /* ... and r8-r15, xmm8-15, fs_base, gs_base in 64 bits */
-    CHECK_EQ(gdb_arch_regs_size(GDB_ARCH_X86_64),
-             16 * 8 + 8 + 4 + 6 * 4 + 8 * 10 + 8 * 4 + 16 * 16 + 4 + 2 * 8);
-    CHECK_EQ(gdb_arch_regs_size(GDB_ARCH_X86_64), 552);
+    CHECK_EQ(gdb_arch_regs_size(GDB_ARCH_X86_64), 16 * 8 + 8 + 4 + 6 * 4 +
+                                                      8 * 10 + 8 * 4 + 16 * 16 +
+                                                      4 + 2 * 8 + SYS_64);
+    CHECK_EQ(gdb_arch_regs_size(GDB_ARCH_X86_64), 552 + 240);
 }
 
 static void test_out_of_range(void)

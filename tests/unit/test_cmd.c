@@ -117,7 +117,13 @@ static void test_regs(void)
     /* p / P */
     CHECK_STR(fake_pkt(s, "p8"), "78563412");
     CHECK_STR(fake_pkt(s, "p4"), "00800000");
-    CHECK_STR(fake_pkt(s, "p29"), "E01");      /* 41: past mxcsr (40) */
+    s->t.regs.sys.cr0 = 0x60000011;
+    s->t.regs.sys.dr[7] = 0x400;
+    CHECK_STR(fake_pkt(s, "p29"), "1100006000000000"); /* 41: cr0 */
+    CHECK_STR(fake_pkt(s, "p52"), "0004000000000000"); /* 82: dr7, the last */
+    CHECK_STR(fake_pkt(s, "p53"), "E01");
+    CHECK_STR(fake_pkt(s, "P2b=0010000000000000"), "OK"); /* 43: cr3 */
+    CHECK_EQ(s->t.regs.sys.cr3, 0x1000);
     CHECK_STR(fake_pkt(s, "p28"), "00000000"); /* mxcsr */
     CHECK_STR(fake_pkt(s, "p99"), "E01");
     CHECK_STR(fake_pkt(s, "p"), "E01");
@@ -154,6 +160,196 @@ static void test_arch_fixed(void)
     s->t.regs.arch = GDB_ARCH_I8086;
     fake_pkt(s, "g");
     CHECK_EQ(s->len, 2 * gdb_arch_regs_size(GDB_ARCH_X86_64));
+    fake_sess_free(s);
+}
+
+/* hex of "kvmstub: the vCPU switched to i386:x86-64" */
+#define EXEC_X86_64                                                            \
+    "6b766d737475623a20746865207643505520737769746368656420746f20693338363a"   \
+    "7838362d3634"
+
+/* `monitor breakpoints` as text. */
+static const char *bp_text(struct fake_sess *s)
+{
+    static char buf[4096];
+
+    fake_pkt(s, "qRcmd,627265616b706f696e7473");
+    return unhex(s, buf, sizeof(buf));
+}
+
+/* Real mode at 07C0:0005: gdb's pc is linear 0x7c05 unless `monitor pc offset`.
+ */
+static void test_pc_linear(void)
+{
+    struct fake_sess *s = sess();
+    char text[512];
+
+    s->t.regs.arch = GDB_ARCH_I8086;
+    s->t.regs.code16 = true;
+    s->t.regs.seg[GDB_CS] = 0x7c0;
+    s->t.regs.cs_base = 0x7c00;
+    s->t.regs.rip = 5;
+    CHECK_STR(fake_pkt(s, "p8"), "057c0000");
+    CHECK(strstr(fake_pkt(s, "?"), ";08:057c0000;") != NULL);
+    fake_pkt(s, "qRcmd,7063206f6666736574"); /* pc offset */
+    CHECK(strstr(unhex(s, text, sizeof(text)), "pc: offset") != NULL);
+    CHECK_STR(fake_pkt(s, "p8"), "05000000");
+    fake_pkt(s, "qRcmd,7063206c696e656172"); /* pc linear */
+    CHECK(strstr(unhex(s, text, sizeof(text)), "pc: linear") != NULL);
+    CHECK_STR(fake_pkt(s, "qRcmd,7063206e6f"), "E16"); /* pc no */
+    /* G with the pc as read keeps IP; a new linear pc maps back. */
+    fake_pkt(s, "g");
+    char *pkt = malloc(s->len + 2);
+    pkt[0] = 'G';
+    memcpy(pkt + 1, s->reply, s->len + 1);
+    CHECK_STR(fake_pkt(s, pkt), "OK");
+    free(pkt);
+    CHECK_EQ(s->t.regs.rip, 5);
+    CHECK_STR(fake_pkt(s, "P8=107c0000"), "OK");
+    CHECK_EQ(s->t.regs.rip, 0x10);
+    CHECK_EQ(s->t.regs.seg[GDB_CS], 0x7c0);
+    /* Below the CS base in real mode: CS:IP = 0100:0000. */
+    CHECK_STR(fake_pkt(s, "P8=00100000"), "OK");
+    CHECK_EQ(s->t.regs.seg[GDB_CS], 0x100);
+    CHECK_EQ(s->t.regs.rip, 0);
+    /* c ADDR takes a linear address too. */
+    s->t.regs.seg[GDB_CS] = 0x7c0;
+    s->t.regs.cs_base = 0x7c00;
+    s->t.exit_after = s->t.executed + 1;
+    fake_go(s, "c7c20");
+    CHECK_STR(s->reply, "W00");
+    CHECK_EQ(s->t.regs.rip, 0x21);
+    fake_sess_free(s);
+}
+
+/* lldb's qHostInfo / qProcessInfo: a triple per mode. */
+static void test_lldb_info(void)
+{
+    struct fake_sess *s = sess();
+    char want[256], h[128];
+
+    snprintf(want, sizeof(want),
+             "triple:%s;ostype:unknown;endian:little;ptrsize:4;",
+             hex("i386-unknown-unknown", h));
+    CHECK_STR(fake_pkt(s, "qHostInfo"), want);
+    snprintf(want, sizeof(want),
+             "pid:1;triple:%s;ostype:unknown;endian:little;ptrsize:4;",
+             hex("i386-unknown-unknown", h));
+    CHECK_STR(fake_pkt(s, "qProcessInfo"), want);
+    CHECK_STR(fake_pkt(s, "qWatchpointSupportInfo:"), "num:4;");
+    fake_sess_free(s);
+
+    s = sess();
+    s->t.regs.arch = GDB_ARCH_I8086;
+    CHECK(strstr(fake_pkt(s, "qHostInfo"),
+                 hex("i386-unknown-unknown-code16", h)) != NULL);
+    fake_sess_free(s);
+
+    s = sess();
+    s->t.regs.arch = GDB_ARCH_X86_64;
+    snprintf(want, sizeof(want),
+             "pid:1;triple:%s;ostype:unknown;endian:little;ptrsize:8;",
+             hex("x86_64-unknown-unknown", h));
+    CHECK_STR(fake_pkt(s, "qProcessInfo"), want);
+    fake_sess_free(s);
+}
+
+static void test_monitor_lifted(void)
+{
+    struct fake_sess *s = sess();
+    char buf[4096];
+
+    CHECK_STR(fake_pkt(s, "Z0,1800,1"), "OK");
+    CHECK_STR(fake_pkt(s, "Z2,3000,2"), "OK");
+    CHECK_STR(fake_pkt(s, "Z1,1900,1"), "OK");
+    CHECK(strstr(bp_text(s), "lifted") == NULL);
+    CHECK_STR(fake_pkt(s, "z0,1800,1"), "OK");
+    CHECK_STR(fake_pkt(s, "z2,3000,2"), "OK");
+    const char *t = bp_text(s);
+    CHECK(strstr(t, "1 inserted; lifted by gdb") != NULL);
+    CHECK(strstr(t, "break   0x1800 lifted\n") != NULL);
+    CHECK(strstr(t, "watch   0x3000 len 2 lifted\n") != NULL);
+    CHECK(strstr(t, "hbreak  0x1900") != NULL);
+    /* Put back: no longer lifted; a resume forgets the rest. */
+    CHECK_STR(fake_pkt(s, "Z0,1800,1"), "OK");
+    CHECK(strstr(bp_text(s), "break   0x1800 lifted") == NULL);
+    fake_go(s, "s");
+    CHECK(strstr(bp_text(s), "lifted") == NULL);
+    /* A bare monitor: the help, with breakpoints in it. */
+    fake_pkt(s, "qRcmd,");
+    CHECK(strstr(unhex(s, buf, sizeof(buf)), "breakpoints ") != NULL);
+    CHECK(strstr(buf, "echo TEXT") != NULL);
+    fake_sess_free(s);
+}
+
+static struct fake_sess *mode_sess(bool exec_events)
+{
+    struct fake_sess *s = sess();
+
+    fake_pkt(s, exec_events ? "qSupported:swbreak+;exec-events+;hwbreak+"
+                            : "qSupported:swbreak+;hwbreak+");
+    fake_pkt(s, "qXfer:features:read:target.xml:0,10");
+    s->t.mode_switch = true;
+    s->t.mode_pc = 0x1000;
+    s->t.mode_to = GDB_ARCH_X86_64;
+    return s;
+}
+
+static void test_mode_exec(void)
+{
+    struct fake_sess *s = mode_sess(true);
+
+    CHECK(strstr(fake_pkt(s, "qSupported:exec-events+"), ";exec-events+"));
+    /* A step into long mode: an exec event, breakpoints dropped. */
+    fake_pkt(s, "Z0,1800,1");
+    fake_go(s, "s");
+    CHECK_STR(s->reply, "T05exec:" EXEC_X86_64 ";thread:1;");
+    CHECK_EQ(s->t.resumes, 1);
+    CHECK(strstr(bp_text(s), "no breakpoints") != NULL);
+    /* gdb reads the new layout, inserts again, continues: the step end. */
+    fake_pkt(s, "qXfer:features:read:target.xml:0,1000");
+    CHECK(strstr(s->reply, "i386:x86-64") != NULL);
+    fake_pkt(s, "g");
+    CHECK_EQ(s->len, 2 * gdb_arch_regs_size(GDB_ARCH_X86_64));
+    CHECK_STR(fake_pkt(s, "Z0,1800,1"), "OK");
+    fake_go(s, "vCont;c");
+    CHECK_STR(s->reply, "T00thread:1;10:0110000000000000;07:0080000000000000;"
+                        "06:0088000000000000;");
+    CHECK_EQ(s->t.resumes, 1);
+    CHECK_EQ(s->t.regs.rip, 0x1001);
+    /* Then the guest runs again, to the breakpoint. */
+    fake_go(s, "c");
+    CHECK(strncmp(s->reply, "T05thread:1;swbreak:;10:0018", 28) == 0);
+    CHECK_STR(fake_pkt(s, "z0,1800,1"), "OK");
+    CHECK(strstr(bp_text(s), "no breakpoints") != NULL);
+    fake_sess_free(s);
+
+    /* A stepi off a breakpoint: gdb steps, then continues; both answered. */
+    s = mode_sess(true);
+    fake_go(s, "s");
+    CHECK(strncmp(s->reply, "T05exec:", 8) == 0);
+    fake_pkt(s, "qXfer:features:read:target.xml:0,1000");
+    fake_go(s, "vCont;s:1");
+    CHECK(strncmp(s->reply, "T05thread:1;10:0110", 19) == 0);
+    fake_go(s, "vCont;c");
+    CHECK(strncmp(s->reply, "T00thread:1;10:0110", 19) == 0);
+    CHECK_EQ(s->t.resumes, 1);
+    fake_go(s, "s");
+    CHECK(strncmp(s->reply, "T05thread:1;10:0210", 19) == 0);
+    CHECK_EQ(s->t.resumes, 2);
+    fake_sess_free(s);
+
+    /* Without exec-events+ (lldb): the plain stop, in the old layout. */
+    s = mode_sess(false);
+    fake_go(s, "s");
+    CHECK_STR(s->reply, "T05thread:1;08:01100000;04:00800000;05:00880000;");
+    fake_sess_free(s);
+
+    /* Same mode: no exec. */
+    s = mode_sess(true);
+    s->t.mode_to = GDB_ARCH_I386;
+    fake_go(s, "s");
+    CHECK_STR(s->reply, "T05thread:1;08:01100000;04:00800000;05:00880000;");
     fake_sess_free(s);
 }
 
@@ -391,6 +587,12 @@ static void test_detach_kill(void)
     fake_sess_free(s);
 }
 
+/* The stub's own monitor commands, before the target's. */
+#define STUB_HELP                                                              \
+    "breakpoints  list breakpoints and the mechanism in use\n"                 \
+    "pc [linear|offset]  gdb's pc outside 64-bit code: CS base + IP\n"         \
+    "             (linear, the default) or IP\n"
+
 static void test_monitor(void)
 {
     struct fake_sess *s = sess();
@@ -399,8 +601,7 @@ static void test_monitor(void)
     snprintf(pkt, sizeof(pkt), "qRcmd,%s", hex("help", h));
     fake_pkt(s, pkt);
     CHECK_STR(unhex(s, text, sizeof(text)),
-              "breakpoints  list breakpoints and the mechanism in use\n"
-              "echo TEXT  print TEXT\n");
+              STUB_HELP "echo TEXT  print TEXT\n");
     fake_pkt(s, "qRcmd,6563686f206869"); /* echo hi */
     CHECK_STR(s->reply, "6869");
     CHECK_STR(fake_pkt(s, "qRcmd,7175696574"), "OK"); /* quiet */
@@ -413,8 +614,9 @@ static void test_monitor(void)
     CHECK_STR(fake_pkt(s, "qRcmd,6"), "E01");
     CHECK_STR(fake_pkt(s, "qRcmd,zz"), "E01");
     CHECK_STR(fake_pkt(s, "qRcmd,00"), "E01");
-    fake_pkt(s, "qRcmd,"); /* an empty command goes to the target */
-    CHECK_STR(unhex(s, text, sizeof(text)), "unknown command: ");
+    fake_pkt(s, "qRcmd,"); /* a bare monitor: the whole help */
+    CHECK_STR(unhex(s, text, sizeof(text)),
+              STUB_HELP "echo TEXT  print TEXT\n");
     fake_sess_free(s);
 }
 
@@ -450,11 +652,15 @@ static void test_monitor_blanks(void)
 int main(void)
 {
     static const struct test_case tests[] = {
-        TEST(test_supported), TEST(test_unknown),        TEST(test_why),
-        TEST(test_regs),      TEST(test_arch_fixed),     TEST(test_xfer),
-        TEST(test_mem_read),  TEST(test_mem_write),      TEST(test_resume),
-        TEST(test_vcont),     TEST(test_threads),        TEST(test_detach_kill),
-        TEST(test_monitor),   TEST(test_monitor_blanks),
+        TEST(test_supported),  TEST(test_unknown),
+        TEST(test_why),        TEST(test_regs),
+        TEST(test_arch_fixed), TEST(test_xfer),
+        TEST(test_mem_read),   TEST(test_mem_write),
+        TEST(test_resume),     TEST(test_vcont),
+        TEST(test_threads),    TEST(test_detach_kill),
+        TEST(test_monitor),    TEST(test_monitor_blanks),
+        TEST(test_mode_exec),  TEST(test_monitor_lifted),
+        TEST(test_lldb_info),  TEST(test_pc_linear),
     };
     return test_main(tests, TEST_COUNT(tests));
 }

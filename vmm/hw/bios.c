@@ -366,6 +366,16 @@ static void boot(struct bios *b, struct bios_regs *r)
 {
     uint8_t *dst = mem_gpa_to_hva(b->mem, 0x7c00, DISK_SECTOR);
 
+    /*
+     * --kernel: POST has left the machine as a PC BIOS does (IVT, BDA,
+     * PICs at 08h/70h, PIT at 18.2 Hz); the VMM now enters the Multiboot
+     * kernel it loaded, as QEMU's option ROM does after SeaBIOS.
+     */
+    if (b->kernel_boot) {
+        power_request(b->power, POWER_BOOT, 0);
+        return;
+    }
+
     for (size_t i = 0; dst && i < 2; i++) {
         struct disk *d = b->disks[i];
         if (!d || disk_read(d, 0, 1, dst) != DISK_OK)

@@ -53,6 +53,7 @@ struct bios {
     bool escape_seen; /* the last byte was Ctrl-A */
     bool quit_key;    /* Ctrl-A x ended the VMM (main.c reads) */
     bool no_boot;     /* int 18h ran: no bootable device (main.c reads) */
+    bool kernel_boot; /* int 19h hands over to a loaded kernel (POWER_BOOT) */
     uint64_t calls;   /* services run */
 };
 

@@ -18,6 +18,7 @@ enum power_req {
     POWER_RESET,    /* the guest asked for a reset */
     POWER_SHUTDOWN, /* ACPI S5 / power off */
     POWER_SLEEP,    /* ACPI S3 (suspend to RAM) */
+    POWER_BOOT,     /* the firmware's POST is done: enter the loaded kernel */
 };
 
 struct power {
