@@ -448,8 +448,8 @@ enum cli_action cli_parse_native(int argc, char **argv, struct cli_opts *o,
         if (optind != argc)
             return usage_error(err, errsz, "unexpected argument '",
                                argv[optind],
-                               "': give one of --kernel, a boot disk, --bios "
-                               "and IMAGE, not both");
+                               "': give --kernel, --drive, --floppy, --bios or "
+                               "IMAGE, not two of them");
         return CLI_RUN;
     }
     if (optind == argc)

@@ -41,7 +41,9 @@ continue'
         ivt=$(grep -oE '^IVT10=0x[0-9a-f]+' "$GDB_OUT" | sed 's/IVT10=//')
         got=$(grep -oE '^PC=0x[0-9a-f]+ CS=0x?[0-9a-f]*' "$GDB_OUT" |
             tr '\n' ' ')
-        want="PC=0xfff0 CS=0xf000 PC=0x7c00 CS=0 PC=0x7c03 CS=0 PC=$ivt CS=0xf000 PC=0x7c05 CS=0 PC=0x7c08 CS=0 PC=0x7c0a CS=0 "
+        # gdb's pc is linear in 16-bit code: CS * 16 + IP.
+        [ -n "$ivt" ] && ivt=$(printf '%#x' $((0xf0000 + ivt)))
+        want="PC=0xffff0 CS=0xf000 PC=0x7c00 CS=0 PC=0x7c03 CS=0 PC=$ivt CS=0xf000 PC=0x7c05 CS=0 PC=0x7c08 CS=0 PC=0x7c0a CS=0 "
         vmm_wait_exit 20
         if [ -z "$ivt" ] || [ "$got" != "$want" ]; then
             t_fail "$name" "stops '$got', want '$want'; $(why)"
@@ -58,7 +60,8 @@ continue'
     vmm_stop
 fi
 
-# fw_reset: `jmp high` (to offset 0) at F000:FFF0, CS base FFFF0000.
+# fw_reset: `jmp high` (to offset 0) at F000:FFF0, CS base FFFF0000:
+# gdb's linear pc goes from 0xfffffff0 to 0xffff0000.
 name="--bios: gdb stops on the reset vector F000:FFF0 and steps"
 if need "$name" "$FW"; then
     if vmm_gdb_start --bios "$FW"; then
@@ -69,7 +72,7 @@ continue'
         got=$(grep -oE '^PC=0x?[0-9a-f]* CS=0x?[0-9a-f]*' "$GDB_OUT" |
             tr '\n' ' ')
         vmm_wait_exit 20
-        if [ "$got" != "PC=0xfff0 CS=0xf000 PC=0 CS=0xf000 " ]; then
+        if [ "$got" != "PC=0xfffffff0 CS=0xf000 PC=0xffff0000 CS=0xf000 " ]; then
             t_fail "$name" "stops '$got'; $(why)"
         elif ! grep -qx 'fw ok' "$VOUT" || [ "${VRC:-}" != 3 ]; then
             t_fail "$name" "stdout '$(cat "$VOUT")' exit ${VRC:-}; $(why)"

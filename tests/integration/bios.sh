@@ -248,7 +248,7 @@ usage_err "hard disk without 55 AA" "55 AA" --drive "$T_TMP/nosig.img"
 usage_err "image under one sector" "512-byte" --drive "$T_TMP/tiny.img"
 usage_err "floppy too big" "floppy" --floppy "$T_TMP/big.img"
 usage_err "missing drive file" "No such file" --drive "$T_TMP/none.img"
-usage_err "--drive with IMAGE" "not both" --drive "$T_TMP/nosig.img" "$BOOT"
+usage_err "--drive with IMAGE" "not two of them" --drive "$T_TMP/nosig.img" "$BOOT"
 usage_err "--drive on bare" "pc machine" --machine bare --drive x.img
 usage_err "--bios with --drive" "built-in BIOS" --bios x --drive x
 usage_err "--load above 1M" "--entry" --load 0x200000 "$BOOT"
