@@ -42,7 +42,8 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(patsubst %.c,$(BUILD)/%,$(UNIT_SRC))
 TOOL_SRC  := $(wildcard tests/tools/*.c)
 TOOL_BIN  := $(patsubst %.c,$(BUILD)/%,$(TOOL_SRC))
-FUZZ_REPLAY := $(BUILD)/tests/fuzz/replay $(BUILD)/tests/fuzz/replay_multiboot
+FUZZ_REPLAY := $(BUILD)/tests/fuzz/replay $(BUILD)/tests/fuzz/replay_multiboot \
+	$(BUILD)/tests/fuzz/replay_snapfile
 
 KDIR    := $(BUILD)/tests/kernels
 KOBJ    := $(OBJ)/tests/kernels
@@ -179,18 +180,21 @@ sanitize:
 # dispatcher (rsp), the Multiboot loader (multiboot). FUZZ_TARGETS picks.
 FUZZ_TIME ?= 60
 FUZZ_RUNS ?= -1
-FUZZ_TARGETS ?= rsp multiboot
+FUZZ_TARGETS ?= rsp multiboot snapfile
 FUZZ_SRC_rsp := $(STUB_SRC)
 FUZZ_CORPUS_rsp := tests/fuzz/corpus
 FUZZ_SRC_multiboot := vmm/boot/multiboot.c vmm/boot/multiboot_load.c \
 	vmm/boot/memmap.c vmm/mem.c vmm/vm.c
 FUZZ_CORPUS_multiboot := tests/fuzz/corpus_multiboot
+FUZZ_SRC_snapfile := $(VMM_SRC) $(STUB_SRC)
+FUZZ_CORPUS_snapfile := tests/fuzz/corpus_snapfile
 fuzz:
 	@mkdir -p $(BUILD)/fuzz
 	$(Q)set -e; for t in $(FUZZ_TARGETS); do \
 		case $$t in \
 		rsp) src="$(FUZZ_SRC_rsp)"; seeds=$(FUZZ_CORPUS_rsp) ;; \
 		multiboot) src="$(FUZZ_SRC_multiboot)"; seeds=$(FUZZ_CORPUS_multiboot) ;; \
+		snapfile) src="$(FUZZ_SRC_snapfile)"; seeds=$(FUZZ_CORPUS_snapfile) ;; \
 		*) echo "fuzz: unknown target $$t"; exit 1 ;; \
 		esac; \
 		echo "  FUZZ    $$t ($(FUZZ_TIME) s)"; \

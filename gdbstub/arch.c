@@ -307,9 +307,10 @@ static const struct reg_desc regs_x86_64[] = {
     XML_SYS_SEG("ldtr")                                                        \
     XML_R32("tr")                                                              \
     XML_SYS_SEG("tr")                                                          \
-    XML_R64("gdtr_base") XML_R32("gdtr_limit") XML_R64("idtr_base")            \
-        XML_R32("idtr_limit") XML_R64("dr0") XML_R64("dr1") XML_R64("dr2")     \
-            XML_R64("dr3") XML_R64("dr6") XML_R64("dr7") "</feature>\n"
+    XML_R64("gdtr_base")                                                       \
+    XML_R32("gdtr_limit") XML_R64("idtr_base") XML_R32("idtr_limit")           \
+        XML_R64("dr0") XML_R64("dr1") XML_R64("dr2") XML_R64("dr3")            \
+            XML_R64("dr6") XML_R64("dr7") "</feature>\n"
 #define XML_SYS_32 XML_SYS_CR XML_SYS_SEG("fs") XML_SYS_SEG("gs") XML_SYS_TAIL
 #define XML_SYS_64                                                             \
     XML_SYS_CR XML_SYS_SEG_NOBASE("fs") XML_SYS_SEG_NOBASE("gs") XML_SYS_TAIL

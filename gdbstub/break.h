@@ -54,6 +54,8 @@ enum gdb_bp_event {
     GDB_BP_EV_EXITED,      /* exit_code */
     GDB_BP_EV_CRASHED,
     GDB_BP_EV_TERMINATE,
+    GDB_BP_EV_NO_HISTORY, /* reverse execution reached the start:
+                             "replaylog:begin;" */
 };
 
 struct gdb_bp_stop {
@@ -153,6 +155,16 @@ void gdb_bp_start(struct gdb_bp *b, bool step);
  * reported. Blocks. Returns 0 with *stop filled, or the target's -errno.
  */
 int gdb_bp_run(struct gdb_bp *b, struct gdb_bp_stop *stop);
+
+/*
+ * Run backwards (record mode: the target's history and seek): step goes
+ * back one instruction; otherwise back to the latest earlier state at a
+ * breakpoint or just before a write that changed a watched range, or to
+ * the start of the history (GDB_BP_EV_NO_HISTORY). Blocks. Returns 0
+ * with *stop filled, -ENOSYS if the target does not record, or the
+ * target's -errno.
+ */
+int gdb_bp_run_reverse(struct gdb_bp *b, bool step, struct gdb_bp_stop *stop);
 
 /*
  * Describe the breakpoints and the mechanism in use as text for `monitor

@@ -575,6 +575,14 @@ enum gdb_cmd_result gdb_cmd_handle(struct gdb_cmd *s, const char *pkt,
             return GDB_CMD_KILL;
         }
         return GDB_CMD_REPLY; /* vMustReplyEmpty and the rest */
+    case 'b':                 /* bs, bc */
+        if (!is(pkt, len, "bs") && !is(pkt, len, "bc"))
+            return GDB_CMD_REPLY;
+        if (!gdb_cmd_is_recording(s))
+            return GDB_CMD_REPLY; /* no history: unsupported */
+        s->reverse = pkt[1] == 's' ? 1 : 2;
+        s->stopped = false;
+        return GDB_CMD_RESUME;
     case 'q':
     case 'Q':
         return gdb_cmd_query(s, pkt, len, reply, cap, reply_len);

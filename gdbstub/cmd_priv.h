@@ -38,6 +38,7 @@ struct gdb_cmd {
     bool arch_fixed; /* arch was described to gdb this session */
     enum gdb_arch arch;
     bool stopped;  /* as opposed to resumed or running freely */
+    int reverse;   /* the resume is bs (1) or bc (2), else 0 */
     bool free_run; /* detached: run with no breakpoints */
     struct gdb_cmd_stop last;
     /*
@@ -118,6 +119,9 @@ size_t gdb_cmd_render_stop(struct gdb_cmd *s, char *reply, size_t cap);
  * then answers gdb's next resume). Returns false when nothing changed.
  */
 bool gdb_cmd_mode_exec(struct gdb_cmd *s, char *reply, size_t cap, size_t *len);
+
+/* Whether the target records (answers bs and bc). */
+bool gdb_cmd_is_recording(struct gdb_cmd *s);
 
 /* q..., Q... packets. */
 enum gdb_cmd_result gdb_cmd_query(struct gdb_cmd *s, const char *pkt,

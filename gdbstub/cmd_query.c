@@ -18,6 +18,11 @@ static const char supported[] =
     "PacketSize=20000;qXfer:features:read+;QStartNoAckMode+;"
     "vContSupported+;swbreak+;hwbreak+";
 
+/* Record mode adds reverse execution (bs, bc). */
+static const char supported_rec[] =
+    "PacketSize=20000;qXfer:features:read+;QStartNoAckMode+;"
+    "vContSupported+;swbreak+;hwbreak+;ReverseStep+;ReverseContinue+";
+
 static const char monitor_help[] =
     "breakpoints  list breakpoints and the mechanism in use\n"
     "pc [linear|offset]  gdb's pc outside 64-bit code: CS base + IP\n"
@@ -240,7 +245,8 @@ enum gdb_cmd_result gdb_cmd_query(struct gdb_cmd *s, const char *pkt,
     /* qSupported[:gdbfeature;...] */
     if (is(pkt, len, "qSupported") || has_prefix(pkt, len, "qSupported:")) {
         s->exec_events = has_feature(pkt, len, "exec-events+");
-        gdb_cmd_reply_str(supported, reply, cap, reply_len);
+        gdb_cmd_reply_str(gdb_cmd_is_recording(s) ? supported_rec : supported,
+                          reply, cap, reply_len);
         if (s->exec_events && *reply_len + 13 <= cap) {
             memcpy(reply + *reply_len, ";exec-events+", 13);
             *reply_len += 13;

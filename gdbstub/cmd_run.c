@@ -56,7 +56,10 @@ size_t gdb_cmd_render_stop(struct gdb_cmd *s, char *reply, size_t cap)
     n = (size_t)snprintf(out, sizeof(out), "T%02xthread:1;",
                          (unsigned)st->sig & 0xff);
     why = reason_name(st->ev);
-    if (why && st->ev >= GDB_BP_EV_WATCH) /* watch:ADDR; and the like */
+    if (st->ev ==
+        GDB_BP_EV_NO_HISTORY) /* gdb: "No more reverse-execution history." */
+        n += (size_t)snprintf(out + n, sizeof(out) - n, "replaylog:begin;");
+    else if (why && st->ev >= GDB_BP_EV_WATCH) /* watch:ADDR; and the like */
         n += (size_t)snprintf(out + n, sizeof(out) - n, "%s:%llx;", why,
                               (unsigned long long)st->addr);
     else if (why)
@@ -205,7 +208,14 @@ int gdb_cmd_run(struct gdb_cmd *s, char *reply, size_t cap, size_t *len)
         *len = gdb_cmd_render_stop(s, reply, cap);
         return GDB_RUN_STOPPED;
     }
-    if ((r = gdb_bp_run(&s->bp, &bs)) < 0)
+    if (s->reverse) {
+        r = gdb_bp_run_reverse(&s->bp, s->reverse == 1, &bs);
+        if (r < 0 || bs.ev != GDB_BP_EV_INTERRUPTED)
+            s->reverse = 0;
+    } else {
+        r = gdb_bp_run(&s->bp, &bs);
+    }
+    if (r < 0)
         return r;
     switch (bs.ev) {
     case GDB_BP_EV_INTERRUPTED:
@@ -248,6 +258,14 @@ void gdb_cmd_detach(struct gdb_cmd *s)
     s->arch_fixed = false;
     s->exec_pending = false;
     s->n_lifted = 0;
+}
+
+bool gdb_cmd_is_recording(struct gdb_cmd *s)
+{
+    uint64_t first, now;
+
+    return s->ops->history && s->ops->seek &&
+           s->ops->history(s->ctx, &first, &now) == 0;
 }
 
 bool gdb_cmd_is_stopped(const struct gdb_cmd *s)

@@ -216,6 +216,16 @@ struct gdb_target_ops {
      */
     int (*monitor)(void *ctx, const char *cmd, char *out, size_t cap);
     /*
+     * Optional (may be NULL): record mode. history gives the oldest
+     * instruction count the target can go back to and the current one;
+     * -ENOSYS when it is not recording. seek puts the guest at count n
+     * (first <= n <= now), dropping the history after it: -ERANGE outside
+     * it, -EINTR if a signal cut the re-execution short (the guest is then
+     * at a count between). Both block.
+     */
+    int (*history)(void *ctx, uint64_t *first, uint64_t *now);
+    int (*seek)(void *ctx, uint64_t n);
+    /*
      * Optional (may be NULL): the stub hands the target a reader of guest
      * memory as the guest wrote it (the stub's int3 patches hidden), for
      * the target's own dumps (`monitor regs`). view is NULL when it goes

@@ -44,6 +44,10 @@ if [ -x "$BUILD/tests/fuzz/replay_multiboot" ]; then
     run_suite "fuzz-replay-multiboot" "$BUILD/tests/fuzz/replay_multiboot" \
         tests/fuzz/corpus_multiboot
 fi
+if [ -x "$BUILD/tests/fuzz/replay_snapfile" ]; then
+    run_suite "fuzz-replay-snapfile" "$BUILD/tests/fuzz/replay_snapfile" \
+        tests/fuzz/corpus_snapfile
+fi
 # The bench only as a smoke run with tiny counts, to keep it from rotting.
 # Memcheck cannot run a sanitizer build: valgrind only in the plain one.
 extra=(tests/bench/smoke.sh)

@@ -22,7 +22,12 @@ enum {
     OPT_GDB_NOWAIT,
     OPT_PIT_LOST_TICKS,
     OPT_SERIAL,
+    OPT_RECORD,
+    OPT_RESTORE,
 };
+
+#define CLI_RECORD_DEFAULT (256ull << 20) /* REC_DEFAULT_BUDGET */
+#define CLI_RECORD_MIN     (1ull << 20)
 
 static const struct option long_opts[] = {
     {"mem", required_argument, NULL, 'm'},
@@ -44,6 +49,8 @@ static const struct option long_opts[] = {
     {"gdb-nowait", no_argument, NULL, OPT_GDB_NOWAIT},
     {"pit-lost-ticks", required_argument, NULL, OPT_PIT_LOST_TICKS},
     {"serial", required_argument, NULL, OPT_SERIAL},
+    {"record", optional_argument, NULL, OPT_RECORD},
+    {"restore", required_argument, NULL, OPT_RESTORE},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -126,6 +133,14 @@ const char *cli_usage(void)
            "      --debug-mechanism auto|int3|dr|step\n"
            "                         how breakpoints are implemented "
            "(default auto)\n"
+           "      --record[=SIZE]    record mode for reverse execution "
+           "in gdb\n"
+           "                         (bare machine, with --gdb): SIZE of "
+           "history\n"
+           "                         kept (default 256M)\n"
+           "      --restore FILE     start from a snapshot file "
+           "(monitor\n"
+           "                         savevm-file), no IMAGE\n"
            "      --host-info        print what this host's KVM supports "
            "and exit\n"
            "  -v, --verbose          trace VM exits on stderr\n"
@@ -356,6 +371,21 @@ enum cli_action cli_parse_native(int argc, char **argv, struct cli_opts *o,
                 return usage_error(err, errsz, "--initrd needs a file", "", "");
             o->initrd = optarg;
             break;
+        case OPT_RECORD:
+            o->record = CLI_RECORD_DEFAULT;
+            if (optarg && (cli_parse_size(optarg, &v) < 0 ||
+                           v < CLI_RECORD_MIN || v > CLI_MAX_MEM))
+                return usage_error(err, errsz, "invalid --record '", optarg,
+                                   "': want a history size 1M..64G");
+            if (optarg)
+                o->record = v;
+            break;
+        case OPT_RESTORE:
+            if (!*optarg)
+                return usage_error(err, errsz, "--restore needs a file", "",
+                                   "");
+            o->restore = optarg;
+            break;
         case OPT_HOST_INFO:
             action = CLI_HOST_INFO;
             break;
@@ -444,6 +474,31 @@ enum cli_action cli_parse_native(int argc, char **argv, struct cli_opts *o,
                            "--pit-lost-ticks needs the pc machine (the bare "
                            "machine has no PIT)",
                            "", "");
+    if (o->record && !o->gdb)
+        return usage_error(err, errsz, "--record needs --gdb", "", "");
+    if (o->record && o->machine == CLI_MACHINE_PC)
+        return usage_error(err, errsz,
+                           "--record: the pc machine's timer interrupts and "
+                           "stdin are not recorded yet, so its replay would "
+                           "not be exact; record mode runs on the bare "
+                           "machine only",
+                           "", "");
+    if (o->record && o->mechanism != CLI_MECH_AUTO &&
+        o->mechanism != CLI_MECH_STEP)
+        return usage_error(err, errsz,
+                           "--record steps every instruction: it uses "
+                           "--debug-mechanism step",
+                           "", "");
+    if (o->restore) {
+        if (o->kernel || o->drive || o->floppy || o->bios || machine_set ||
+            mem_set || optind != argc)
+            return usage_error(err, errsz,
+                               "--restore takes the machine, RAM and image "
+                               "from the snapshot: no IMAGE, --kernel, "
+                               "--drive, --floppy, --bios, --machine or --mem",
+                               "", "");
+        return CLI_RUN;
+    }
     if (o->kernel || o->drive || o->floppy || o->bios) {
         if (optind != argc)
             return usage_error(err, errsz, "unexpected argument '",

@@ -89,6 +89,8 @@ struct cli_opts {
         char str[CLI_QEMU_STR_MAX];
         size_t used; /* bytes of str taken */
     } qemu;
+    uint64_t record;     /* --record: history budget in bytes; 0 = off */
+    const char *restore; /* --restore: a snapshot file, NULL if none */
 };
 
 /*

@@ -9,6 +9,8 @@
 #include "dump.h"
 #include "hw/vga.h"
 #include "mem.h"
+#include "record.h"
+#include "snapmon.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -401,6 +403,8 @@ static int access_mem(struct dbg *d, uint64_t addr, uint8_t *buf, size_t len,
         if (!hva)
             return -EFAULT;
         if (do_copy) {
+            if (write && d->rec)
+                rec_note_write(d->rec, gpa, chunk);
             if (write)
                 memcpy(hva, buf, chunk);
             else
@@ -619,29 +623,41 @@ static int resume(void *ctx, const struct gdb_resume *how,
             dbg.arch.debugreg[i] = how->dr[i];
         dbg.arch.debugreg[7] = how->dr7;
     }
-    e = vcpu_set_guest_debug(c, &dbg);
-    if (e < 0 && how->inject) {
-        /* A KVM without INJECT_DB/BP: queue it as QEMU does instead. */
-        dbg.control &=
-            ~(__u32)(KVM_GUESTDBG_INJECT_DB | KVM_GUESTDBG_INJECT_BP);
-        if ((e = vcpu_set_guest_debug(c, &dbg)) >= 0)
-            e = inject_by_events(c, how->inject);
-    }
-    if (e < 0)
-        return e;
-    if (how->inject)
-        c->dbg_valid = false; /* the next call must not be skipped */
-    if (!step && d->stepping && d->tf) {
-        /* Single-stepping off: KVM dropped the guest's TF; put it back. */
-        if ((e = vcpu_get_regs(c, &r)) < 0)
+    if (d->rec) {
+        /*
+         * Every instruction is stepped and counted (record.h); the guest's
+         * own TF and exceptions are not modelled there.
+         */
+        if (how->inject)
+            return -EOPNOTSUPP;
+        e = rec_run(d->rec, modes[how->mode], &d->last);
+        step = false;
+    } else {
+        e = vcpu_set_guest_debug(c, &dbg);
+        if (e < 0 && how->inject) {
+            /* A KVM without INJECT_DB/BP: queue it as QEMU does instead. */
+            dbg.control &=
+                ~(__u32)(KVM_GUESTDBG_INJECT_DB | KVM_GUESTDBG_INJECT_BP);
+            if ((e = vcpu_set_guest_debug(c, &dbg)) >= 0)
+                e = inject_by_events(c, how->inject);
+        }
+        if (e < 0)
             return e;
-        struct kvm_regs next = *r;
-        next.rflags |= RFLAGS_TF;
-        if ((e = vcpu_set_regs(c, &next)) < 0)
-            return e;
+        if (how->inject)
+            c->dbg_valid = false; /* the next call must not be skipped */
+        if (!step && d->stepping && d->tf) {
+            /* Single-stepping off: KVM dropped the guest's TF; put it
+             * back. */
+            if ((e = vcpu_get_regs(c, &r)) < 0)
+                return e;
+            struct kvm_regs next = *r;
+            next.rflags |= RFLAGS_TF;
+            if ((e = vcpu_set_regs(c, &next)) < 0)
+                return e;
+        }
+        d->stepping = step;
+        e = run_vcpu(d->runner, modes[how->mode], &d->last);
     }
-    d->stepping = step;
-    e = run_vcpu(d->runner, modes[how->mode], &d->last);
     if (e < 0)
         return e;
     if (step && d->last.stop == RUN_STOP_DEBUG) {
@@ -708,7 +724,20 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
             "             selectors/bases/limits, GDTR, IDTR\n"
             "host         what this host's KVM supports for debugging\n"
             "stats        VM exits and HLTs so far\n"
-            "screen       the 80x25 text screen at 0xB8000\n");
+            "screen       the 80x25 text screen at 0xB8000\n"
+            "record       record mode: history, checkpoints, memory\n"
+            "%s",
+            d->snaps ? snapmon_help : "");
+    }
+    if (!strcmp(cmd, "record")) {
+        if (!d->rec)
+            return snprintf(out, cap, "not recording (vmm --record)\n");
+        return rec_describe(d->rec, out, cap);
+    }
+    if (d->snaps) {
+        int n = snapmon_command(d->snaps, cmd, out, cap);
+        if (n != -ENOENT)
+            return n;
     }
     if (!strcmp(cmd, "screen"))
         return monitor_screen(r, out, cap);
@@ -737,6 +766,25 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
     return -ENOENT;
 }
 
+static int history(void *ctx, uint64_t *first, uint64_t *now)
+{
+    struct dbg *d = ctx;
+
+    if (!d->rec)
+        return -ENOSYS;
+    rec_history(d->rec, first, now);
+    return 0;
+}
+
+static int seek(void *ctx, uint64_t n)
+{
+    struct dbg *d = ctx;
+
+    if (!d->rec)
+        return -ENOSYS;
+    return rec_seek(d->rec, n);
+}
+
 static void set_mem_view(void *ctx, const struct gdb_mem_view *view)
 {
     struct dbg *d = ctx;
@@ -754,4 +802,6 @@ const struct gdb_target_ops dbg_target_ops = {
     .write_mem = write_mem,
     .resume = resume,
     .monitor = monitor,
+    .history = history,
+    .seek = seek,
 };

@@ -10,10 +10,15 @@
 #include "probe.h"
 #include "run.h"
 
+struct rec;
+struct snapmon;
+
 struct dbg {
     struct runner *runner;
     struct probe_result caps;
     struct run_result last; /* the last stop, for `monitor` */
+    struct snapmon *snaps;  /* snapshot commands, or NULL */
+    struct rec *rec;        /* record mode, or NULL */
     /*
      * While KVM single-steps the guest it hides the guest's RFLAGS.TF from
      * KVM_GET_REGS and drops it when single-stepping is turned off (KVM's

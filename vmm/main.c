@@ -31,6 +31,10 @@
 #include "probe.h"
 #include "qemu_cli.h"
 #include "qemu_cpu.h"
+#include "record.h"
+#include "snapfile.h"
+#include "snapmon.h"
+#include "snapshot.h"
 #include "run.h"
 #include "term.h"
 #include "vcpu.h"
@@ -61,7 +65,9 @@ struct machine {
     /* --kernel: where the BIOS's int 19h hands over (boot_kernel). */
     bool kernel_pending;
     struct mb_entry kernel_entry;
-    struct term term; /* stdin in raw mode for the BIOS keyboard */
+    struct term term;       /* stdin in raw mode for the BIOS keyboard */
+    struct snap_machine sm; /* what snapshots are taken from */
+    struct snap *restore;   /* --restore: the snapshot to start from */
 };
 
 static int fail_errno(const char *what, int neg_errno)
@@ -209,6 +215,16 @@ static int build_machine(struct machine *m, const struct cli_opts *o,
         return build_kernel(m, o, stdout_closed);
     if (o->drive || o->floppy || o->bios)
         return build_boot(m, o, stdout_closed);
+    if (m->restore) {
+        /* The machine as the snapshot has it; RAM holds the image. */
+        if ((e = vm_open(&m->vm)) < 0 ||
+            (pc && (e = vm_create_pc_chips(&m->vm)) < 0) ||
+            (e = map_ram(m, o)) < 0 ||
+            (e = vcpu_create(&m->vcpu, &m->vm, 0)) < 0 ||
+            (e = vcpu_reset_real_mode(&m->vcpu)) < 0)
+            return fail_vm(&m->vm, e);
+        return wire_machine(m, o, stdout_closed);
+    }
     /* Image errors are the user's: report them even without KVM. */
     n = loader_check_file(o->image);
     if (pc && ram > MEMMAP_PCI_HOLE)
@@ -375,6 +391,21 @@ static int wire_machine(struct machine *m, const struct cli_opts *o,
     }
     if ((e = run_init(&m->runner, &m->vcpu, &m->mem, &m->bus, &rc)) < 0)
         return fail_vm(&m->vm, e);
+    m->sm = (struct snap_machine){.vm = &m->vm,
+                                  .mem = &m->mem,
+                                  .vcpu = &m->vcpu,
+                                  .nr_vcpus = 1,
+                                  .board = &m->board,
+                                  .runner = &m->runner,
+                                  .pc = pc};
+    if (m->restore && (e = snap_restore(&m->sm, m->restore)) < 0) {
+        if (m->sm.why[0])
+            fprintf(stderr, "vmm: --restore %s: %s\n", o->restore, m->sm.why);
+        else
+            fprintf(stderr, "vmm: --restore %s: %s: %s\n", o->restore,
+                    m->sm.err_op ? m->sm.err_op : "KVM", strerror(-e));
+        return EXIT_USAGE;
+    }
     return EXIT_OK;
 }
 
@@ -520,6 +551,8 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
     struct probe_result caps;
     struct dbg dbg;
     struct gdb_srv srv;
+    struct snapmon snaps;
+    struct rec rec = {0};
     char err[256];
     int ret = EXIT_RUNTIME, e;
 
@@ -528,9 +561,25 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
     if (e < 0)
         return fail_errno(caps.err_op ? caps.err_op : "probe", e);
     dbg_init(&dbg, &m->runner, &caps);
-    struct gdb_cmd_config cfg = {.mechanism = mech[o->mechanism]};
+    snapmon_init(&snaps, &m->sm);
+    dbg.snaps = &snaps;
+    if (o->record) {
+        e = rec_init(&rec, &m->sm, &m->runner, &m->console, o->record);
+        if (e < 0) {
+            rec_destroy(&rec);
+            snapmon_destroy(&snaps);
+            return fail_errno(rec.err_op ? rec.err_op : "record mode", e);
+        }
+        dbg.rec = &rec;
+        snaps.rec = &rec;
+    }
+    /* Record mode steps everything: breakpoints are checked per step. */
+    struct gdb_cmd_config cfg = {.mechanism = o->record ? GDB_BP_STEP
+                                                        : mech[o->mechanism]};
     struct gdb_cmd *cmd = gdb_cmd_new(&dbg_target_ops, &dbg, &cfg);
     if (!cmd) {
+        rec_destroy(&rec);
+        snapmon_destroy(&snaps);
         if (errno == EINVAL) {
             static const char *const names[] = {"auto", "int3", "dr", "step"};
             fprintf(stderr,
@@ -585,6 +634,8 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
 out:
     gdb_srv_close(&srv);
     gdb_cmd_free(cmd);
+    rec_destroy(&rec);
+    snapmon_destroy(&snaps);
     return ret;
 }
 
@@ -716,8 +767,35 @@ int main(int argc, char **argv)
             return fail_errno("signalfd", -errno);
     }
     ret = check_cpu(&o);
+    struct snap restore;
+    if (ret == EXIT_OK && o.restore) {
+        char why[256];
+        if (snap_file_read(o.restore, &restore, why, sizeof(why)) < 0) {
+            fprintf(stderr, "vmm: --restore %s: %s\n", o.restore, why);
+            return EXIT_USAGE;
+        }
+        m.restore = &restore;
+        o.machine =
+            restore.machine == SNAP_PC ? CLI_MACHINE_PC : CLI_MACHINE_BARE;
+        o.mem_size = restore.mem_size;
+        const char *bad = NULL;
+        if (o.machine == CLI_MACHINE_PC &&
+            (o.max_halts || o.hlt_sleep_ms != CLI_DEFAULT_HLT_SLEEP))
+            bad = "--hlt-sleep and --max-halts are for the bare machine; "
+                  "the snapshot is of a pc";
+        if (o.machine == CLI_MACHINE_PC && o.record)
+            bad = "--record runs on the bare machine only; the snapshot is "
+                  "of a pc";
+        if (bad) {
+            fprintf(stderr, "vmm: --restore %s: %s\n", o.restore, bad);
+            snap_free(&restore);
+            return EXIT_USAGE;
+        }
+    }
     if (ret == EXIT_OK)
         ret = build_machine(&m, &o, stdout_closed);
+    if (m.restore)
+        snap_free(m.restore);
     if (ret == EXIT_OK)
         raw_keys(&m);
     if (ret == EXIT_OK)

@@ -75,6 +75,11 @@ struct pio_console {
     int wake_fd[2];
     bool is_socket;
     bool closed; /* the reader went away (EPIPE): the VMM ends quietly */
+    /*
+     * Drop guest bytes: record mode re-executing instructions whose
+     * output was written already.
+     */
+    bool mute;
     size_t pend_len;
     uint8_t pend[PIO_CONSOLE_PEND];
 };

@@ -208,14 +208,41 @@ def_row mb_first_byte "8a Multiboot kernel to first byte" ms lower mul \
 def_row kut_both "8b kvm-unit-tests passing both" s lower mul 1
 def_row boot_first_byte "9  boot sector to first int 10h byte" ms lower \
     mul 0.001
+# Row 10: record mode and snapshots. 10a/10b: rec.bin from its start to its
+# HLT (22006 instructions) under gdb with a breakpoint there; 9c: the
+# VMM's own time for one reverse-stepi (monitor record: last seek) with
+# REV_PASSES passes of rec.bin (22008 instructions each) of history; 10d/10e:
+# the VMM's own time for savevm of a new name and loadvm with touch64.bin
+# (64 MiB touched), as the monitor reports it.
+REC_INSNS=22006
+if [ "$QUICK" = 1 ]; then
+    REV_PASSES=1
+    REV_STEPS=5
+else
+    REV_PASSES=45 # 990,360 instructions
+    REV_STEPS=20
+fi
+def_row rec_speed "10a guest speed with --record" insn/s higher rate \
+    "$((REC_INSNS))e6"
+def_row norec_speed "10b guest speed without --record" insn/s higher rate \
+    "$((REC_INSNS))e6"
+def_row rev_stepi "10c reverse-stepi, $((REV_PASSES * 22008)) insns of history" \
+    ms lower mul 0.001
+def_row savevm "10d savevm, 64 MiB touched" ms lower mul 0.001
+def_row loadvm "10e loadvm, 64 MiB touched" ms lower mul 0.001
 
-for r in cold_gdb mem_dump mem_restore intr_spin intr_hlt; do
+for r in cold_gdb mem_dump mem_restore intr_spin intr_hlt rec_speed \
+    norec_speed rev_stepi savevm loadvm; do
     note "$r" f "n/a"
 done
 for r in "${ROWS[@]}"; do
     [ "$HAVE_QEMU" = 1 ] || note "$r" q "$QEMU_STATE"
 done
 if [ "$HAVE_QEMU" = 1 ]; then
+    # QEMU's record/replay and savevm need its TCG CPU or a disk image.
+    for r in rec_speed norec_speed rev_stepi savevm loadvm; do
+        note "$r" q "n/a"
+    done
     # HELLO's HLT (IF=0) never wakes under QEMU: after one pass, nothing.
     for r in bp_dr bp_step bp_int3; do
         note "$r" q "n/a: HLT"
@@ -627,6 +654,80 @@ for ((i = 0; i < PIO_REPS; i++)); do
             2>>"$LOG") && sample pio_rate q "$v"
     fi
 done
+
+# ---------------------------------------------------------------- 10
+REC=$BUILD/tests/guests/rec.bin
+TOUCH=$BUILD/tests/guests/touch64.bin
+say "10a/10b guest speed with and without --record"
+cat >"$T_TMP/rec.gdb" <<EOF
+break *0x3a
+MARK
+continue
+MARK
+EOF
+ROW_REPS=$REPS
+[ "$QUICK" = 1 ] && REPS=1
+gdb_row rec_speed k "$REC" "$T_TMP/rec.gdb" --record --hlt-sleep 0
+gdb_row norec_speed k "$REC" "$T_TMP/rec.gdb" --hlt-sleep 0
+REPS=$ROW_REPS
+say "10c reverse-stepi with $REV_PASSES passes of history"
+{
+    echo 'break *0x3a'
+    [ "$REV_PASSES" -gt 1 ] && echo "ignore 1 $((REV_PASSES - 1))"
+    echo 'continue'
+    echo 'monitor record'
+    for ((i = 0; i < REV_STEPS; i++)); do
+        printf 'reverse-stepi\nmonitor record\n'
+    done
+    echo kill
+} >"$T_TMP/rev.gdb"
+ROW_TO=$TO
+TO=1800 # recording a million instructions takes minutes on slow hosts
+if start_target k "$REC" --record --hlt-sleep 0; then
+    timeout -k 2 "$TO" "$GDB" -q -n -batch -ex 'set confirm off' \
+        -ex 'set pagination off' -ex "target remote 127.0.0.1:$PORT" \
+        -x "$T_TMP/rev.gdb" >"$T_TMP/rev.out" 2>&1
+    stop "$BG"
+    cat "$T_TMP/rev.out" >>"$LOG"
+    # The first "last seek" line is from before any reverse step.
+    sed -n 's/^last seek: \([0-9.]*\) ms$/\1/p' "$T_TMP/rev.out" |
+        tail -n +2 | while read -r ms; do
+        sample rev_stepi k "$(awk -v m="$ms" 'BEGIN { printf "%d", m * 1000 }')"
+    done
+    [ -s "$T_TMP/s.rev_stepi.k" ] || failed rev_stepi k "the gdb session"
+else
+    failed rev_stepi k "starting the target"
+fi
+TO=$ROW_TO
+say "10d/10e savevm and loadvm, 64 MiB touched ($REPS each)"
+{
+    echo 'hbreak *0x80'
+    echo 'continue'
+    for ((i = 0; i < REPS; i++)); do
+        printf 'monitor savevm s%d\nmonitor loadvm s%d\nmonitor delvm s%d\n' \
+            "$i" "$i" "$i"
+    done
+    echo kill
+} >"$T_TMP/snap.gdb"
+if start_target k "$TOUCH" --mem 80M --hlt-sleep 0; then
+    timeout -k 2 "$TO" "$GDB" -q -n -batch -ex 'set confirm off' \
+        -ex 'set pagination off' -ex "target remote 127.0.0.1:$PORT" \
+        -x "$T_TMP/snap.gdb" >"$T_TMP/snap.out" 2>&1
+    stop "$BG"
+    cat "$T_TMP/snap.out" >>"$LOG"
+    for w in saved loaded; do
+        row=savevm
+        [ "$w" = loaded ] && row=loadvm
+        sed -n "s/^snapshot 's[0-9]*' $w: .*[ ,]\([0-9.]*\) ms\$/\1/p" \
+            "$T_TMP/snap.out" | while read -r ms; do
+            sample "$row" k "$(awk -v m="$ms" 'BEGIN { printf "%d", m * 1000 }')"
+        done
+        [ -s "$T_TMP/s.$row.k" ] || failed "$row" k "the gdb session"
+    done
+else
+    failed savevm k "starting the target"
+    failed loadvm k "starting the target"
+fi
 
 # ---------------------------------------------------------------- report
 # cell ROW COL: sets C_MED (raw median or empty) and C_TXT (table text)

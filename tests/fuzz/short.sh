@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Short, deterministic libFuzzer runs over each fuzz target (the codec and
-# dispatcher; the Multiboot loader): a fixed seed and a fixed number of
+# dispatcher; the Multiboot loader; the snapshot file parser): a fixed seed and a fixed number of
 # runs, so CI stays repeatable. Skipped where clang or its libFuzzer
 # runtime is missing. `make fuzz` runs longer.
 source "$(dirname "$0")/../lib.sh"
@@ -40,4 +40,8 @@ fuzz_short rsp 65536 tests/fuzz/corpus tests/fuzz/fuzz_rsp.c gdbstub/*.c
 fuzz_short multiboot 16384 tests/fuzz/corpus_multiboot tests/fuzz/fuzz_multiboot.c \
     vmm/boot/multiboot.c vmm/boot/multiboot_load.c vmm/boot/memmap.c \
     vmm/mem.c vmm/vm.c
+# The snapshot parser links with the whole VMM (snap_free, the device
+# states' layout) but calls no KVM.
+fuzz_short snapfile 131072 tests/fuzz/corpus_snapfile tests/fuzz/fuzz_snapfile.c \
+    $(ls vmm/*.c vmm/hw/*.c vmm/boot/*.c | grep -v '^vmm/main\.c$') gdbstub/*.c
 t_done

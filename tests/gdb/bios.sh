@@ -41,7 +41,8 @@ continue'
         ivt=$(grep -oE '^IVT10=0x[0-9a-f]+' "$GDB_OUT" | sed 's/IVT10=//')
         got=$(grep -oE '^PC=0x[0-9a-f]+ CS=0x?[0-9a-f]*' "$GDB_OUT" |
             tr '\n' ' ')
-        # gdb's pc is linear in 16-bit code: CS * 16 + IP.
+        # gdb's pc in 16-bit code is linear (CS base + IP): the reset
+        # vector is 0xffff0, the int 10h handler F000:IVT10 is 0xf0000 + it.
         [ -n "$ivt" ] && ivt=$(printf '%#x' $((0xf0000 + ivt)))
         want="PC=0xffff0 CS=0xf000 PC=0x7c00 CS=0 PC=0x7c03 CS=0 PC=$ivt CS=0xf000 PC=0x7c05 CS=0 PC=0x7c08 CS=0 PC=0x7c0a CS=0 "
         vmm_wait_exit 20
@@ -60,8 +61,7 @@ continue'
     vmm_stop
 fi
 
-# fw_reset: `jmp high` (to offset 0) at F000:FFF0, CS base FFFF0000:
-# gdb's linear pc goes from 0xfffffff0 to 0xffff0000.
+# fw_reset: `jmp high` (to offset 0) at F000:FFF0, CS base FFFF0000.
 name="--bios: gdb stops on the reset vector F000:FFF0 and steps"
 if need "$name" "$FW"; then
     if vmm_gdb_start --bios "$FW"; then
@@ -72,6 +72,7 @@ continue'
         got=$(grep -oE '^PC=0x?[0-9a-f]* CS=0x?[0-9a-f]*' "$GDB_OUT" |
             tr '\n' ' ')
         vmm_wait_exit 20
+        # Linear pcs: CS base 0xffff0000 + IP 0xfff0, then + IP 0.
         if [ "$got" != "PC=0xfffffff0 CS=0xf000 PC=0xffff0000 CS=0xf000 " ]; then
             t_fail "$name" "stops '$got'; $(why)"
         elif ! grep -qx 'fw ok' "$VOUT" || [ "${VRC:-}" != 3 ]; then

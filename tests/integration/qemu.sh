@@ -152,8 +152,9 @@ if need "-S -gdb" "$MB32" "$RSP"; then
         vmm_alive || break
         sleep 0.01
     done
-    # EIP 0xfff2: after the hlt at 0xfff1, where the guest waits.
-    if rsp "$T_TMP/o" 'pkt:?' 'expect:T05*' pkt:p8 'expect:f2ff0000' pkt:k; then
+    # IP 0xfff2: after the hlt at 0xfff1, where the guest waits; gdb's pc
+    # in 16-bit code is linear: CS base 0xffff0000 + IP.
+    if rsp "$T_TMP/o" 'pkt:?' 'expect:T05*' pkt:p8 'expect:f2ffffff' pkt:k; then
         t_pass "$name"
     else
         t_fail "$name" "$(tr '\n' '|' <"$T_TMP/o" | head -c 200) $(head -c 200 "$VERR")"

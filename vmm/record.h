@@ -1,0 +1,99 @@
+#ifndef VMM_RECORD_H
+#define VMM_RECORD_H
+
+/*
+ * Record mode (--record): the guest runs one instruction per KVM_RUN
+ * (single-step), each one counted, so that any earlier instruction count
+ * can be reached again: put back the checkpoint before it and run forward
+ * the difference. A checkpoint is the vCPU state (snap_vcpu) every
+ * REC_INTERVAL instructions plus, for RAM, an undo log: the pages the
+ * guest dirtied in the interval after it (KVM dirty logging), as they were
+ * at the checkpoint. The memory used is bounded by a budget; the oldest
+ * checkpoints go first.
+ *
+ * Exactness rests on the machine having no inputs but the guest's own
+ * state: on the bare machine port and MMIO reads return constants and
+ * there are no interrupts. The pc machine has a free-running timer and
+ * stdin: record mode refuses it (main.c). Time-stamp counter reads and
+ * RDRAND are not inputs recorded: a guest using them may replay
+ * differently.
+ *
+ * One vCPU; one thread.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "run.h"
+#include "snapshot.h"
+
+#define REC_DEFAULT_BUDGET (256ull << 20) /* bytes of history */
+#define REC_MIN_BUDGET     (1ull << 20)
+#define REC_INTERVAL       128 /* instructions between checkpoints */
+
+struct pio_console;
+struct rec_ckpt; /* private */
+
+/* Fields private. */
+struct rec {
+    struct snap_machine *m;
+    struct runner *runner;
+    struct pio_console *con; /* muted while re-executing, or NULL */
+    uint64_t budget, used;   /* bytes */
+    uint64_t icount;         /* instructions executed since the start */
+    uint64_t high_water;     /* the most ever executed */
+    struct rec_ckpt *ck;     /* ring of checkpoints, oldest at head */
+    size_t head, n, cap;
+    uint8_t *shadow;     /* RAM as at the newest checkpoint */
+    uint64_t *dirty;     /* KVM_GET_DIRTY_LOG bitmap, one per slot */
+    uint8_t *user_dirty; /* pages the VMM wrote (gdb), a bit each */
+    size_t pages;
+    uint64_t dropped;      /* checkpoints dropped for the budget */
+    uint64_t last_seek_ns; /* how long the last rec_seek took */
+    const char *err_op;
+};
+
+/*
+ * Start recording machine m (stopped, before or between instructions):
+ * turn on dirty logging for RAM and take checkpoint 0. budget is in
+ * bytes (>= REC_MIN_BUDGET). con may be NULL. Returns 0 or -errno
+ * (r->err_op). On failure the caller still calls rec_destroy.
+ */
+int rec_init(struct rec *r, struct snap_machine *m, struct runner *runner,
+             struct pio_console *con, uint64_t budget);
+
+/* Free the history. Safe on a half-built or zeroed rec. */
+void rec_destroy(struct rec *r);
+
+/*
+ * Run as run_vcpu(mode) would, one counted instruction at a time:
+ * RUN_STEP and RUN_STEP_RUN do one instruction; RUN_CONT steps until a
+ * stop that is not a plain step (signal, halt limit, power request,
+ * crash). *res as from run_vcpu. Returns 0 or -errno.
+ */
+int rec_run(struct rec *r, enum run_mode mode, struct run_result *res);
+
+/* The history: the oldest instruction count reachable and the current. */
+void rec_history(const struct rec *r, uint64_t *first, uint64_t *now);
+
+/*
+ * Put the machine at instruction count n (first <= n <= now): the
+ * checkpoint at or before n, then n minus its count single steps, output
+ * muted. The history after n is dropped (going forward re-executes it,
+ * the same way). Returns 0, -ERANGE if n is out of the history, -EINTR
+ * if a signal cut the forward steps short (the machine is then at a
+ * count between; see rec_history), or -errno.
+ */
+int rec_seek(struct rec *r, uint64_t n);
+
+/*
+ * The VMM (gdb) wrote guest physical [gpa, gpa + len): KVM's dirty log
+ * does not see such writes.
+ */
+void rec_note_write(struct rec *r, uint64_t gpa, size_t len);
+
+/* Text for `monitor record`: history, checkpoints, memory. */
+int rec_describe(const struct rec *r, char *out, size_t cap);
+
+#endif
