@@ -303,7 +303,12 @@ static int build_boot(struct machine *m, const struct cli_opts *o,
         (e = firmware_start(&m->vcpu, 0xf000, o->bios ? 0xffff0000u : BIOS_GPA,
                             BIOS_RESET_IP)) < 0)
         return fail_vm(&m->vm, e);
-    return wire_machine(m, o, stdout_closed);
+    e = wire_machine(m, o, stdout_closed);
+    /* The firmware's window below 1 MiB is its own, not the board's
+     * ACPI tables (it brings its own). */
+    if (e == EXIT_OK && o->bios && firmware_copy_low(&m->fw, &m->mem) < 0)
+        return fail_errno("--bios", -EFAULT);
+    return e;
 }
 
 /* The console, the devices and the run loop, once RAM and vCPU are set. */

@@ -4,7 +4,9 @@
  * "First Instruction Executed"). It checks that the ROM at 4 GiB - 64 KiB
  * reads back as this image and ignores writes (a read-only memslot),
  * then jumps far to F000 (base F0000) and checks that the copy below
- * 1 MiB is the same image. Prints "fw ok" or "fw FAIL n" on port 0xe9
+ * 1 MiB is the same image; given as the second half of a 128 KiB image
+ * whose first half starts with "LOWH", it finds that at 0xE0000 and says
+ * so. Prints "fw ok" or "fw FAIL n" on port 0xe9
  * and writes 1 to isa-debug-exit (exit status 3).
  */
     .code16
@@ -29,7 +31,18 @@ low:
     mov %ax, %ds
     cmpl $0x4b4d5653, marker        /* the alias at 0xF0000 */
     jne fail
-    mov $msg_ok, %si
+    mov $0xe000, %ax                /* a 128 KiB image: its first half */
+    mov %ax, %ds
+    cmpl $0x48574f4c, 0             /* "LOWH" at 0xE0000 */
+    jne 5f
+    mov $msg_low, %si
+6:  mov %cs:(%si), %al
+    inc %si
+    test %al, %al
+    jz 5f
+    out %al, $0xe9
+    jmp 6b
+5:  mov $msg_ok, %si
     jmp out
 fail:
     mov $msg_fail, %si
@@ -55,6 +68,8 @@ out:
 
 marker:
     .ascii "SVMK"
+msg_low:
+    .asciz "fw low half at 0xE0000\n"
 msg_ok:
     .asciz "fw ok\n"
 msg_fail:

@@ -248,7 +248,7 @@ usage_err "hard disk without 55 AA" "55 AA" --drive "$T_TMP/nosig.img"
 usage_err "image under one sector" "512-byte" --drive "$T_TMP/tiny.img"
 usage_err "floppy too big" "floppy" --floppy "$T_TMP/big.img"
 usage_err "missing drive file" "No such file" --drive "$T_TMP/none.img"
-usage_err "--drive with IMAGE" "not two" --drive "$T_TMP/nosig.img" "$BOOT"
+usage_err "--drive with IMAGE" "not two of them" --drive "$T_TMP/nosig.img" "$BOOT"
 usage_err "--drive on bare" "pc machine" --machine bare --drive x.img
 usage_err "--bios with --drive" "built-in BIOS" --bios x --drive x
 usage_err "--load above 1M" "--entry" --load 0x200000 "$BOOT"
@@ -273,6 +273,13 @@ if need "--bios at the reset vector" "$FW"; then
     [ "$RC" -eq 3 ] && grep -qx 'fw ok' "$T_TMP/out"
     t_check "--bios: F000:FFF0 first, ROM read-only, alias at 0xF0000" $? \
         "$(why)"
+    ! grep -q 'low half' "$T_TMP/out"
+    t_check "--bios 64K: nothing of it at 0xE0000" $? "$(why)"
+    { printf 'LOWH'; head -c 65532 /dev/zero; cat "$FW"; } >"$T_TMP/fw128"
+    run_vmm $TO --bios "$T_TMP/fw128"
+    [ "$RC" -eq 3 ] && grep -qx 'fw ok' "$T_TMP/out" &&
+        grep -qx 'fw low half at 0xE0000' "$T_TMP/out"
+    t_check "--bios 128K: all of it at 0xE0000-0xFFFFF too" $? "$(why)"
 fi
 
 t_done

@@ -64,13 +64,10 @@ int firmware_load(struct firmware *fw, struct vm *vm, struct mem *mem,
         }
         done += (size_t)n;
     }
-    size_t isa = fw->size < FIRMWARE_ISA_MAX ? fw->size : FIRMWARE_ISA_MAX;
-    uint8_t *low = mem_gpa_to_hva(mem, 0x100000 - isa, isa);
-    if (!low) {
+    if (firmware_copy_low(fw, mem) < 0) {
         e = bad(fw, "no RAM below 1 MiB for the ISA BIOS window");
         goto out;
     }
-    memcpy(low, fw->host + fw->size - isa, isa);
     fw->readonly = vm_check_cap(vm, KVM_CAP_READONLY_MEM) > 0;
     struct kvm_userspace_memory_region region = {
         .slot = FIRMWARE_SLOT,
@@ -84,6 +81,17 @@ int firmware_load(struct firmware *fw, struct vm *vm, struct mem *mem,
 out:
     close(fd);
     return e;
+}
+
+int firmware_copy_low(const struct firmware *fw, struct mem *mem)
+{
+    size_t isa = fw->size < FIRMWARE_ISA_MAX ? fw->size : FIRMWARE_ISA_MAX;
+    uint8_t *low = mem_gpa_to_hva(mem, 0x100000 - isa, isa);
+
+    if (fw->host == MAP_FAILED || !low)
+        return -EFAULT;
+    memcpy(low, fw->host + fw->size - isa, isa);
+    return 0;
 }
 
 void firmware_unmap(struct firmware *fw)

@@ -41,6 +41,12 @@ void firmware_init(struct firmware *fw);
 int firmware_load(struct firmware *fw, struct vm *vm, struct mem *mem,
                   const char *path);
 
+/*
+ * Copy the firmware's last 128 KiB to the RAM below 1 MiB again (after
+ * the board wrote its own tables there). Returns 0 or -EFAULT.
+ */
+int firmware_copy_low(const struct firmware *fw, struct mem *mem);
+
 void firmware_unmap(struct firmware *fw);
 
 /*
