@@ -718,7 +718,7 @@ if start_target k "$TOUCH" --mem 80M --hlt-sleep 0; then
     for w in saved loaded; do
         row=savevm
         [ "$w" = loaded ] && row=loadvm
-        sed -n "s/^snapshot 's[0-9]*' $w: .*[ ,]\([0-9.]*\) ms\$/\1/p" \
+        sed -n "s/^snapshot 's[0-9]*' $w:.* \([0-9.]*\) ms\$/\1/p" \
             "$T_TMP/snap.out" | while read -r ms; do
             sample "$row" k "$(awk -v m="$ms" 'BEGIN { printf "%d", m * 1000 }')"
         done
