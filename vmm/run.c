@@ -204,7 +204,7 @@ static void start_sleep(struct runner *r)
  * in 64-bit mode (EFER.LMA and CS.L), else 32 or 16 bits by CS.D, which is 0
  * for real-mode and virtual-8086 code. Execution past the end wraps within
  * that width: a 16-bit instruction that ends at 0xFFFF is followed by IP 0
- * (Intel SDM vol. 3, 5.3 and 20.1.1: 16-bit offsets; vol. 1, 3.6.1).
+ * (Intel SDM vol. 1, "Operand-Size and Address-Size Attributes").
  */
 static uint64_t ip_mask(const struct kvm_sregs *s)
 {
@@ -215,8 +215,8 @@ static uint64_t ip_mask(const struct kvm_sregs *s)
 
 /*
  * The current privilege level: 0 in real mode, 3 in virtual-8086 mode,
- * else SS.DPL, which always equals CPL (Intel SDM vol. 3, 5.5; KVM reports
- * CPL there on both Intel and AMD).
+ * else SS.DPL, which always equals CPL (Intel SDM vol. 3, "Checks on Guest
+ * Segment Registers"; KVM reports CPL there on AMD too).
  */
 static unsigned cpl(const struct kvm_regs *regs, const struct kvm_sregs *s)
 {

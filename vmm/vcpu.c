@@ -316,7 +316,8 @@ int vcpu_reset_flat32(struct vcpu *c, uint32_t eip, uint32_t eax, uint32_t ebx)
     sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
     /*
      * VM entry wants a usable TR of type busy TSS and an LDTR that is
-     * unusable or a present LDT (Intel SDM vol. 3, 26.3.1.2).
+     * unusable or a present LDT (Intel SDM vol. 3, "Checks on Guest
+     * Segment Registers").
      */
     sregs.tr = (struct kvm_segment){
         .limit = 0x67, .type = 0xb, .present = 1}; /* 32-bit busy TSS */

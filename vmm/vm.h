@@ -16,7 +16,7 @@
  * Nothing else may be mapped at [VM_TSS_ADDR, VM_TSS_ADDR + 0x3000) or
  * [VM_IDENTITY_MAP_ADDR, VM_IDENTITY_MAP_ADDR + 0x1000).
  */
-#define VM_TSS_ADDR          0xfffbd000u
+#define VM_TSS_ADDR          0xfeffd000u
 #define VM_IDENTITY_MAP_ADDR 0xfeffc000u
 
 struct vm {

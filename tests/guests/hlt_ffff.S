@@ -1,7 +1,7 @@
 /*
  * hlt_ffff: a hlt at the last byte of a 16-bit code segment, CS:FFFF. The
  * instruction after it is at CS:0000: in 16-bit code the IP wraps at 64 KiB
- * (Intel SDM vol. 1, 3.6 and vol. 3, 20.1: real-mode offsets are 16 bits).
+ * (Intel SDM vol. 1, "Operand-Size and Address-Size Attributes").
  * An IP of 0x10000 instead is past the CS limit and the next fetch faults
  * (#GP, vector 13), which this guest's handler reports as "gp\n".
  *

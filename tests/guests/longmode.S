@@ -6,9 +6,9 @@
  * that is a triple fault after "R P ".
  *
  * Paging: 4-level, identity map of the first 2 MiB with one 2 MiB page
- * (PML4[0] -> PDPT[0] -> PD[0] with PS), Intel SDM vol. 3, 4.5. Entering
- * long mode: CR4.PAE, CR3, EFER.LME, then CR0.PG, then a far jump to a code
- * segment with L=1 (SDM vol. 3, 10.8.5 "Initializing IA-32e Mode").
+ * (PML4[0] -> PDPT[0] -> PD[0] with PS), Intel SDM vol. 3, "4-Level Paging".
+ * Entering long mode: CR4.PAE, CR3, EFER.LME, then CR0.PG, then a far jump
+ * to a code segment with L=1 (SDM vol. 3, "Initializing IA-32e Mode").
  *
  * Fixed offsets (gdb scripts rely on them):
  *   0x200 lm_loop: hlt                            (64-bit code)

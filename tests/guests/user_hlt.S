@@ -7,8 +7,8 @@
  * The #GP handler prints "gp\n" and halts for good in ring 0; the #UD
  * handler prints "ud\n" (the hlt did not fault: wrong) and halts too.
  *
- * Gates and TSS: Intel SDM vol. 3, 6.14.1 (64-bit IDT gates), 8.7 (64-bit
- * TSS), 6.14.2 (stack switch on an interrupt from ring 3).
+ * Gates and TSS: Intel SDM vol. 3, "64-Bit Mode IDT", "Task Management in
+ * 64-bit Mode" and "64-Bit Mode Stack Frame" (the switch to RSP0).
  *
  * Fixed offsets (gdb scripts rely on them):
  *   0x300 user_hlt: hlt (CPL 3)

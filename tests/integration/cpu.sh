@@ -17,6 +17,7 @@ run_guest() {
     shift 2
     timeout $TO "$VMM" "$@" >"$T_TMP/out" 2>"$T_TMP/err"
     rc=$?
+    # shellcheck disable=SC2059 # WANT is a printf format by design
     printf "$want" >"$T_TMP/want"
     if [ "$rc" -eq 0 ] && cmp -s "$T_TMP/out" "$T_TMP/want"; then
         t_pass "$name"

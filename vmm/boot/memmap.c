@@ -28,6 +28,7 @@ void memmap_pc(struct memmap *m, uint64_t ram)
         add(m, 0x100000, low - 0x100000, MEMMAP_RAM);
     add(m, 0xfec00000, 0x1000, MEMMAP_RESERVED);
     add(m, 0xfee00000, 0x1000, MEMMAP_RESERVED);
+    add(m, 0xfeffc000, 0x4000, MEMMAP_RESERVED); /* KVM's TSS, identity map */
     if (ram > low)
         add(m, MEMMAP_HIGH_BASE, ram - low, MEMMAP_RAM);
 }

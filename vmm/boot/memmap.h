@@ -39,6 +39,7 @@ struct memmap {
  *   [0x100000, low_end)     RAM, low_end = min(ram, MEMMAP_PCI_HOLE)
  *   [0xfec00000, +4 KiB)    reserved (IOAPIC)
  *   [0xfee00000, +4 KiB)    reserved (local APIC)
+ *   [0xfeffc000, +16 KiB)   reserved (KVM's identity map and TSS: vm.h)
  *   [4 GiB, 4 GiB + rest)   RAM, the part of ram above MEMMAP_PCI_HOLE
  * Guest RAM is backed at the same addresses (the legacy hole is RAM in
  * the backing store so firmware and the text screen live there), and
