@@ -38,6 +38,20 @@ TOOL_SRC  := $(wildcard tests/tools/*.c)
 TOOL_BIN  := $(patsubst %.c,$(BUILD)/%,$(TOOL_SRC))
 FUZZ_REPLAY := $(BUILD)/tests/fuzz/replay $(BUILD)/tests/fuzz/replay_multiboot
 
+KDIR    := $(BUILD)/tests/kernels
+KOBJ    := $(OBJ)/tests/kernels
+KERNELS := $(KDIR)/mb32.elf $(KDIR)/mb32_aout.bin $(KDIR)/mb64.elf
+KCC     ?= gcc
+KCFLAGS := -std=gnu11 -ffreestanding -nostdlib -fno-pic -fno-pie \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -fcf-protection=none \
+	-fno-tree-loop-distribute-patterns -mgeneral-regs-only -O2 -g \
+	-Wall -Wextra -Werror -Itests/kernels -MMD -MP
+KLIB    := lib/kprint lib/mbinfo
+K32_OBJ := $(patsubst %,$(KOBJ)/32/%.o,mb32 $(KLIB))
+K64_OBJ := $(patsubst %,$(KOBJ)/64/%.o,mb64_entry mb64 lib/idt64 lib/isr64 $(KLIB))
+KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --build-id=none \
+	$(shell $(LD) --help 2>/dev/null | grep -q no-warn-rwx && echo --no-warn-rwx-segments)
+
 all: $(BUILD)/vmm $(GUESTS) $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_REPLAY) $(KERNELS)
 
 $(BUILD)/vmm: $(MAIN_OBJ) $(LIB_OBJ)
@@ -80,6 +94,52 @@ $(BUILD)/%.bin: %.S
 	$(Q)$(AS) --32 -o $(OBJ)/$*.o $<
 	$(Q)$(LD) -m elf_i386 -Ttext=0 -e 0 -o $(BUILD)/$*.elf $(OBJ)/$*.o
 	$(Q)$(OBJCOPY) -O binary $(BUILD)/$*.elf $@
+
+# Test kernels (Multiboot guests, not part of the VMM): freestanding C,
+# own linker scripts. mb32.elf (ELF32), mb32_aout.bin (the same code as an
+# a.out-kludge flat binary at 2 MiB), mb64.elf (long mode, linked as
+# x86-64 and converted to elf32-i386 as kvm-unit-tests are; mb64.elf64
+# keeps the 64-bit symbols for gdb). See tests/kernels/README.
+$(KOBJ)/32/%.o: tests/kernels/%.c
+	@mkdir -p $(dir $@)
+	@echo "  KCC32   $<"
+	$(Q)$(KCC) -m32 $(KCFLAGS) -c -o $@ $<
+$(KOBJ)/32/%.o: tests/kernels/%.S
+	@mkdir -p $(dir $@)
+	@echo "  KAS32   $<"
+	$(Q)$(KCC) -m32 $(KCFLAGS) -c -o $@ $<
+$(KOBJ)/32/mb32_entry_aout.o: tests/kernels/mb32_entry.S
+	@mkdir -p $(dir $@)
+	@echo "  KAS32   $< (a.out kludge)"
+	$(Q)$(KCC) -m32 $(KCFLAGS) -DMB_AOUT -c -o $@ $<
+$(KOBJ)/64/%.o: tests/kernels/%.c
+	@mkdir -p $(dir $@)
+	@echo "  KCC64   $<"
+	$(Q)$(KCC) -m64 -mno-red-zone $(KCFLAGS) -c -o $@ $<
+$(KOBJ)/64/%.o: tests/kernels/%.S
+	@mkdir -p $(dir $@)
+	@echo "  KAS64   $<"
+	$(Q)$(KCC) -m64 $(KCFLAGS) -c -o $@ $<
+
+$(KDIR)/mb32.elf: $(KOBJ)/32/mb32_entry.o $(K32_OBJ) tests/kernels/mb32.ld
+	@mkdir -p $(dir $@)
+	@echo "  KLD     $@"
+	$(Q)$(LD) -m elf_i386 $(KLDFLAGS) -T tests/kernels/mb32.ld -o $@ \
+		$(filter %.o,$^)
+$(KDIR)/mb32_aout.elf: $(KOBJ)/32/mb32_entry_aout.o $(K32_OBJ) tests/kernels/mb32.ld
+	@mkdir -p $(dir $@)
+	@echo "  KLD     $@"
+	$(Q)$(LD) -m elf_i386 $(KLDFLAGS) --defsym=KBASE=0x200000 \
+		-T tests/kernels/mb32.ld -o $@ $(filter %.o,$^)
+$(KDIR)/mb32_aout.bin: $(KDIR)/mb32_aout.elf
+	$(Q)$(OBJCOPY) -O binary $< $@
+$(KDIR)/mb64.elf64: $(K64_OBJ) tests/kernels/mb64.ld
+	@mkdir -p $(dir $@)
+	@echo "  KLD     $@"
+	$(Q)$(LD) -m elf_x86_64 $(KLDFLAGS) -T tests/kernels/mb64.ld -o $@ \
+		$(filter %.o,$^)
+$(KDIR)/mb64.elf: $(KDIR)/mb64.elf64
+	$(Q)$(OBJCOPY) -O elf32-i386 $< $@
 
 run: $(BUILD)/vmm $(HELLO)
 	$(BUILD)/vmm $(HELLO)

@@ -12,11 +12,20 @@ static bool is_watch(int type)
     return type == GDB_BP_WRITE || type == GDB_BP_READ || type == GDB_BP_ACCESS;
 }
 
+static int view_read(void *vctx, uint64_t addr, void *buf, size_t len)
+{
+    return gdb_bp_read_mem(vctx, addr, buf, len);
+}
+
 int gdb_bp_init(struct gdb_bp *b, const struct gdb_target_ops *ops, void *ctx,
                 enum gdb_bp_mechanism mech)
 {
     *b = (struct gdb_bp){.ops = ops, .ctx = ctx, .config = mech};
     ops->get_caps(ctx, &b->caps);
+    if (ops->set_mem_view) {
+        const struct gdb_mem_view view = {.read = view_read, .vctx = b};
+        ops->set_mem_view(ctx, &view);
+    }
     if (b->caps.nr_hw_slots < GDB_BP_NR_SLOTS)
         b->caps.hw_bp = b->caps.hw_watch = false;
     switch (mech) {
@@ -87,10 +96,15 @@ struct gdb_bp_entry *gdb_bp_int3_at(const struct gdb_bp *b, uint64_t pc)
 
 bool gdb_bp_has_where(const struct gdb_bp *b, enum gdb_bp_where w)
 {
-    for (size_t i = 0; i < b->n; i++)
-        if (b->v[i].where == w)
-            return true;
-    return false;
+    return b->nr_where[w] > 0;
+}
+
+void gdb_bp_set_where(struct gdb_bp *b, struct gdb_bp_entry *e,
+                      enum gdb_bp_where w)
+{
+    b->nr_where[e->where]--;
+    b->nr_where[w]++;
+    e->where = w;
 }
 
 /* Slots free, and slots held by a Z0 that could move to stepping. */
@@ -171,7 +185,8 @@ static void take_slots(struct gdb_bp *b, struct gdb_bp_entry *e, int n,
         if (!m) {
             m = evictable_slots(b);
             int i = __builtin_ctz(m);
-            gdb_bp_find_id(b, b->slot[i].owner)->where = GDB_BP_AT_STEP;
+            gdb_bp_set_where(b, gdb_bp_find_id(b, b->slot[i].owner),
+                             GDB_BP_AT_STEP);
             b->slot[i].owner = 0;
         }
         int i = __builtin_ctz(m);
@@ -180,7 +195,7 @@ static void take_slots(struct gdb_bp *b, struct gdb_bp_entry *e, int n,
         b->slot[i].dr7_bits =
             (rw << (16 + 4 * i)) | (len_bits(pl[k]) << (18 + 4 * i));
     }
-    e->where = GDB_BP_AT_DR;
+    gdb_bp_set_where(b, e, GDB_BP_AT_DR);
 }
 
 static void release_slots(struct gdb_bp *b, unsigned id)
@@ -214,7 +229,7 @@ static int place_break(struct gdb_bp *b, struct gdb_bp_entry *e)
             return r;
         if ((r = b->ops->write_mem(b->ctx, e->addr, &cc, 1)) < 0)
             return r;
-        e->where = GDB_BP_AT_INT3;
+        gdb_bp_set_where(b, e, GDB_BP_AT_INT3);
         return 0;
     }
     if (e->type == GDB_BP_SW && b->mech == GDB_BP_DR && free_slots(b)) {
@@ -229,7 +244,7 @@ static int place_break(struct gdb_bp *b, struct gdb_bp_entry *e)
     }
     if (!b->caps.singlestep)
         return e->type == GDB_BP_SW ? -ENOSPC : -EOPNOTSUPP;
-    e->where = GDB_BP_AT_STEP;
+    gdb_bp_set_where(b, e, GDB_BP_AT_STEP);
     return 0;
 }
 
@@ -252,16 +267,23 @@ static int place_watch(struct gdb_bp *b, struct gdb_bp_entry *e)
         return hw ? -ENOSPC : -EOPNOTSUPP;
     if (e->len > GDB_BP_WATCH_MAX)
         return -EINVAL;
-    e->shadow = malloc(e->len);
-    if (!e->shadow)
+    /* Bounded, so that a debugger cannot make every step cost more. */
+    if (b->nr_shadow == GDB_BP_STEP_WATCH_MAX ||
+        e->len > GDB_BP_STEP_WATCH_BYTES - b->shadow_bytes)
+        return -ENOSPC;
+    struct gdb_bp_shadow *sh = &b->shadow[b->nr_shadow];
+    *sh = (struct gdb_bp_shadow){
+        .id = e->id, .addr = e->addr, .len = e->len, .bytes = malloc(e->len)};
+    if (!sh->bytes)
         return -ENOMEM;
-    int r = gdb_bp_read_mem(b, e->addr, e->shadow, e->len);
+    int r = gdb_bp_read_mem(b, e->addr, sh->bytes, e->len);
     if (r < 0) {
-        free(e->shadow);
-        e->shadow = NULL;
+        free(sh->bytes);
         return r;
     }
-    e->where = GDB_BP_AT_STEP;
+    b->nr_shadow++;
+    b->shadow_bytes += e->len;
+    gdb_bp_set_where(b, e, GDB_BP_AT_STEP);
     return 0;
 }
 
@@ -284,6 +306,13 @@ int gdb_bp_insert(struct gdb_bp *b, int type, uint64_t addr, uint64_t kind)
         e->refs++;
         return 0;
     }
+    /*
+     * Four Z1s at most, as gdb is told by E NN, whatever implements them:
+     * an hbreak must mean the same on every host.
+     */
+    if ((type == GDB_BP_HW && b->nr_hw == GDB_BP_NR_SLOTS) ||
+        b->n == GDB_BP_MAX_POINTS)
+        return -ENOSPC;
     if (b->n == b->cap) {
         size_t ncap = b->cap ? 2 * b->cap : 16;
         struct gdb_bp_entry *nv = realloc(b->v, ncap * sizeof(*nv));
@@ -301,10 +330,16 @@ int gdb_bp_insert(struct gdb_bp *b, int type, uint64_t addr, uint64_t kind)
     if (b->next_id == 0)
         e->id = b->next_id = 1; /* 0 means a free slot */
     b->n++;
+    b->nr_where[GDB_BP_AT_NONE]++;
     r = is_watch(type) ? place_watch(b, e) : place_break(b, e);
-    if (r < 0)
+    if (r < 0) {
+        b->nr_where[e->where]--;
         b->n--;
-    return r;
+        return r;
+    }
+    if (type == GDB_BP_HW)
+        b->nr_hw++;
+    return 0;
 }
 
 /* Undo the placing of v[i] and drop it from the array. */
@@ -313,10 +348,20 @@ static int drop(struct gdb_bp *b, size_t i)
     struct gdb_bp_entry *e = &b->v[i];
     int r = 0;
 
-    if (e->where == GDB_BP_AT_INT3)
+    if (e->where == GDB_BP_AT_INT3 && (r = gdb_bp_sync_int3(b, e)) >= 0)
         r = b->ops->write_mem(b->ctx, e->addr, &e->orig, 1);
     release_slots(b, e->id);
-    free(e->shadow);
+    for (size_t k = 0; k < b->nr_shadow; k++) {
+        if (b->shadow[k].id != e->id)
+            continue;
+        free(b->shadow[k].bytes);
+        b->shadow_bytes -= b->shadow[k].len;
+        b->shadow[k] = b->shadow[--b->nr_shadow];
+        break;
+    }
+    b->nr_where[e->where]--;
+    if (e->type == GDB_BP_HW)
+        b->nr_hw--;
     memmove(e, e + 1, (b->n - i - 1) * sizeof(*e));
     b->n--;
     return r;
@@ -348,8 +393,11 @@ void gdb_bp_remove_all(struct gdb_bp *b)
 
 void gdb_bp_destroy(struct gdb_bp *b)
 {
-    if (b->ops)
+    if (b->ops) {
         gdb_bp_remove_all(b);
+        if (b->ops->set_mem_view)
+            b->ops->set_mem_view(b->ctx, NULL);
+    }
     free(b->v);
     b->v = NULL;
     b->n = b->cap = 0;
@@ -360,16 +408,49 @@ static bool in_range(uint64_t a, uint64_t start, size_t len)
     return a >= start && a - start < len;
 }
 
+int gdb_bp_sync_int3(struct gdb_bp *b, struct gdb_bp_entry *e)
+{
+    static const uint8_t cc = GDB_BP_OPCODE_INT3;
+    uint8_t now;
+    int r = b->ops->read_mem(b->ctx, e->addr, &now, 1);
+
+    if (r < 0 || now == GDB_BP_OPCODE_INT3)
+        return r;
+    /*
+     * The guest wrote over the patch: its byte is the one to show and to
+     * restore, and the breakpoint goes back in over it.
+     */
+    e->orig = now;
+    return b->ops->write_mem(b->ctx, e->addr, &cc, 1);
+}
+
+void gdb_bp_sync_all(struct gdb_bp *b)
+{
+    if (!gdb_bp_has_where(b, GDB_BP_AT_INT3))
+        return;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->v[i].where == GDB_BP_AT_INT3)
+            gdb_bp_sync_int3(b, &b->v[i]); /* a failure leaves the patch */
+}
+
 int gdb_bp_read_mem(struct gdb_bp *b, uint64_t addr, void *buf, size_t len)
 {
     int r = b->ops->read_mem(b->ctx, addr, buf, len);
 
     if (r < 0)
         return r;
-    for (size_t i = 0; i < b->n; i++) {
-        const struct gdb_bp_entry *e = &b->v[i];
-        if (e->where == GDB_BP_AT_INT3 && in_range(e->addr, addr, len))
-            ((uint8_t *)buf)[e->addr - addr] = e->orig;
+    for (size_t i = 0; i < b->n && b->nr_where[GDB_BP_AT_INT3]; i++) {
+        struct gdb_bp_entry *e = &b->v[i];
+        if (e->where != GDB_BP_AT_INT3 || !in_range(e->addr, addr, len))
+            continue;
+        uint8_t *p = (uint8_t *)buf + (e->addr - addr);
+        if (*p != GDB_BP_OPCODE_INT3) {
+            /* Overwritten by the guest since: put the patch back. */
+            static const uint8_t cc = GDB_BP_OPCODE_INT3;
+            e->orig = *p;
+            b->ops->write_mem(b->ctx, e->addr, &cc, 1);
+        }
+        *p = e->orig;
     }
     return r;
 }
@@ -401,14 +482,15 @@ int gdb_bp_write_mem(struct gdb_bp *b, uint64_t addr, const void *buf,
         struct gdb_bp_entry *e = &b->v[i];
         if (e->where == GDB_BP_AT_INT3 && in_range(e->addr, addr, len))
             e->orig = src[e->addr - addr];
-        if (e->shadow) {
-            /* Overlap of [addr, addr+len) and [e->addr, e->addr+e->len). */
-            uint64_t lo = addr > e->addr ? addr : e->addr;
-            uint64_t hi_a = addr + len, hi_e = e->addr + e->len;
-            uint64_t hi = hi_a < hi_e ? hi_a : hi_e;
-            if (lo < hi)
-                memcpy(e->shadow + (lo - e->addr), src + (lo - addr), hi - lo);
-        }
+    }
+    for (size_t i = 0; i < b->nr_shadow; i++) {
+        struct gdb_bp_shadow *sh = &b->shadow[i];
+        /* Overlap of [addr, addr+len) and [sh->addr, sh->addr+sh->len). */
+        uint64_t lo = addr > sh->addr ? addr : sh->addr;
+        uint64_t hi_a = addr + len, hi_e = sh->addr + sh->len;
+        uint64_t hi = hi_a < hi_e ? hi_a : hi_e;
+        if (lo < hi)
+            memcpy(sh->bytes + (lo - sh->addr), src + (lo - addr), hi - lo);
     }
     return r;
 }

@@ -33,6 +33,14 @@ enum gdb_bp_type {
 
 #define GDB_BP_NR_SLOTS  4
 #define GDB_BP_WATCH_MAX 4096 /* longest watch done by stepping */
+/*
+ * Bounds on what a debugger can make the stub hold (beyond them Z gets
+ * E1c, ENOSPC): points of all kinds, and watchpoints done by stepping,
+ * whose bytes are kept and compared after every instruction.
+ */
+#define GDB_BP_MAX_POINTS       4096
+#define GDB_BP_STEP_WATCH_MAX   64
+#define GDB_BP_STEP_WATCH_BYTES 65536
 
 /* What ended a gdb_bp_run, as gdb is to hear of it. */
 enum gdb_bp_event {
@@ -56,6 +64,13 @@ struct gdb_bp_stop {
 
 struct gdb_bp_entry; /* private to break.c */
 
+/* A watchpoint done by stepping: its bytes as last seen. */
+struct gdb_bp_shadow {
+    unsigned id; /* its entry */
+    uint64_t addr, len;
+    uint8_t *bytes;
+};
+
 /* The manager. Fields private. */
 struct gdb_bp {
     const struct gdb_target_ops *ops;
@@ -71,12 +86,18 @@ struct gdb_bp {
         uint64_t addr;
         uint64_t dr7_bits; /* R/W and LEN bits, in place */
     } slot[GDB_BP_NR_SLOTS];
+    unsigned nr_where[4]; /* entries by enum gdb_bp_where */
+    unsigned nr_hw;       /* Z1 entries: at most GDB_BP_NR_SLOTS */
+    struct gdb_bp_shadow shadow[GDB_BP_STEP_WATCH_MAX];
+    size_t nr_shadow, shadow_bytes;
     bool stepping;  /* the current resume is a single step (s) */
     bool step_over; /* still to step off a breakpoint at the start pc */
+    int inject;     /* guest's own exception still to deliver: 0, 1 or 3 */
 };
 
 /*
- * Set up a manager over (ops, ctx) with no breakpoints. Returns 0, or
+ * Set up a manager over (ops, ctx) with no breakpoints (and hand the
+ * target its memory view, if it takes one). Returns 0, or
  * -EINVAL if mech asks for what caps lack (INT3 without sw_bp, DR without
  * hw_bp, STEP without singlestep).
  */
@@ -91,8 +112,10 @@ void gdb_bp_destroy(struct gdb_bp *b);
  * breakpoints and the byte length for watchpoints. Inserting the same
  * point again counts a reference. Returns 0; -EOPNOTSUPP if this type
  * cannot be done at all here (gdb should hear an empty reply); -EINVAL for
- * a bad kind or range; -ENOSPC when no debug register can be had; or the
- * target's -errno (e.g. -EFAULT patching memory outside RAM).
+ * a bad kind or range; -ENOSPC when no debug register can be had, for a
+ * fifth Z1 (whatever the mechanism), or past GDB_BP_MAX_POINTS or the
+ * stepping-watchpoint bounds; or the target's -errno (e.g. -EFAULT
+ * patching memory outside RAM).
  */
 int gdb_bp_insert(struct gdb_bp *b, int type, uint64_t addr, uint64_t kind);
 
@@ -107,8 +130,10 @@ void gdb_bp_remove_all(struct gdb_bp *b);
 
 /*
  * Guest memory as gdb must see it: reads show the original bytes under
- * int3 patches; writes over a patch update the saved byte and keep the
- * 0xCC, and refresh the bytes remembered for stepping watchpoints.
+ * int3 patches (or what the guest wrote over one since: the patch is then
+ * put back over the guest's byte); writes over a patch update the saved
+ * byte and keep the 0xCC, and refresh the bytes remembered for stepping
+ * watchpoints.
  * Same returns as the target's read_mem/write_mem.
  */
 int gdb_bp_read_mem(struct gdb_bp *b, uint64_t addr, void *buf, size_t len);
@@ -123,8 +148,9 @@ void gdb_bp_start(struct gdb_bp *b, bool step);
 
 /*
  * Run the guest, as gdb_bp_start said, until a stop gdb must hear of or an
- * interruption (then call again to go on). Blocks. Returns 0 with *stop
- * filled, or the target's -errno.
+ * interruption (then call again to go on). Debug exceptions the guest
+ * raised itself (its own TF or int3) are delivered to the guest, not
+ * reported. Blocks. Returns 0 with *stop filled, or the target's -errno.
  */
 int gdb_bp_run(struct gdb_bp *b, struct gdb_bp_stop *stop);
 

@@ -35,14 +35,27 @@ struct gdb_bp_entry {
     int refs;
     unsigned id;
     enum gdb_bp_where where;
-    uint8_t orig;    /* GDB_BP_AT_INT3: the byte under the 0xCC */
-    uint8_t *shadow; /* GDB_BP_AT_STEP watch: the bytes as last seen */
+    uint8_t orig; /* GDB_BP_AT_INT3: the byte under the 0xCC */
 };
 
-/* Lookups: an entry by id; a Z0 or Z1 at pc (a Z1 first); a patch at pc. */
+/*
+ * Lookups: an entry by id; a Z0 or Z1 at linear pc (a Z1 first); a patch
+ * at pc. Also: how many entries are placed as w; placing e as w.
+ */
 struct gdb_bp_entry *gdb_bp_find_id(const struct gdb_bp *b, unsigned id);
 struct gdb_bp_entry *gdb_bp_break_at(const struct gdb_bp *b, uint64_t pc);
 struct gdb_bp_entry *gdb_bp_int3_at(const struct gdb_bp *b, uint64_t pc);
 bool gdb_bp_has_where(const struct gdb_bp *b, enum gdb_bp_where w);
+void gdb_bp_set_where(struct gdb_bp *b, struct gdb_bp_entry *e,
+                      enum gdb_bp_where w);
+
+/*
+ * The byte under the patch e as the guest has it now: the saved one, or
+ * the guest's own if it wrote over the 0xCC since (then saved and the
+ * 0xCC put back). Returns 0 or the target's -errno.
+ */
+int gdb_bp_sync_int3(struct gdb_bp *b, struct gdb_bp_entry *e);
+/* gdb_bp_sync_int3 on every patch (at each stop gdb hears of). */
+void gdb_bp_sync_all(struct gdb_bp *b);
 
 #endif

@@ -1,7 +1,9 @@
 /*
  * Running the guest under the breakpoint manager: stepping off a
  * breakpoint under the pc, continuing by single steps when some points
- * have no hardware, and telling gdb which point a stop belongs to.
+ * have no hardware, telling gdb which point a stop belongs to, and giving
+ * the guest the debug exceptions it raised itself. PCs here are linear
+ * (CS base + IP), as breakpoint addresses and debug registers are.
  */
 #include "break.h"
 
@@ -9,6 +11,18 @@
 #include <string.h>
 
 #include "break_priv.h"
+
+#define RFLAGS_TF 0x100ULL /* trap flag (Intel SDM vol. 1, 3.4.3.3) */
+#define DR6_BS    0x4000ULL
+#define VEC_DB    1
+#define VEC_BP    3
+
+/* judge's verdicts besides -errno. */
+enum {
+    GO_ON = 0,  /* a step standing in for running found nothing */
+    REPORT = 1, /* gdb must hear of it */
+    REDO = 2,   /* the guest's own exception, to deliver: resume as before */
+};
 
 void gdb_bp_start(struct gdb_bp *b, bool step)
 {
@@ -24,8 +38,10 @@ void gdb_bp_start(struct gdb_bp *b, bool step)
 static void setup(const struct gdb_bp *b, enum gdb_resume_mode mode,
                   uint64_t skip_pc, bool no_exec, struct gdb_resume *how)
 {
-    *how = (struct gdb_resume){
-        .mode = mode, .use_sw_bp = gdb_bp_has_where(b, GDB_BP_AT_INT3)};
+    *how =
+        (struct gdb_resume){.mode = mode,
+                            .inject = b->inject,
+                            .use_sw_bp = gdb_bp_has_where(b, GDB_BP_AT_INT3)};
     for (int i = 0; i < GDB_BP_NR_SLOTS; i++) {
         uint64_t bits = b->slot[i].dr7_bits;
         bool exec =
@@ -43,15 +59,34 @@ static void setup(const struct gdb_bp *b, enum gdb_resume_mode mode,
     }
 }
 
-static int get_pc(struct gdb_bp *b, uint64_t *pc)
+/* The linear pc and whether the guest's own TF is set. */
+static int get_pc_tf(struct gdb_bp *b, uint64_t *pc, bool *tf)
 {
     struct gdb_x86_regs regs;
     int r = gdb_target_core_regs(b->ops, b->ctx, &regs);
 
     if (r < 0)
         return r;
-    *pc = regs.rip;
+    *pc = gdb_x86_linear_pc(&regs);
+    if (tf)
+        *tf = (regs.rflags & RFLAGS_TF) != 0;
     return 0;
+}
+
+static int get_pc(struct gdb_bp *b, uint64_t *pc)
+{
+    return get_pc_tf(b, pc, NULL);
+}
+
+/* Resume as *how; a pending guest exception goes with it. */
+static int resume(struct gdb_bp *b, const struct gdb_resume *how,
+                  struct gdb_stop *st)
+{
+    int r = b->ops->resume(b->ctx, how, st);
+
+    if (r >= 0)
+        b->inject = 0;
+    return r;
 }
 
 /* Run one instruction from pc, with any int3 at pc lifted meanwhile. */
@@ -59,14 +94,19 @@ static int step_once(struct gdb_bp *b, enum gdb_resume_mode mode, uint64_t pc,
                      bool no_exec, struct gdb_resume *how, struct gdb_stop *st)
 {
     static const uint8_t cc = GDB_BP_OPCODE_INT3;
-    const struct gdb_bp_entry *e = gdb_bp_int3_at(b, pc);
+    struct gdb_bp_entry *e = gdb_bp_int3_at(b, pc);
     int r;
 
-    if (e && (r = b->ops->write_mem(b->ctx, pc, &e->orig, 1)) < 0)
+    if (e && ((r = gdb_bp_sync_int3(b, e)) < 0 ||
+              (r = b->ops->write_mem(b->ctx, pc, &e->orig, 1)) < 0))
         return r;
     setup(b, mode, pc, no_exec, how);
-    r = b->ops->resume(b->ctx, how, st);
+    r = resume(b, how, st);
     if (e) {
+        uint8_t now;
+        /* The instruction may have rewritten itself: keep what it wrote. */
+        if (b->ops->read_mem(b->ctx, pc, &now, 1) == 0)
+            e->orig = now;
         int r2 = b->ops->write_mem(b->ctx, pc, &cc, 1);
         if (r >= 0 && r2 < 0)
             r = r2;
@@ -109,37 +149,41 @@ dr_hit(const struct gdb_bp *b, const struct gdb_resume *how, uint64_t dr6)
     return NULL;
 }
 
-/* Stepping watchpoints whose bytes changed; all are refreshed. */
+/*
+ * Stepping watchpoints whose bytes changed; all are refreshed. Only the
+ * shadow table is walked (at most GDB_BP_STEP_WATCH_BYTES compared).
+ */
 static const struct gdb_bp_entry *watch_changed(struct gdb_bp *b)
 {
-    const struct gdb_bp_entry *hit = NULL;
+    const struct gdb_bp_shadow *hit = NULL;
     uint8_t buf[256];
 
-    for (size_t i = 0; i < b->n; i++) {
-        struct gdb_bp_entry *e = &b->v[i];
-        if (!e->shadow)
-            continue;
-        for (uint64_t off = 0; off < e->len; off += sizeof(buf)) {
-            size_t n = e->len - off < sizeof(buf) ? e->len - off : sizeof(buf);
-            if (gdb_bp_read_mem(b, e->addr + off, buf, n) < 0)
+    for (size_t i = 0; i < b->nr_shadow; i++) {
+        struct gdb_bp_shadow *sh = &b->shadow[i];
+        for (uint64_t off = 0; off < sh->len; off += sizeof(buf)) {
+            size_t n =
+                sh->len - off < sizeof(buf) ? sh->len - off : sizeof(buf);
+            if (gdb_bp_read_mem(b, sh->addr + off, buf, n) < 0)
                 continue;
-            if (memcmp(buf, e->shadow + off, n) != 0) {
-                memcpy(e->shadow + off, buf, n);
+            if (memcmp(buf, sh->bytes + off, n) != 0) {
+                memcpy(sh->bytes + off, buf, n);
                 if (!hit)
-                    hit = e;
+                    hit = sh;
             }
         }
     }
-    return hit;
+    return hit ? gdb_bp_find_id(b, hit->id) : NULL;
 }
 
 /*
- * Make sense of a target stop after resuming as *how from prev_pc.
- * Returns 1 if gdb must hear of it (*out filled), 0 if a step standing in
- * for running found nothing, or -errno.
+ * Make sense of a target stop after resuming as *how from prev_pc, the
+ * guest's TF being prev_tf then. Returns REPORT if gdb must hear of it
+ * (*out filled), GO_ON if a step standing in for running found nothing,
+ * REDO if the guest raised a debug exception of its own (b->inject: it is
+ * delivered by resuming the same way again), or -errno.
  */
 static int judge(struct gdb_bp *b, const struct gdb_resume *how,
-                 const struct gdb_stop *st, uint64_t prev_pc,
+                 const struct gdb_stop *st, uint64_t prev_pc, bool prev_tf,
                  struct gdb_bp_stop *out)
 {
     const struct gdb_bp_entry *e;
@@ -179,55 +223,92 @@ static int judge(struct gdb_bp *b, const struct gdb_resume *how,
     case GDB_STOP_DEBUG:
         if ((r = get_pc(b, &pc)) < 0)
             return r;
-        if (st->exception == 3) {
+        if (st->exception == VEC_BP) {
             e = gdb_bp_int3_at(b, pc);
-            if (e)
+            if (e) {
                 report(out, e);
-            return 1; /* else the guest's own int3 */
+                return REPORT;
+            }
+            /* The guest's own int3 (the pc is at it): its handler runs. */
+            b->inject = VEC_BP;
+            return REDO;
         }
         if ((e = dr_hit(b, how, st->dr6))) {
+            /* A trap of the guest's own TF may come with it: keep it. */
+            if (!stepped && (st->dr6 & DR6_BS))
+                b->inject = VEC_DB;
             report(out, e);
-            return 1;
+            return REPORT;
         }
-        if (!stepped)
-            return 1; /* unexplained #DB */
+        if (!stepped) {
+            /* Nothing of ours: the guest's TF (or its own int1). */
+            b->inject = VEC_DB;
+            return REDO;
+        }
         out->ev = GDB_BP_EV_TRAP;
         break;
     }
-    /* A single step went through: do what the hardware could not. */
+    /*
+     * A single step went through: do what the hardware could not. If the
+     * guest's own TF was set when the instruction started, the guest is
+     * owed the trap (Intel SDM vol. 3, 17.3.1.4): it gets it on the next
+     * resume. (An exception delivered first ran its handler's first
+     * instruction instead, which starts with TF clear.)
+     */
+    if (prev_tf && !how->inject)
+        b->inject = VEC_DB;
     if ((e = watch_changed(b))) {
         report(out, e);
-        return 1;
+        return REPORT;
     }
     if (how->mode == GDB_RESUME_STEP)
-        return 1;
+        return REPORT;
     if ((r = get_pc(b, &pc)) < 0)
         return r;
     if ((e = gdb_bp_break_at(b, pc))) {
         report(out, e);
-        return 1;
+        return REPORT;
     }
     if (interrupted) {
         out->ev = GDB_BP_EV_INTERRUPTED;
-        return 1;
+        return REPORT;
     }
+    return GO_ON;
+}
+
+/* A verdict for gdb_bp_run's caller: patches checked, -errno or 0. */
+static int done(struct gdb_bp *b, int r)
+{
+    if (r < 0)
+        return r;
+    gdb_bp_sync_all(b);
     return 0;
 }
+
+/* A guest int3 or TF trap again and again at one step: give up. */
+#define MAX_REDO 16
 
 int gdb_bp_run(struct gdb_bp *b, struct gdb_bp_stop *stop)
 {
     struct gdb_resume how;
     struct gdb_stop st;
     uint64_t pc;
+    bool tf;
     int r;
 
-    if ((r = get_pc(b, &pc)) < 0)
+    if ((r = get_pc_tf(b, &pc, &tf)) < 0)
         return r;
     if (b->stepping) {
-        if ((r = step_once(b, GDB_RESUME_STEP, pc, false, &how, &st)) < 0)
-            return r;
-        r = judge(b, &how, &st, pc, stop);
-        return r < 0 ? r : 0;
+        /* Redone while the guest's own int3 is delivered first. */
+        for (int k = 0;; k++) {
+            if ((r = step_once(b, GDB_RESUME_STEP, pc, false, &how, &st)) < 0)
+                return r;
+            r = judge(b, &how, &st, pc, tf, stop);
+            if (r != REDO || k == MAX_REDO)
+                return done(b, r == REDO ? 0 : r);
+            if ((r = get_pc_tf(b, &pc, &tf)) < 0)
+                return r;
+        }
     }
     if (gdb_bp_has_where(b, GDB_BP_AT_STEP)) {
         /* Continue by stepping, comparing after every instruction. */
@@ -235,9 +316,10 @@ int gdb_bp_run(struct gdb_bp *b, struct gdb_bp_stop *stop)
             r = step_once(b, GDB_RESUME_STEP_RUN, pc, true, &how, &st);
             if (r < 0)
                 return r;
-            if ((r = judge(b, &how, &st, pc, stop)) != 0)
-                return r < 0 ? r : 0;
-            if ((r = get_pc(b, &pc)) < 0)
+            r = judge(b, &how, &st, pc, tf, stop);
+            if (r != GO_ON && r != REDO)
+                return done(b, r);
+            if ((r = get_pc_tf(b, &pc, &tf)) < 0)
                 return r;
         }
     }
@@ -245,13 +327,17 @@ int gdb_bp_run(struct gdb_bp *b, struct gdb_bp_stop *stop)
         /* Step off the breakpoint under the pc (RF is not honoured). */
         if ((r = step_once(b, GDB_RESUME_STEP_RUN, pc, false, &how, &st)) < 0)
             return r;
-        if ((r = judge(b, &how, &st, pc, stop)) != 0)
-            return r < 0 ? r : 0;
+        r = judge(b, &how, &st, pc, tf, stop);
+        if (r != GO_ON && r != REDO)
+            return done(b, r);
     }
     b->step_over = false;
-    setup(b, GDB_RESUME_CONT, UINT64_MAX, false, &how);
-    if ((r = b->ops->resume(b->ctx, &how, &st)) < 0)
-        return r;
-    r = judge(b, &how, &st, pc, stop);
-    return r < 0 ? r : 0;
+    for (;;) {
+        setup(b, GDB_RESUME_CONT, UINT64_MAX, false, &how);
+        if ((r = resume(b, &how, &st)) < 0)
+            return r;
+        r = judge(b, &how, &st, pc, false, stop);
+        if (r != REDO)
+            return done(b, r);
+    }
 }

@@ -64,8 +64,19 @@ struct gdb_x86_regs {
     enum gdb_arch arch; /* mode of the vCPU at this stop */
     uint64_t gpr[GDB_NR_GPR];
     uint64_t rip;
+    /*
+     * The guest's own RFLAGS: TF as the guest set it, even while the
+     * target single-steps it for the stub.
+     */
     uint64_t rflags;
     uint32_t seg[GDB_NR_SEG]; /* selectors */
+    /*
+     * Not sent to gdb: where the code is. cs_base is the CS base (ignored
+     * in 64-bit code); code16 says IP is 16 bits (real mode, or a 16-bit
+     * code segment). See gdb_x86_linear_pc.
+     */
+    uint64_t cs_base;
+    bool code16;
     uint64_t fs_base;
     uint64_t gs_base;
     uint8_t st[8][10]; /* x87 80-bit registers, physical order st0..st7 */
@@ -100,6 +111,13 @@ enum gdb_resume_mode {
  */
 struct gdb_resume {
     enum gdb_resume_mode mode;
+    /*
+     * 0, or an exception the guest raised itself that the target must
+     * deliver to the guest before it runs on: 1 (#DB, a trap: the guest
+     * handler returns to rip as it is) or 3 (#BP of an int3 at rip that
+     * the target stopped at: the handler returns past the int3).
+     */
+    int inject;
     bool use_sw_bp; /* intercept int3 */
     bool use_hw_bp; /* load dr[] and dr7 */
     uint64_t dr[4];
@@ -120,6 +138,12 @@ struct gdb_stop {
     uint64_t dr6;    /* GDB_STOP_DEBUG: which debug condition fired */
     int exit_code;   /* GDB_STOP_EXITED */
     const char *why; /* GDB_STOP_CRASHED: short text, static storage */
+};
+
+/* Reads guest memory with read_mem's contract. */
+struct gdb_mem_view {
+    int (*read)(void *vctx, uint64_t addr, void *buf, size_t len);
+    void *vctx;
 };
 
 struct gdb_target_ops {
@@ -158,7 +182,27 @@ struct gdb_target_ops {
      * for an unknown command (out then holds a message for the user).
      */
     int (*monitor)(void *ctx, const char *cmd, char *out, size_t cap);
+    /*
+     * Optional (may be NULL): the stub hands the target a reader of guest
+     * memory as the guest wrote it (the stub's int3 patches hidden), for
+     * the target's own dumps (`monitor regs`). view is NULL when it goes
+     * away; a non-NULL view stays valid until then.
+     */
+    void (*set_mem_view)(void *ctx, const struct gdb_mem_view *view);
 };
+
+/*
+ * The linear address of the next instruction (Intel SDM vol. 3, 3.4:
+ * CS base + IP; 20.1.1 in real mode), which breakpoint addresses and
+ * debug registers use, whatever gdb's $pc shows.
+ */
+static inline uint64_t gdb_x86_linear_pc(const struct gdb_x86_regs *regs)
+{
+    if (regs->arch == GDB_ARCH_X86_64)
+        return regs->rip;
+    uint64_t ip = regs->code16 ? regs->rip & 0xffff : regs->rip & 0xffffffff;
+    return (regs->cs_base + ip) & 0xffffffff;
+}
 
 /* get_core_regs where the target has it, else get_regs. */
 static inline int gdb_target_core_regs(const struct gdb_target_ops *ops,

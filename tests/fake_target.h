@@ -7,18 +7,28 @@
  * CPU over the memory:
  *
  *   0xCC        int3: a #BP stop (pc at the int3) if caps.sw_bp and the
- *               resume asks for use_sw_bp, else a 1-byte no-op
+ *               resume asks for use_sw_bp, else the guest's #BP (below)
  *   0xEB rel8   jmp short, as on x86
  *   0xF4        hlt: the guest exits with exit_code
  *   0x0F 0x0B   ud2: the guest crashes (pc stays at the ud2)
+ *   0x9D        a toy popf: clears RFLAGS.TF
+ *   0xCF        a toy iret: back to where the last exception came from
  *   other       an instruction of insn_len bytes that does nothing
  *
- * The CPU honours debug-register execution breakpoints (a fault before the
- * instruction: #DB with DR6.B<i>) when caps.hw_bp, data breakpoints (a trap
- * after it) when caps.hw_watch, and single-step (#DB with DR6.BS). Triggers
- * make the instruction at a pc write (or read) a byte, to fire watchpoints.
- * Knobs stop the run after a number of instructions: exit_after (exited)
- * and interrupt_after (interrupted, once). Counters record the resumes.
+ * The pc is linear: regs.cs_base + IP (IP wraps at 16 bits if
+ * regs.code16). The CPU honours debug-register execution breakpoints (a
+ * fault before the instruction: #DB with DR6.B<i>) when caps.hw_bp, data
+ * breakpoints (a trap after it) when caps.hw_watch, and single-step (#DB
+ * with DR6.BS). The guest's own TF traps after each instruction that
+ * starts with it set: with a single step it is the same one #DB exit, with
+ * use_hw_bp on a hw_bp host an exit too (as hardware KVM intercepts #DB
+ * then), else the guest takes it. The guest taking #DB or #BP (also one
+ * the stub injects) counts in guest_dbs/guest_bps and goes to db_vector/
+ * bp_vector (IP in the CS segment; 0: on where it was) with TF cleared, a
+ * toy iret returning. Triggers make the instruction at a pc write (or
+ * read) a byte, to fire watchpoints and overwrite code. Knobs stop the
+ * run after a number of instructions: exit_after (exited) and
+ * interrupt_after (interrupted, once). Counters record the resumes.
  *
  * Also here: a session helper driving gdb_cmd over the fake.
  */
@@ -39,6 +49,7 @@
 #define FAKE_RUNAWAY      1000000 /* instructions per resume before giving up */
 #define FAKE_RUNAWAY_CODE 0xee
 #define FAKE_DR6_BS       0x4000ULL
+#define FAKE_TF           0x100ULL
 
 struct fake_trigger {
     bool used;
@@ -57,9 +68,12 @@ struct fake_target {
     uint64_t exit_after;      /* exit once this many have run; 0 = never */
     uint64_t interrupt_after; /* interrupt once at this count; 0 = never */
     int exit_code;
-    uint64_t executed; /* instructions run so far */
+    uint64_t executed;             /* instructions run so far */
+    uint64_t db_vector, bp_vector; /* guest handlers' IPs, 0 = none */
+    uint64_t ret_rip, ret_rflags;  /* what the toy iret goes back to */
     /* Counters for assertions. */
-    unsigned resumes, steps, conts, mem_writes;
+    unsigned resumes, steps, conts, mem_writes, guest_dbs, guest_bps;
+    unsigned injects;                  /* resumes that asked to inject */
     unsigned bad_step, bad_sw, bad_hw; /* asked for what caps lack */
     struct gdb_resume last_how;
 };
@@ -180,6 +194,31 @@ static inline uint64_t fake_data_hit(const struct fake_target *f,
     return dr6;
 }
 
+/* The guest takes exception vec (1 or 3), to return to ret_ip. */
+static inline void fake_deliver(struct fake_target *f, int vec, uint64_t ret_ip)
+{
+    uint64_t handler = vec == 1 ? f->db_vector : f->bp_vector;
+
+    if (vec == 1)
+        f->guest_dbs++;
+    else
+        f->guest_bps++;
+    f->regs.rip = ret_ip;
+    if (!handler)
+        return;
+    f->ret_rip = ret_ip;
+    f->ret_rflags = f->regs.rflags;
+    f->regs.rflags &= ~FAKE_TF;
+    f->regs.rip = handler;
+}
+
+/* IP + n in the code segment's width. */
+static inline uint64_t fake_ip_add(const struct fake_target *f, uint64_t n)
+{
+    uint64_t ip = f->regs.rip + n;
+    return f->regs.code16 ? ip & 0xffff : ip;
+}
+
 static inline int fake_resume(void *ctx, const struct gdb_resume *how,
                               struct gdb_stop *st)
 {
@@ -199,8 +238,15 @@ static inline int fake_resume(void *ctx, const struct gdb_resume *how,
     if (how->use_hw_bp && !f->caps.hw_bp && !f->caps.hw_watch)
         f->bad_hw++;
     *st = (struct gdb_stop){.kind = GDB_STOP_DEBUG};
+    if (how->inject) {
+        f->injects++;
+        /* #BP: the stop left IP at the int3; the handler returns past it. */
+        fake_deliver(f, how->inject,
+                     how->inject == 3 ? fake_ip_add(f, 1) : f->regs.rip);
+    }
     for (uint64_t n = 0;; n++) {
-        uint64_t pc = f->regs.rip, dr6 = 0;
+        uint64_t pc = gdb_x86_linear_pc(&f->regs), dr6 = 0;
+        bool tf = (f->regs.rflags & FAKE_TF) != 0;
         if (f->interrupt_after && f->executed >= f->interrupt_after) {
             f->interrupt_after = 0;
             st->kind = GDB_STOP_INTERRUPTED;
@@ -234,6 +280,17 @@ static inline int fake_resume(void *ctx, const struct gdb_resume *how,
             st->exception = 3;
             return 0;
         }
+        if (op == 0xCC) {
+            /* The guest's own #BP (a trap: no TF trap after it). */
+            f->executed++;
+            fake_deliver(f, 3, fake_ip_add(f, 1));
+            if (step) {
+                st->exception = 1;
+                st->dr6 = FAKE_DR6_BS;
+                return 0;
+            }
+            continue;
+        }
         if (op == 0x0F && f->mem[pc + 1] == 0x0B) {
             st->kind = GDB_STOP_CRASHED;
             st->why = "invalid opcode";
@@ -249,19 +306,28 @@ static inline int fake_resume(void *ctx, const struct gdb_resume *how,
         }
         f->executed++;
         if (op == 0xF4) {
-            f->regs.rip = pc + 1;
+            f->regs.rip = fake_ip_add(f, 1);
             st->kind = GDB_STOP_EXITED;
             st->exit_code = f->exit_code;
             return 0;
         }
-        if (op == 0xEB)
-            f->regs.rip = pc + 2 + (uint64_t)(int64_t)(int8_t)f->mem[pc + 1];
-        else if (op == 0xCC)
-            f->regs.rip = pc + 1;
-        else
-            f->regs.rip = pc + f->insn_len;
+        if (op == 0xEB) {
+            f->regs.rip =
+                fake_ip_add(f, 2 + (uint64_t)(int64_t)(int8_t)f->mem[pc + 1]);
+        } else if (op == 0xCF) {
+            f->regs.rip = f->ret_rip;
+            f->regs.rflags = f->ret_rflags;
+        } else {
+            if (op == 0x9D)
+                f->regs.rflags &= ~FAKE_TF;
+            f->regs.rip = fake_ip_add(f, f->insn_len);
+        }
+        if (step || (tf && f->caps.hw_bp && how->use_hw_bp))
+            dr6 |= tf ? FAKE_DR6_BS : 0;
         if (step)
             dr6 |= FAKE_DR6_BS;
+        if (tf && !(dr6 & FAKE_DR6_BS))
+            fake_deliver(f, 1, f->regs.rip); /* the guest's own trap */
         if (dr6) {
             st->exception = 1;
             st->dr6 = dr6;

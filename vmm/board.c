@@ -268,8 +268,13 @@ int board_poll(void *ctx, bool signalled)
             break;
         }
         int n = uart_poll_input(&b->uart);
-        if (n < 0)
-            return n;
+        if (n < 0) {
+            /* A stdin that fails (EIO: a background job's terminal) is
+             * as good as ended: the guest must not die of it. */
+            uart_set_input(&b->uart, -1);
+            b->in_ready = false;
+            break;
+        }
         if (n == 0)
             b->in_ready = false; /* nothing waiting (or end of file) */
     }

@@ -105,8 +105,8 @@ int board_start_timer(struct board *b, int signo);
  * the calling thread when input arrives (O_ASYNC, F_SETSIG). Stdin that
  * cannot be reopened (a socket) shares fd 0's description and stays
  * blocking (bytes are read only when poll(2) says they are there; it gets
- * O_ASYNC and this thread as owner). At end of file the guest just sees
- * no more bytes. Returns 0 or -errno.
+ * O_ASYNC and this thread as owner). At end of file, or when a read
+ * fails, the guest just sees no more bytes. Returns 0 or -errno.
  */
 int board_attach_stdin(struct board *b, int signo);
 

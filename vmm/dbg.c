@@ -13,6 +13,7 @@
 #define EFER_LMA  (1ull << 10)
 #define DR6_BS    (1ull << 14)
 #define PAGE_SIZE 4096ull
+#define RFLAGS_TF 0x100ull
 
 void dbg_init(struct dbg *d, struct runner *r, const struct probe_result *caps)
 {
@@ -103,6 +104,10 @@ static int get_core_regs(void *ctx, struct gdb_x86_regs *g)
         g->arch = GDB_ARCH_X86_64;
     else
         g->arch = GDB_ARCH_I386;
+    g->cs_base = s->cs.base;
+    /* 16-bit code: real mode, or a code segment with D clear. */
+    g->code16 =
+        g->arch == GDB_ARCH_I8086 || (g->arch == GDB_ARCH_I386 && !s->cs.db);
     g->gpr[GDB_RAX] = r->rax;
     g->gpr[GDB_RBX] = r->rbx;
     g->gpr[GDB_RCX] = r->rcx;
@@ -121,6 +126,8 @@ static int get_core_regs(void *ctx, struct gdb_x86_regs *g)
     g->gpr[GDB_R15] = r->r15;
     g->rip = r->rip;
     g->rflags = r->rflags;
+    if (d->stepping) /* KVM hides the guest's TF: ours is the real one */
+        g->rflags = (r->rflags & ~RFLAGS_TF) | (d->tf ? RFLAGS_TF : 0);
     g->seg[GDB_CS] = s->cs.selector;
     g->seg[GDB_SS] = s->ss.selector;
     g->seg[GDB_DS] = s->ds.selector;
@@ -204,6 +211,11 @@ static int set_regs(void *ctx, const struct gdb_x86_regs *g)
     r.r15 = g->gpr[GDB_R15];
     r.rip = g->rip;
     r.rflags = g->rflags | 0x2; /* bit 1 is reserved as 1 */
+    if (d->stepping) {
+        /* TF is kept here while KVM steps (see get_core_regs). */
+        d->tf = (g->rflags & RFLAGS_TF) != 0;
+        r.rflags = (r.rflags & ~RFLAGS_TF) | (pr->rflags & RFLAGS_TF);
+    }
     set_seg(&s.cs, g->seg[GDB_CS], real_mode);
     set_seg(&s.ss, g->seg[GDB_SS], real_mode);
     set_seg(&s.ds, g->seg[GDB_DS], real_mode);
@@ -284,11 +296,134 @@ static int write_mem(void *ctx, uint64_t addr, const void *buf, size_t len)
     return access_mem(ctx, addr, (uint8_t *)(uintptr_t)buf, len, true, true);
 }
 
+/* Linear address of SS:SP (or RSP) + off, as the stack is used. */
+static uint64_t stack_at(const struct kvm_regs *r, const struct kvm_sregs *s,
+                         bool long64, uint64_t off)
+{
+    if (long64)
+        return r->rsp + off;
+    uint64_t sp = s->ss.db ? (uint32_t)r->rsp : (uint16_t)r->rsp;
+    return (s->ss.base + ((sp + off) & (s->ss.db ? 0xffffffff : 0xffff))) &
+           0xffffffff;
+}
+
+/*
+ * What the instruction at CS:IP, which KVM is about to single-step, does
+ * to the guest's TF: KVM hides TF meanwhile, so only the instructions that
+ * load or clear it are followed (Intel SDM vol. 2: POPF and IRET load it;
+ * INT n, INT3, INTO and INT1 clear it on the way into the handler, and
+ * *int_len is then their length, else 0). Anything unreadable leaves tf.
+ */
+static bool tf_after_step(struct dbg *d, bool tf, uint64_t *int_len)
+{
+    struct kvm_regs *r = NULL;
+    struct kvm_sregs *s = NULL;
+    struct gdb_x86_regs g;
+    uint8_t code[15] = {0}, flags[2];
+
+    *int_len = 0;
+    if (vcpu_get_regs(d->runner->vcpu, &r) < 0 ||
+        vcpu_get_sregs(d->runner->vcpu, &s) < 0 || get_core_regs(d, &g) < 0)
+        return tf;
+    bool long64 = g.arch == GDB_ARCH_X86_64;
+    if (access_mem(d, gdb_x86_linear_pc(&g), code, sizeof(code), false, true) <
+            0 &&
+        access_mem(d, gdb_x86_linear_pc(&g), code, 1, false, true) < 0)
+        return tf;
+    bool osize = false, rexw = false;
+    size_t i = 0;
+    for (; i < sizeof(code) - 1; i++) {
+        uint8_t p = code[i];
+        if (p == 0x66)
+            osize = true;
+        else if (long64 && (p & 0xf0) == 0x40)
+            rexw = (p & 8) != 0;
+        else if (!(p == 0x67 || p == 0x26 || p == 0x2e || p == 0x36 ||
+                   p == 0x3e || p == 0x64 || p == 0x65 || p == 0xf0 ||
+                   p == 0xf2 || p == 0xf3))
+            break;
+    }
+    uint64_t size = g.code16 != osize ? 2 : 4; /* operand size */
+    if (long64)
+        size = rexw ? 8 : osize ? 2 : (code[i] == 0x9d ? 8 : 4);
+    switch (code[i]) {
+    case 0x9d: /* popf: flags from the stack top */
+        if (access_mem(d, stack_at(r, s, long64, 0), flags, 2, false, true))
+            return tf;
+        return (flags[1] & 1) != 0;
+    case 0xcf: /* iret: IP, CS, then FLAGS */
+        if (access_mem(d, stack_at(r, s, long64, 2 * size), flags, 2, false,
+                       true))
+            return tf;
+        return (flags[1] & 1) != 0;
+    case 0xcd: /* int n */
+        *int_len = i + 2;
+        return false;
+    case 0xcc: /* int3 */
+    case 0xce: /* into */
+    case 0xf1: /* int1 */
+        *int_len = i + 1;
+        return false;
+    default:
+        return tf;
+    }
+}
+
+/*
+ * A handler was entered during a KVM single step (an INT n stepped, or an
+ * exception delivered): the FLAGS image it pushed has KVM's TF in it, not
+ * the guest's, and its IRET would trace the guest. Put the guest's TF
+ * there. The frame (Intel SDM vol. 3, 6.12.1; 20.1.4 in real mode: IP, CS,
+ * FLAGS; 64-bit: 8-byte slots) is only touched where its IP and CS are
+ * ret_ip and ret_cs; the handler's first instruction may have pushed
+ * more, so a few slots above the stack top are looked at.
+ */
+static void fix_frame(struct dbg *d, uint64_t ret_ip, uint16_t ret_cs, bool tf)
+{
+    struct kvm_regs *r = NULL;
+    struct kvm_sregs *s = NULL;
+    struct gdb_x86_regs g;
+    uint8_t ip[8] = {0}, flags[2];
+
+    if (vcpu_get_regs(d->runner->vcpu, &r) < 0 ||
+        vcpu_get_sregs(d->runner->vcpu, &s) < 0 || get_core_regs(d, &g) < 0)
+        return;
+    bool long64 = g.arch == GDB_ARCH_X86_64;
+    uint64_t slot = long64 ? 8 : g.arch == GDB_ARCH_I8086 ? 2 : 4;
+    uint64_t mask = slot < 8 ? (1ull << (8 * slot)) - 1 : ~0ull;
+    for (uint64_t k = 0; k < 16; k++) {
+        uint64_t at = k * slot, v = 0, cs = 0;
+        if (access_mem(d, stack_at(r, s, long64, at), ip, slot, false, true))
+            return;
+        memcpy(&v, ip, 8);
+        if (access_mem(d, stack_at(r, s, long64, at + slot), ip, 2, false,
+                       true))
+            return;
+        cs = (uint64_t)ip[0] | (uint64_t)ip[1] << 8;
+        if ((v & mask) != (ret_ip & mask) || cs != ret_cs)
+            continue;
+        uint64_t fl = stack_at(r, s, long64, at + 2 * slot);
+        if (access_mem(d, fl, flags, 2, false, true))
+            return;
+        uint8_t want = (uint8_t)((flags[1] & ~1u) | (tf ? 1u : 0u));
+        if (want != flags[1]) {
+            flags[1] = want;
+            access_mem(d, fl, flags, 2, true, true);
+        }
+        return;
+    }
+}
+
 static int resume(void *ctx, const struct gdb_resume *how,
                   struct gdb_stop *stop)
 {
     struct dbg *d = ctx;
+    struct vcpu *c = d->runner->vcpu;
     struct kvm_guest_debug dbg = {0};
+    struct kvm_regs *r = NULL;
+    bool step = how->mode != GDB_RESUME_CONT, tf_next = false, tf_was;
+    uint64_t int_len = 0, ret_ip = 0;
+    uint16_t ret_cs = 0;
     static const enum run_mode modes[] = {
         [GDB_RESUME_CONT] = RUN_CONT,
         [GDB_RESUME_STEP] = RUN_STEP,
@@ -296,10 +431,33 @@ static int resume(void *ctx, const struct gdb_resume *how,
     };
     int e;
 
-    if ((unsigned)how->mode > GDB_RESUME_STEP_RUN)
+    if ((unsigned)how->mode > GDB_RESUME_STEP_RUN ||
+        (how->inject && how->inject != 1 && how->inject != 3))
         return -EINVAL;
-    if (how->mode != GDB_RESUME_CONT)
+    if (step) {
+        if (!d->stepping) { /* TF is still the guest's to read */
+            if ((e = vcpu_get_regs(c, &r)) < 0)
+                return e;
+            d->tf = (r->rflags & RFLAGS_TF) != 0;
+        }
+        /* An exception delivered first enters its handler, TF clear. */
+        tf_next = how->inject ? false : tf_after_step(d, d->tf, &int_len);
+        if ((e = vcpu_get_regs(c, &r)) < 0)
+            return e;
+        ret_ip = r->rip + (how->inject == 3 ? 1 : int_len);
+        struct kvm_sregs *sr = NULL;
+        if ((e = vcpu_get_sregs(c, &sr)) < 0)
+            return e;
+        ret_cs = sr->cs.selector;
         dbg.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP;
+    }
+    tf_was = d->tf;
+    /* The guest's own exception, delivered as it raised it (KVM API doc,
+     * KVM_SET_GUEST_DEBUG: KVM_GUESTDBG_INJECT_DB/INJECT_BP). */
+    if (how->inject == 1)
+        dbg.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_INJECT_DB;
+    else if (how->inject == 3)
+        dbg.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_INJECT_BP;
     if (how->use_sw_bp)
         dbg.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP;
     if (how->use_hw_bp) {
@@ -308,11 +466,28 @@ static int resume(void *ctx, const struct gdb_resume *how,
             dbg.arch.debugreg[i] = how->dr[i];
         dbg.arch.debugreg[7] = how->dr7;
     }
-    if ((e = vcpu_set_guest_debug(d->runner->vcpu, &dbg)) < 0)
+    if ((e = vcpu_set_guest_debug(c, &dbg)) < 0)
         return e;
+    if (how->inject)
+        c->dbg_valid = false; /* the next call must not be skipped */
+    if (!step && d->stepping && d->tf) {
+        /* Single-stepping off: KVM dropped the guest's TF; put it back. */
+        if ((e = vcpu_get_regs(c, &r)) < 0)
+            return e;
+        struct kvm_regs next = *r;
+        next.rflags |= RFLAGS_TF;
+        if ((e = vcpu_set_regs(c, &next)) < 0)
+            return e;
+    }
+    d->stepping = step;
     e = run_vcpu(d->runner, modes[how->mode], &d->last);
     if (e < 0)
         return e;
+    if (step && d->last.stop == RUN_STOP_DEBUG) {
+        d->tf = tf_next; /* the instruction went through */
+        if (how->inject || int_len)
+            fix_frame(d, ret_ip, ret_cs, tf_was);
+    }
     *stop = (struct gdb_stop){0};
     switch (d->last.stop) {
     case RUN_STOP_DEBUG:
@@ -363,7 +538,8 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
             "stats        VM exits and HLTs so far\n");
     }
     if (!strcmp(cmd, "regs"))
-        return dump_regs(r->vcpu, r->mem, out, cap);
+        return dump_regs_view(r->vcpu, r->mem, d->view.read, d->view.vctx, out,
+                              cap);
     if (!strcmp(cmd, "sregs"))
         return dump_sregs(r->vcpu, out, cap);
     if (!strcmp(cmd, "host")) {
@@ -386,7 +562,15 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
     return -ENOENT;
 }
 
+static void set_mem_view(void *ctx, const struct gdb_mem_view *view)
+{
+    struct dbg *d = ctx;
+
+    d->view = view ? *view : (struct gdb_mem_view){0};
+}
+
 const struct gdb_target_ops dbg_target_ops = {
+    .set_mem_view = set_mem_view,
     .get_caps = get_caps,
     .get_regs = get_regs,
     .get_core_regs = get_core_regs,

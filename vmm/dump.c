@@ -29,6 +29,14 @@ __attribute__((format(printf, 2, 3))) static void put(struct out *o,
 
 int dump_regs(struct vcpu *c, struct mem *m, char *buf, size_t cap)
 {
+    return dump_regs_view(c, m, NULL, NULL, buf, cap);
+}
+
+int dump_regs_view(struct vcpu *c, struct mem *m,
+                   int (*read)(void *rctx, uint64_t addr, void *buf,
+                               size_t len),
+                   void *rctx, char *buf, size_t cap)
+{
     struct kvm_regs *r = NULL;
     struct kvm_sregs *s = NULL;
     struct out o = {buf, cap, 0};
@@ -55,7 +63,11 @@ int dump_regs(struct vcpu *c, struct mem *m, char *buf, size_t cap)
     uint64_t lin = s->cs.base + r->rip, gpa;
     put(&o, "cs:ip %04x:%04llx (linear 0x%llx) bytes:", s->cs.selector,
         (unsigned long long)r->rip, (unsigned long long)lin);
-    if (vcpu_translate(c, lin, &gpa) == 0) {
+    unsigned char code[16];
+    if (read && read(rctx, lin, code, sizeof(code)) == 0) {
+        for (int i = 0; i < 16; i++)
+            put(&o, " %02x", code[i]);
+    } else if (vcpu_translate(c, lin, &gpa) == 0) {
         for (int i = 0; i < 16; i++) {
             const unsigned char *p = mem_gpa_to_hva(m, gpa + (uint64_t)i, 1);
             if (!p) {

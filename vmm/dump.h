@@ -4,6 +4,7 @@
 /* Human-readable vCPU state, for crash reports and `monitor` commands. */
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct vcpu;
 struct mem;
@@ -13,6 +14,16 @@ struct mem;
  * (NUL-terminated, truncated to cap). Returns the length, or -errno.
  */
 int dump_regs(struct vcpu *c, struct mem *m, char *buf, size_t cap);
+
+/*
+ * The same, with the code bytes read through read(rctx, linear, buf, len)
+ * (e.g. a debugger's view that hides its int3 patches) when read is not
+ * NULL; read returns 0 or -errno.
+ */
+int dump_regs_view(struct vcpu *c, struct mem *m,
+                   int (*read)(void *rctx, uint64_t addr, void *buf,
+                               size_t len),
+                   void *rctx, char *buf, size_t cap);
 
 /*
  * Format the system registers: CR0-CR4, CR8, EFER, APIC base, every

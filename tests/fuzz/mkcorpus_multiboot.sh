@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2059,SC2086 # printf formats build \x escapes; set -- splits
 # Writes the Multiboot fuzz seed corpus (tests/fuzz/corpus_multiboot/): a
 # few tiny kernels, valid and not, built byte by byte so each file says
 # what it tests. Run from the repository root; the output is committed.

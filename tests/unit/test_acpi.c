@@ -377,7 +377,7 @@ static void pm_setup(struct acpi_pm *pm, struct fake *fk, struct power *pw)
     CHECK_OK(acpi_pm_init(pm, 0xb000, pw, &line, 9));
     pm->clock_ns = fake_ns;
     pm->clock_ctx = fk;
-    pm->tmr_ref = 0;
+    pm->epoch_ns = 0;
 }
 
 static void out(struct acpi_pm *pm, uint16_t port, uint8_t size, uint32_t v)
@@ -446,7 +446,10 @@ static void test_pm_timer_real_clock(void)
 
     CHECK_OK(acpi_pm_init(&pm, 0xb000, &pw, NULL, 9));
     uint32_t a = in(&pm, 0xb008, 4), b = in(&pm, 0xb008, 4);
-    CHECK((uint32_t)(b - a) < 0x80000000u); /* never backwards */
+    /* counting from 0 at init (no wrap for 20 minutes), never backwards */
+    CHECK(a <= b);
+    CHECK(b < 0x80000000u);
+    CHECK_EQ(in(&pm, 0xb000, 2) & ACPI_PM1_TMR, 0);
 }
 
 static void test_pm_tmr_sts(void)
@@ -568,15 +571,79 @@ static void test_pm_registers(void)
     CHECK_OK(acpi_pm_init(&pm, 0x10000 - ACPI_PM_PORTS, NULL, NULL, 9));
 }
 
+static void test_pm_reset_save_load(void)
+{
+    struct acpi_pm pm, pm2;
+    struct fake fk, fk2;
+    struct power pw, pw2;
+    struct acpi_pm_state st, bad;
+
+    pm_setup(&pm, &fk, &pw);
+    fk.ns = 2000000000; /* 2 s */
+    out(&pm, 0xb002, 2, ACPI_PM1_RTC);
+    out(&pm, 0xb004, 2, 0x0401); /* SLP_TYP 1, no SLP_EN */
+    CHECK_OK(acpi_pm_wake(&pm, ACPI_PM1_RTC));
+    CHECK_EQ(fk.line.level, 1);
+    acpi_pm_save(&pm, &st);
+    CHECK_EQ(st.elapsed_ns, 2000000000);
+
+    /* another block, whose clock reads 50 s: it goes on from 2 s, and
+     * its SCI follows the loaded status */
+    pm_setup(&pm2, &fk2, &pw2);
+    fk2.ns = 50000000000ull;
+    CHECK_OK(acpi_pm_load(&pm2, &st));
+    CHECK_EQ(in(&pm2, 0xb008, 4), 2 * 3579545);
+    fk2.ns += 1000000000;
+    CHECK_EQ(in(&pm2, 0xb008, 4), 3 * 3579545);
+    CHECK_EQ(in(&pm2, 0xb000, 2), ACPI_PM1_STS_WAK | ACPI_PM1_RTC);
+    CHECK_EQ(in(&pm2, 0xb002, 2), ACPI_PM1_RTC);
+    CHECK_EQ(in(&pm2, 0xb004, 2), 0x0401);
+    CHECK_EQ(fk2.line.level, 1);
+    CHECK_EQ(fk2.line.gsi, 9);
+
+    /* bits no register has: refused, nothing changed */
+    bad = st;
+    bad.sts |= 0x0002;
+    CHECK_EQ(acpi_pm_load(&pm2, &bad), -EINVAL);
+    bad = st;
+    bad.en |= 0x8000;
+    CHECK_EQ(acpi_pm_load(&pm2, &bad), -EINVAL);
+    bad = st;
+    bad.cnt &= (uint16_t)~ACPI_PM1_CNT_SCI_EN;
+    CHECK_EQ(acpi_pm_load(&pm2, &bad), -EINVAL);
+    bad = st;
+    bad.cnt |= ACPI_PM1_CNT_SLP_EN;
+    CHECK_EQ(acpi_pm_load(&pm2, &bad), -EINVAL);
+    CHECK_EQ(in(&pm2, 0xb002, 2), ACPI_PM1_RTC);
+
+    /* reset: registers cleared, SCI lowered, the counter from 0 */
+    CHECK_OK(acpi_pm_reset(&pm2));
+    CHECK_EQ(fk2.line.level, 0);
+    CHECK_EQ(in(&pm2, 0xb000, 2), 0);
+    CHECK_EQ(in(&pm2, 0xb002, 2), 0);
+    CHECK_EQ(in(&pm2, 0xb004, 2), ACPI_PM1_CNT_SCI_EN);
+    CHECK_EQ(in(&pm2, 0xb008, 4), 0);
+    fk2.ns += 1000000000;
+    CHECK_EQ(in(&pm2, 0xb008, 4), 3579545);
+    CHECK_EQ(pw2.req, POWER_NONE);
+}
+
 int main(void)
 {
     static const struct test_case tests[] = {
-        TEST(test_rsdp),           TEST(test_rsdt_xsdt_agree),
-        TEST(test_fadt),           TEST(test_facs_and_dsdt),
-        TEST(test_madt),           TEST(test_build_errors),
-        TEST(test_pm_timer),       TEST(test_pm_timer_real_clock),
-        TEST(test_pm_tmr_sts),     TEST(test_pm_s3_sequence),
-        TEST(test_pm_sleep_types), TEST(test_pm_registers),
+        TEST(test_rsdp),
+        TEST(test_rsdt_xsdt_agree),
+        TEST(test_fadt),
+        TEST(test_facs_and_dsdt),
+        TEST(test_madt),
+        TEST(test_build_errors),
+        TEST(test_pm_timer),
+        TEST(test_pm_timer_real_clock),
+        TEST(test_pm_tmr_sts),
+        TEST(test_pm_s3_sequence),
+        TEST(test_pm_sleep_types),
+        TEST(test_pm_registers),
+        TEST(test_pm_reset_save_load),
     };
     return test_main(tests, TEST_COUNT(tests));
 }

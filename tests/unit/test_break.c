@@ -6,6 +6,7 @@
 #include "tests/test.h"
 
 #include "gdbstub/break.h"
+#include "gdbstub/cmd_priv.h"
 
 enum mode { M_INT3, M_DR, M_STEP, M_NR };
 
@@ -547,6 +548,260 @@ static void test_detach_free_run(void)
     fake_sess_free(s);
 }
 
+/*
+ * Real mode with CS != 0 (a boot sector at 07C0:0000): breakpoints are
+ * linear (CS base + IP), gdb's pc is IP. A loop at 0100:0000 with a point
+ * at linear 0x1005 = IP 5 is hit once per round, never at the same place
+ * twice in a row; a point at linear 0x5 is never hit.
+ */
+static void real_mode_cs(struct fake_sess *s)
+{
+    s->t.regs.arch = GDB_ARCH_I8086;
+    s->t.regs.code16 = true;
+    s->t.regs.cs_base = 0x1000;
+    s->t.regs.seg[GDB_CS] = 0x100;
+    s->t.regs.rip = 0;
+    s->t.mem[0x1008] = 0xEB; /* jmp 0100:0000 */
+    s->t.mem[0x1009] = (uint8_t)(0 - 0xa);
+    s->t.exit_after = 1000;
+}
+
+static void linear_pc(enum mode m, const char *zt, const char *reason)
+{
+    struct fake_sess *s = sess_for(m);
+    char want[256];
+
+    printf("  mechanism %s, %s\n", mode_name[m], zt);
+    real_mode_cs(s);
+    z(s, zt, 0x1005, 1, "OK");
+    for (int round = 0; round < 3; round++) {
+        uint64_t before = s->t.executed;
+        fake_go(s, "c");
+        CHECK_EQ(s->run, GDB_RUN_STOPPED);
+        CHECK_STR(s->reply, stop_str(want, reason, 0x5));
+        CHECK_EQ(s->t.regs.rip, 5);
+        CHECK_EQ(s->t.executed - before, (round == 0 ? 5u : 9u));
+    }
+    z(s, zt[1] == '0' ? "z0" : "z1", 0x1005, 1, "OK");
+    fake_sess_free(s);
+}
+
+static void test_linear_pc(void)
+{
+    for (int m = 0; m < M_NR; m++) {
+        linear_pc((enum mode)m, "Z0", "T05thread:1;swbreak:;");
+        linear_pc((enum mode)m, "Z1", "T05thread:1;hwbreak:;");
+    }
+    /* Under stepping a point at linear 0x5 is not IP 5 in CS 0x100. */
+    for (int m = 0; m < M_NR; m++) {
+        struct fake_sess *s = sess_for((enum mode)m);
+        real_mode_cs(s);
+        z(s, "Z0", 0x5, 1, "OK");
+        z(s, "Z1", 0x6, 1, "OK");
+        fake_go(s, "c");
+        CHECK_EQ(s->run, GDB_RUN_EXITED);
+        fake_sess_free(s);
+    }
+}
+
+/* A fifth hbreak is refused whatever implements them (E1c, ENOSPC). */
+static void test_hbreak_limit(void)
+{
+    for (int m = 0; m <= M_NR; m++) {
+        struct fake_sess *s =
+            m < M_NR
+                ? sess_for((enum mode)m)
+                : fake_sess_new(true, false, false, GDB_BP_AUTO); /* no DRs */
+        for (int k = 0; k < 4; k++)
+            z(s, "Z1", 0x1100 + 4 * (uint64_t)k, 1, "OK");
+        z(s, "Z1", 0x1200, 1, "E1c");
+        z(s, "Z1", 0x1100, 1, "OK"); /* the same again is fine */
+        z(s, "z1", 0x1100, 1, "OK");
+        z(s, "z1", 0x1100, 1, "OK");
+        z(s, "Z1", 0x1200, 1, "OK"); /* room again */
+        fake_sess_free(s);
+    }
+}
+
+/*
+ * The guest single-steps itself: TF set at 0x1000, the toy popf at 0x1005
+ * clears it, so 6 instructions start with TF set and the guest's #DB
+ * handler (a toy iret at 0x1800) runs 6 times, whatever the debugger has
+ * set and whichever mechanism does it.
+ */
+static void guest_tf(enum mode m, const char *zt, uint64_t addr)
+{
+    struct fake_sess *s = sess_for(m);
+
+    printf("  mechanism %s, %s\n", mode_name[m], zt ? zt : "no points");
+    s->t.regs.rflags |= FAKE_TF;
+    s->t.mem[0x1005] = 0x9D;
+    s->t.mem[0x1800] = 0xCF;
+    s->t.db_vector = 0x1800;
+    s->t.mem[0x1010] = 0xF4;
+    if (zt)
+        z(s, zt, addr, 1, "OK");
+    fake_go(s, "c");
+    CHECK_STR(s->reply, "W00");
+    CHECK_EQ(s->t.guest_dbs, 6);
+    CHECK_EQ(s->t.regs.rflags & FAKE_TF, 0);
+    fake_sess_free(s);
+}
+
+static void test_guest_tf(void)
+{
+    for (int m = 0; m < M_NR; m++) {
+        guest_tf((enum mode)m, NULL, 0);
+        guest_tf((enum mode)m, "Z2", 0x3000);
+        guest_tf((enum mode)m, "Z1", 0x1f00);
+        guest_tf((enum mode)m, "Z0", 0x1f00);
+    }
+}
+
+/*
+ * gdb stepi over instructions the guest traces: the guest still traps.
+ * The trap is delivered with the next resume, so the second stepi runs
+ * the guest's handler (its iret) and stops back at 0x1001.
+ */
+static void test_guest_tf_user_step(void)
+{
+    for (int m = 0; m < M_NR; m++) {
+        struct fake_sess *s = sess_for((enum mode)m);
+        s->t.regs.rflags |= FAKE_TF;
+        s->t.mem[0x1005] = 0x9D;
+        s->t.mem[0x1800] = 0xCF;
+        s->t.db_vector = 0x1800;
+        s->t.mem[0x1010] = 0xF4;
+        fake_go(s, "s");
+        check_stop(s, "T05thread:1;", 0x1001);
+        CHECK_EQ(s->t.guest_dbs, 0);
+        fake_go(s, "s");
+        check_stop(s, "T05thread:1;", 0x1001);
+        CHECK_EQ(s->t.guest_dbs, 1); /* the first trap, delivered */
+        CHECK(s->t.regs.rflags & FAKE_TF);
+        fake_go(s, "s");
+        check_stop(s, "T05thread:1;", 0x1002);
+        fake_go(s, "c");
+        CHECK_STR(s->reply, "W00");
+        CHECK_EQ(s->t.guest_dbs, 6);
+        fake_sess_free(s);
+    }
+}
+
+/* int3 mechanism: the guest's own int3 runs the guest's #BP handler. */
+static void test_guest_int3(void)
+{
+    struct fake_sess *s = sess_for(M_INT3);
+
+    s->t.exit_after = 1000;
+    s->t.mem[0x1003] = 0xCC;
+    CHECK_STR(fake_pkt(s, "Z0,1008,1"), "OK");
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;swbreak:;", 0x1008);
+    CHECK_EQ(s->t.guest_bps, 1);
+    CHECK(s->t.last_how.use_sw_bp);
+    /* With a handler, and stepped onto by the user. */
+    s->t.bp_vector = 0x1800;
+    s->t.mem[0x1800] = 0xCF;
+    s->t.regs.rip = 0x1003;
+    fake_go(s, "s");
+    CHECK_EQ(s->run, GDB_RUN_STOPPED);
+    CHECK_EQ(s->t.guest_bps, 2);
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;swbreak:;", 0x1008);
+    CHECK_EQ(s->t.guest_bps, 2);
+    fake_sess_free(s);
+}
+
+/* A guest write over our 0xCC is the guest's byte from then on. */
+static void test_int3_guest_overwrite(void)
+{
+    struct fake_sess *s = sess_for(M_INT3);
+
+    s->t.mem[0x1010] = 0xF4;
+    fake_trigger(&s->t, 0x1001, 0x1005, 0x42, false);
+    fake_trigger(&s->t, 0x1002, 0x1006, 0x43, false);
+    CHECK_STR(fake_pkt(s, "Z0,1005,1"), "OK");
+    CHECK_STR(fake_pkt(s, "Z0,1006,1"), "OK");
+    fake_go(s, "c");
+    CHECK_STR(s->reply, "W00"); /* both patches gone under the guest */
+    CHECK_STR(fake_pkt(s, "m1005,2"), "4243");
+    CHECK_EQ(s->t.mem[0x1005], 0xCC); /* the breakpoints are back in */
+    CHECK_EQ(s->t.mem[0x1006], 0xCC);
+    CHECK_STR(fake_pkt(s, "z0,1005,1"), "OK");
+    CHECK_EQ(s->t.mem[0x1005], 0x42);
+    CHECK_STR(fake_pkt(s, "D"), "OK");
+    CHECK_EQ(s->t.mem[0x1006], 0x43);
+    fake_sess_free(s);
+}
+
+static struct gdb_mem_view captured;
+
+static void capture_view(void *ctx, const struct gdb_mem_view *view)
+{
+    (void)ctx;
+    captured = view ? *view : (struct gdb_mem_view){0};
+}
+
+/* The target's own dumps (monitor regs) see the guest's bytes. */
+static void test_mem_view(void)
+{
+    struct gdb_target_ops ops = *fake_ops();
+    struct gdb_cmd_config cfg = {.mechanism = GDB_BP_INT3};
+    struct fake_target t;
+    uint8_t buf[4];
+
+    ops.set_mem_view = capture_view;
+    fake_init(&t, true, true, true);
+    struct gdb_cmd *c = gdb_cmd_new(&ops, &t, &cfg);
+    CHECK(c && captured.read);
+    CHECK_OK(gdb_bp_insert(&c->bp, GDB_BP_SW, 0x1001, 1));
+    CHECK_EQ(t.mem[0x1001], 0xCC);
+    CHECK_OK(captured.read(captured.vctx, 0x1000, buf, 4));
+    CHECK_EQ(buf[1], 0x90);
+    gdb_cmd_free(c);
+    CHECK(!captured.read);
+}
+
+/* What a debugger can make the stub hold is bounded. */
+static void test_limits(void)
+{
+    struct fake_sess *s = sess_for(M_STEP);
+    char pkt[64];
+    unsigned refused = 0;
+
+    for (int k = 0; k < 64; k++)
+        z(s, "Z2", 0x4000 + 2 * (uint64_t)k, 1, "OK");
+    z(s, "Z2", 0x5000, 1, "E1c");
+    for (int k = 0; k < 64; k++)
+        z(s, "z2", 0x4000 + 2 * (uint64_t)k, 1, "OK");
+    for (int k = 0; k < 16; k++)
+        z(s, "Z2", 0x100 * (uint64_t)k, 0x1000, "OK");
+    z(s, "Z2", 0xf000, 1, "E1c"); /* 64 KiB held */
+    CHECK_EQ(s->cmd->bp.shadow_bytes, 65536);
+    /* The red team's 200,000 Z2,addr,1000: all refused, nothing kept. */
+    for (unsigned k = 0; k < 200000; k++) {
+        snprintf(pkt, sizeof(pkt), "Z2,%x,1000", 0x1001 + k % 0xd000);
+        if (strcmp(fake_pkt(s, pkt), "E1c") == 0)
+            refused++;
+    }
+    CHECK_EQ(refused, 200000);
+    CHECK(s->cmd->bp.shadow_bytes <= 65536);
+    CHECK(s->cmd->bp.n <= 16);
+    z(s, "z2", 0, 0x1000, "OK");
+    z(s, "Z2", 0xf000, 1, "OK"); /* room again */
+    fake_sess_free(s);
+    /* Breakpoints of all kinds: GDB_BP_MAX_POINTS. */
+    s = sess_for(M_INT3);
+    for (unsigned k = 0; k < 4096; k++)
+        z(s, "Z0", 0x2000 + k, 1, "OK");
+    z(s, "Z0", 0x1000, 1, "E1c");
+    CHECK_STR(fake_pkt(s, "D"), "OK");
+    for (unsigned k = 0; k < 4096; k++)
+        CHECK_EQ(s->t.mem[0x2000 + k], 0x90);
+    fake_sess_free(s);
+}
+
 static void test_monitor_breakpoints(void)
 {
     struct fake_sess *s = sess_for(M_DR);
@@ -590,6 +845,14 @@ int main(void)
         TEST(test_exit_and_crash),
         TEST(test_detach_free_run),
         TEST(test_monitor_breakpoints),
+        TEST(test_linear_pc),
+        TEST(test_hbreak_limit),
+        TEST(test_guest_tf),
+        TEST(test_guest_tf_user_step),
+        TEST(test_guest_int3),
+        TEST(test_int3_guest_overwrite),
+        TEST(test_mem_view),
+        TEST(test_limits),
     };
     return test_main(tests, TEST_COUNT(tests));
 }

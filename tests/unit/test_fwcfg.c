@@ -231,6 +231,35 @@ static void test_file_table_full(void)
     fwcfg_destroy(&f);
 }
 
+static void test_reset_save_load(void)
+{
+    static const uint8_t blob[4] = {10, 11, 12, 13};
+    struct fwcfg f;
+    struct fwcfg_state st, bad;
+
+    fwcfg_init(&f);
+    CHECK_OK(fwcfg_add_pc_keys(&f, 1, 2 << 20, 0));
+    CHECK_OK(fwcfg_add(&f, 0x0a, blob, sizeof(blob)));
+    select_key(&f, 0x0a);
+    CHECK_EQ(inb_data(&f), 10);
+    fwcfg_save(&f, &st);
+    CHECK_EQ(inb_data(&f), 11);
+    CHECK_EQ(inb_data(&f), 12);
+    /* back to where the snapshot was taken */
+    CHECK_OK(fwcfg_load(&f, &st));
+    CHECK_EQ(inb_data(&f), 11);
+    /* a selector value the device never holds: refused, unchanged */
+    bad = st;
+    bad.sel |= FWCFG_WRITE_CHANNEL;
+    CHECK_EQ(fwcfg_load(&f, &bad), -EINVAL);
+    CHECK_EQ(inb_data(&f), 12);
+    /* reset: the signature, from its start */
+    fwcfg_reset(&f);
+    CHECK_EQ(inb_data(&f), 'Q');
+    CHECK_EQ(inb_data(&f), 'E');
+    fwcfg_destroy(&f);
+}
+
 int main(void)
 {
     static const struct test_case tests[] = {
@@ -241,6 +270,7 @@ int main(void)
         TEST(test_replace_and_limits),
         TEST(test_files),
         TEST(test_file_table_full),
+        TEST(test_reset_save_load),
     };
     return test_main(tests, TEST_COUNT(tests));
 }

@@ -196,6 +196,48 @@ static void test_reset_control(void)
     out(&p, 0xcf9, 1, 0x06);
 }
 
+static void test_reset_save_load(void)
+{
+    struct pci_host p, q;
+    struct pci_state st, bad;
+
+    CHECK_OK(pci_init(&p, NULL));
+    out(&p, 0xcf8, 4, CONF1(0, 0x58));
+    out(&p, 0xcfd, 1, 0x33);
+    out(&p, 0xcf8, 4, CONF1(0, 0x04));
+    out(&p, 0xcfc, 2, 0x0100);
+    out(&p, 0xcf9, 1, 0x02);
+    pci_save(&p, &st);
+    /* a fresh device takes the snapshot: same answers */
+    CHECK_OK(pci_init(&q, NULL));
+    CHECK_OK(pci_load(&q, &st));
+    CHECK_EQ(in(&q, 0xcf8, 4), CONF1(0, 0x04));
+    CHECK_EQ(in(&q, 0xcfc, 2), 0x0106);
+    CHECK_EQ(in(&q, 0xcf9, 1), 0x02);
+    CHECK_EQ(kut_read(&q, 0, 0x58, 4), 0x3300);
+    /* states the device cannot be in are refused, nothing changed */
+    bad = st;
+    bad.addr |= 1u << 24;
+    CHECK_EQ(pci_load(&q, &bad), -EINVAL);
+    bad = st;
+    bad.rcr = PCI_RCR_RST_CPU;
+    CHECK_EQ(pci_load(&q, &bad), -EINVAL);
+    bad = st;
+    bad.cfg[0] = 0x87; /* vendor is read-only */
+    CHECK_EQ(pci_load(&q, &bad), -EINVAL);
+    bad = st;
+    bad.cfg[4] |= 0x01; /* I/O space enable is not writable */
+    CHECK_EQ(pci_load(&q, &bad), -EINVAL);
+    CHECK_EQ(kut_read(&q, 0, 0x58, 4), 0x3300);
+    /* reset: power-on values */
+    pci_reset(&q);
+    CHECK_EQ(in(&q, 0xcf8, 4), 0);
+    CHECK_EQ(in(&q, 0xcf9, 1), 0);
+    CHECK_EQ(kut_read(&q, 0, 0x58, 4), 0);
+    CHECK_EQ(kut_read(&q, 0, 0x04, 2), 0x0006);
+    CHECK_EQ(kut_read(&q, 0, 0x00, 4), 0x12378086);
+}
+
 int main(void)
 {
     static const struct test_case tests[] = {
@@ -205,6 +247,7 @@ int main(void)
         TEST(test_string_io),
         TEST(test_narrow_address_port),
         TEST(test_reset_control),
+        TEST(test_reset_save_load),
     };
     return test_main(tests, TEST_COUNT(tests));
 }

@@ -266,6 +266,19 @@ static void test_periodic_interrupt(void)
     CHECK(ns > 0 && ns <= 122071);
     fake_ns += ns;
     CHECK_EQ(cmos_read(&r, 0x0c), 0xc0);
+    /* from a second boundary each rate's period (datasheet Table 5) */
+    static const struct {
+        uint8_t rate;
+        int64_t ns;
+    } per[] = {{1, 3906250}, {2, 7812500},    {3, 122071},
+               {6, 976563},  {13, 125000000}, {15, 500000000}};
+    for (size_t i = 0; i < sizeof(per) / sizeof(per[0]); i++) {
+        fake_ns = T0 + 7 * SEC;
+        (void)cmos_read(&r, 0x0c);
+        cmos_write(&r, 0x0a, (uint8_t)(0x20 | per[i].rate));
+        CHECK_EQ(rtc_next_event_ns(&r, &ns), 1);
+        CHECK_EQ(ns, per[i].ns);
+    }
     /* rate 0: no periodic interrupts */
     cmos_write(&r, 0x0a, 0x20);
     CHECK_EQ(rtc_next_event_ns(&r, &ns), 0);
@@ -477,6 +490,57 @@ static void test_reset_and_snapshot(void)
     CHECK_EQ(cmos_read(&r, 0x50), 0x77);
 }
 
+/*
+ * Random register traffic on a random clock: the state always loads, the
+ * line is IRQF, and rtc_next_event_ns is exact: one nanosecond early the
+ * line is still down, on time it is up.
+ */
+static void test_random_next_event(void)
+{
+    static const uint8_t idx[] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05,
+                                  0x07, 0x0a, 0x0b, 0x0c, 0x09, 0x40};
+    struct rtc r, v;
+    struct rtc_state st;
+    uint32_t seed = 7;
+    int64_t ns;
+    int fired = 0;
+
+    setup(&r, T0);
+    CHECK_OK(rtc_init(&v, NULL, NULL, RTC_GSI));
+    for (int n = 0; n < 4000; n++) {
+        seed = seed * 1103515245u + 12345u;
+        uint8_t i = idx[(seed >> 8) % sizeof(idx)];
+        uint8_t val = (uint8_t)(seed >> 16);
+        if (i == 0x0a && (seed & 3))
+            val = (uint8_t)(0x20 | (val & 0x0f)); /* mostly running */
+        if (i == 0x0b)
+            val &= (seed & 4) ? 0x7f : 0xff; /* SET now and then */
+        if ((seed >> 24) & 1)
+            (void)cmos_read(&r, i);
+        else
+            cmos_write(&r, i, val);
+        fake_ns += (int64_t)((seed >> 4) % 5000) * 1000;
+        rtc_save(&r, &st);
+        CHECK_OK(rtc_load(&v, &st));
+        CHECK_EQ(rec.level, (st.cmos[0x0c] & st.cmos[0x0b] & 0x70) != 0);
+        if (rtc_next_event_ns(&r, &ns) != 1 || ns > 3 * 86400 * SEC)
+            continue;
+        CHECK_EQ(rec.level, 0);
+        if (ns > 0) {
+            fake_ns += ns - 1;
+            CHECK_OK(rtc_tick(&r));
+            CHECK_EQ(rec.level, 0);
+            fake_ns += 1;
+        }
+        CHECK_OK(rtc_tick(&r));
+        CHECK_EQ(rec.level, 1);
+        fired++;
+        if (seed & 8)
+            (void)cmos_read(&r, 0x0c);
+    }
+    CHECK(fired > 100);
+}
+
 int main(void)
 {
     static const struct test_case tests[] = {
@@ -492,6 +556,7 @@ int main(void)
         TEST(test_nvram_and_ports),
         TEST(test_memory_bytes),
         TEST(test_reset_and_snapshot),
+        TEST(test_random_next_event),
     };
     return test_main(tests, TEST_COUNT(tests));
 }

@@ -95,11 +95,11 @@ static void test_flush_page(void)
 
     CHECK_OK(testdev_init(&t, NULL));
     out(&t, 0xe4, 4, 0x12345678);
-    CHECK_EQ(t.flush_count, 1);
-    CHECK_EQ(t.flush_gpa, 0x12345678);
+    CHECK_EQ(t.s.flush_count, 1);
+    CHECK_EQ(t.s.flush_gpa, 0x12345678);
     /* not a dword: QEMU ignores it */
     out(&t, 0xe4, 2, 0x1000);
-    CHECK_EQ(t.flush_count, 1);
+    CHECK_EQ(t.s.flush_count, 1);
     CHECK_EQ(in(&t, 0xe4, 4), 0);
     /* and the scratch register is untouched */
     CHECK_EQ(in(&t, 0xe0, 4), 0);
@@ -165,11 +165,31 @@ static void test_iomem(void)
     CHECK_MEM(r, "\x05\x06\x07\x08", 4);
 }
 
+static void test_save_load(void)
+{
+    static struct testdev t, u;
+    static struct testdev_state st;
+    uint8_t v[2] = {0xde, 0xad}, r[2];
+
+    CHECK_OK(testdev_init(&t, NULL));
+    out(&t, 0xe0, 4, 0xcafef00d);
+    out(&t, 0xe4, 4, 0x5000);
+    CHECK_OK(testdev_mmio(&t, TESTDEV_IOMEM_BASE + 100, true, 2, v));
+    testdev_save(&t, &st);
+    CHECK_OK(testdev_init(&u, NULL));
+    CHECK_OK(testdev_load(&u, &st));
+    CHECK_EQ(in(&u, 0xe0, 4), 0xcafef00d);
+    CHECK_EQ(u.s.flush_count, 1);
+    CHECK_EQ(u.s.flush_gpa, 0x5000);
+    CHECK_OK(testdev_mmio(&u, TESTDEV_IOMEM_BASE + 100, false, 2, r));
+    CHECK_MEM(r, v, 2);
+}
+
 int main(void)
 {
     static const struct test_case tests[] = {
         TEST(test_scratch),   TEST(test_string_io), TEST(test_flush_page),
-        TEST(test_irq_lines), TEST(test_iomem),
+        TEST(test_irq_lines), TEST(test_iomem),     TEST(test_save_load),
     };
     return test_main(tests, TEST_COUNT(tests));
 }

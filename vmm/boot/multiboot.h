@@ -100,7 +100,10 @@ struct mb_image {
  * p_paddr, as QEMU loads them; an entry point that is a virtual address
  * inside a segment is translated to its physical address). ELF64 is
  * refused unless the header has a.out-kludge addresses: convert it with
- * `objcopy -O elf32-i386`, as kvm-unit-tests does. Pure: reads img only.
+ * `objcopy -O elf32-i386`, as kvm-unit-tests does. Header flags: bits 0
+ * (page-aligned modules) and 1 (memory information) are always honoured,
+ * bit 2 (video mode) is ignored, any other requirement bit (3-15) makes
+ * the image refused, as 3.1.2 says a loader must. Pure: reads img only.
  * Returns 0, or -EINVAL with err set.
  */
 int multiboot_parse(const uint8_t *img, size_t len, struct mb_image *out,

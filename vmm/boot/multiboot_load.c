@@ -489,12 +489,14 @@ int multiboot_load_image(struct mem *mem, const struct memmap *mm,
     }
     if (r == 0)
         r = write_info(mem, mm, &l);
-    if (r < 0) {
+    if (r == -EFAULT) {
         r = fail_errno(err, errsz, r,
-                       r == -EFAULT ? "guest RAM in the memory map is not "
-                                      "backed by the VMM's memory"
-                                    : "reading a module: %s",
-                       strerror(-r));
+                       "guest RAM in the memory map is not backed by the "
+                       "VMM's memory");
+        goto out;
+    }
+    if (r < 0) {
+        r = fail_errno(err, errsz, r, "reading a module: %s", strerror(-r));
         goto out;
     }
     *entry = (struct mb_entry){

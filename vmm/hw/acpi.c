@@ -50,6 +50,10 @@
 #define MPS_ACTIVE_HIGH  0x1 /* 5.2.12.5 Table 5.26, MPS INTI flags */
 #define MPS_LEVEL        0xc
 
+/* The MC146818's CMOS byte holding the century (the RTC keeps it there,
+ * as QEMU's does); there are no day or month alarms. */
+#define CMOS_CENTURY 0x32
+
 /* The reset register: the RCR byte at 0xcf9 (pci.c), hard reset. */
 #define RESET_PORT  0xcf9
 #define RESET_VALUE 0x06
@@ -66,6 +70,7 @@
 #define FADT_PM_TMR_LEN    91
 #define FADT_P_LVL2_LAT    96
 #define FADT_P_LVL3_LAT    98
+#define FADT_CENTURY       108
 #define FADT_IAPC_BOOT     109
 #define FADT_FLAGS         112
 #define FADT_RESET_REG     116
@@ -215,6 +220,7 @@ int acpi_build(uint8_t *area, uint64_t area_gpa, size_t area_len,
     t[FADT_PM_TMR_LEN] = 4;
     put16(t + FADT_P_LVL2_LAT, 0x0fff); /* > 100: no C2 */
     put16(t + FADT_P_LVL3_LAT, 0x0fff); /* > 1000: no C3 */
+    t[FADT_CENTURY] = CMOS_CENTURY;
     put16(t + FADT_IAPC_BOOT, IAPC_LEGACY_DEVICES);
     put32(t + FADT_FLAGS, FADT_WBINVD | FADT_PROC_C1 | FADT_PWR_BUTTON |
                               FADT_SLP_BUTTON | FADT_TMR_VAL_EXT |
@@ -331,10 +337,10 @@ static uint64_t monotonic_ns(void *ctx)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Ticks of the 3.579545 MHz clock since the clock's epoch, 64 bits. */
+/* Ticks of the 3.579545 MHz clock since acpi_pm_init, 64 bits. */
 static uint64_t ticks(const struct acpi_pm *pm)
 {
-    uint64_t ns = pm->clock_ns(pm->clock_ctx);
+    uint64_t ns = pm->clock_ns(pm->clock_ctx) - pm->epoch_ns;
 
     /* Split so ns * HZ cannot overflow: both parts fit in 64 bits. */
     return ns / 1000000000u * ACPI_PM_TIMER_HZ +
@@ -359,7 +365,8 @@ int acpi_pm_init(struct acpi_pm *pm, uint16_t base, struct power *pw,
     pm->sci_gsi = sci_gsi;
     pm->cnt = ACPI_PM1_CNT_SCI_EN;
     pm->clock_ns = monotonic_ns;
-    pm->tmr_ref = ticks(pm);
+    pm->epoch_ns = monotonic_ns(NULL); /* the counter starts at 0 */
+    pm->tmr_ref = 0;
     return 0;
 }
 
@@ -459,6 +466,38 @@ int acpi_pm_io(void *ctx, uint16_t port, bool is_write, uint8_t size,
             return e;
     }
     return 0;
+}
+
+int acpi_pm_reset(struct acpi_pm *pm)
+{
+    pm->sts = 0;
+    pm->en = 0;
+    pm->cnt = ACPI_PM1_CNT_SCI_EN;
+    pm->epoch_ns = pm->clock_ns(pm->clock_ctx);
+    pm->tmr_ref = 0;
+    return update_sci(pm, 0);
+}
+
+void acpi_pm_save(const struct acpi_pm *pm, struct acpi_pm_state *st)
+{
+    st->sts = pm->sts;
+    st->en = pm->en;
+    st->cnt = pm->cnt;
+    st->elapsed_ns = pm->clock_ns(pm->clock_ctx) - pm->epoch_ns;
+    st->tmr_ref = pm->tmr_ref;
+}
+
+int acpi_pm_load(struct acpi_pm *pm, const struct acpi_pm_state *st)
+{
+    if ((st->sts & ~STS_W1C) || (st->en & ~EN_RW) ||
+        st->cnt != ((st->cnt & CNT_RW) | ACPI_PM1_CNT_SCI_EN))
+        return -EINVAL;
+    pm->sts = st->sts;
+    pm->en = st->en;
+    pm->cnt = st->cnt;
+    pm->epoch_ns = pm->clock_ns(pm->clock_ctx) - st->elapsed_ns;
+    pm->tmr_ref = st->tmr_ref;
+    return update_sci(pm, ticks(pm));
 }
 
 int acpi_pm_wake(struct acpi_pm *pm, uint16_t sts_bits)

@@ -104,13 +104,14 @@ int acpi_waking_vector(const uint8_t *area, size_t area_len, uint32_t *vec);
  *                   SLP_EN requests POWER_SLEEP for S3 and POWER_SHUTDOWN
  *                   for S5; other types are ignored
  *   +8 PM timer     32 bits at 3.579545 MHz from CLOCK_MONOTONIC at read
- *                   time (FADT TMR_VAL_EXT)
+ *                   time (FADT TMR_VAL_EXT), 0 at acpi_pm_init
  * Any access width and string I/O work byte by byte as on the chipset;
  * unassigned offsets read 0. The SCI (irq, gsi sci_gsi) is a level: high
- * while SCI_EN and (status & enable) has a bit set. No timer thread: the
+ * while (status & enable) has a bit set. No timer thread: the
  * counter's carry sets TMR_STS when status is read, and does not raise
  * the SCI by itself.
- * Not thread-safe: the machine serializes I/O to it.
+ * Not thread-safe: the machine serializes I/O to it. Fields private,
+ * but a test may set clock_ns, clock_ctx and epoch_ns.
  */
 struct acpi_pm {
     uint16_t base;
@@ -120,13 +121,15 @@ struct acpi_pm {
     uint32_t sci_gsi;
     struct irq_line irq;
     struct power *pw;
-    /* The clock, in ns; CLOCK_MONOTONIC unless a test sets it. */
+    /* The clock, in ns; CLOCK_MONOTONIC unless a test sets it. The
+     * counter is (clock - epoch_ns) in ticks: 0 at acpi_pm_init. */
     uint64_t (*clock_ns)(void *ctx);
     void *clock_ctx;
+    uint64_t epoch_ns;
 };
 
 /*
- * Reset state at base (pw: where sleep and power-off requests go; irq
+ * Power-on state at base (pw: where sleep and power-off requests go; irq
  * copied, NULL: no SCI). Returns 0, or -EINVAL if the block would pass
  * port 0xffff.
  */
@@ -147,5 +150,28 @@ int acpi_pm_wake(struct acpi_pm *pm, uint16_t sts_bits);
 
 /* The counter now (what a read of the PM timer returns). */
 uint32_t acpi_pm_timer(const struct acpi_pm *pm);
+
+/*
+ * After a machine reset (not an S3 resume, whose registers survive: use
+ * acpi_pm_wake): the power-on state, the counter back at 0, the SCI
+ * lowered. Returns 0 or -errno from the line.
+ */
+int acpi_pm_reset(struct acpi_pm *pm);
+
+/* The guest-visible state, for snapshots. */
+struct acpi_pm_state {
+    uint16_t sts, en, cnt; /* PM1a registers as stored */
+    uint64_t elapsed_ns;   /* counter position: time since power-on */
+    uint64_t tmr_ref;      /* ticks when TMR_STS was last cleared */
+};
+
+void acpi_pm_save(const struct acpi_pm *pm, struct acpi_pm_state *st);
+
+/*
+ * Replace the state; the counter goes on from the saved position. Returns
+ * 0, -EINVAL if st holds bits no register has (nothing changed then), or
+ * -errno from the SCI line, which is set to match the loaded state.
+ */
+int acpi_pm_load(struct acpi_pm *pm, const struct acpi_pm_state *st);
 
 #endif

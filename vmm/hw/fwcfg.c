@@ -19,6 +19,27 @@ void fwcfg_destroy(struct fwcfg *f)
     fwcfg_init(f);
 }
 
+void fwcfg_reset(struct fwcfg *f)
+{
+    f->sel = FWCFG_SIGNATURE;
+    f->off = 0;
+}
+
+void fwcfg_save(const struct fwcfg *f, struct fwcfg_state *st)
+{
+    st->sel = f->sel;
+    st->off = f->off;
+}
+
+int fwcfg_load(struct fwcfg *f, const struct fwcfg_state *st)
+{
+    if (st->sel & FWCFG_WRITE_CHANNEL)
+        return -EINVAL;
+    f->sel = st->sel;
+    f->off = st->off; /* past the end is fine: reads give 0 */
+    return 0;
+}
+
 static struct fwcfg_item *find_item(struct fwcfg *f, uint16_t key)
 {
     for (size_t i = 0; i < f->nitems; i++) {

@@ -12,10 +12,13 @@
  *          end, and for an item that does not exist, reads give 0
  *
  * This is exactly what kvm-unit-tests (16-bit `out %ax,%dx` to 0x510,
- * byte `in` from 0x511) and Linux's qemu_fw_cfg driver do. Other
- * accesses are not part of the interface: a byte OUT to 0x510 and OUTs to
- * 0x511 (writes were dropped from QEMU in 2.4) are ignored, and wider or
- * selector-port INs read all-ones like an unclaimed port. The DMA
+ * byte `in` from 0x511) and Linux's qemu_fw_cfg driver (iowrite16 to
+ * the selector, ioread8_rep from data) do. Other accesses are not part of
+ * the interface: a byte OUT to 0x510 and OUTs to 0x511 (data writes were
+ * dropped from QEMU in 2.4) are ignored, and wider or selector-port INs
+ * read all-ones like an unclaimed port. (QEMU decodes its two ports as
+ * one: there a 16-bit OUT to 0x511 also selects and a byte IN from 0x510
+ * also reads data; no guest we know of relies on that.) The DMA
  * interface (0x514) is absent and FW_CFG_ID says so (feature bit 0 only).
  *
  * Items are copied in; the device owns the copies. Not thread-safe: the
@@ -112,6 +115,24 @@ int fwcfg_add_file(struct fwcfg *f, const char *name, const void *data,
  */
 int fwcfg_add_pc_keys(struct fwcfg *f, unsigned ncpus, uint64_t ram_size,
                       uint64_t max_ram);
+
+/*
+ * The guest-visible state, for snapshots. The items are the machine's
+ * configuration, rebuilt from its options, so they are not part of it.
+ */
+struct fwcfg_state {
+    uint16_t sel; /* selected key */
+    uint32_t off; /* read offset in it */
+};
+
+/* After a machine reset: the signature selected, offset 0, as QEMU. */
+void fwcfg_reset(struct fwcfg *f);
+
+void fwcfg_save(const struct fwcfg *f, struct fwcfg_state *st);
+
+/* Returns 0, or -EINVAL if st->sel has FWCFG_WRITE_CHANNEL set (a
+ * selector never holds it; nothing changed then). */
+int fwcfg_load(struct fwcfg *f, const struct fwcfg_state *st);
 
 /* Free every item; f is then as after fwcfg_init. Idempotent. */
 void fwcfg_destroy(struct fwcfg *f);

@@ -35,19 +35,30 @@ static void put16(uint8_t *p, uint16_t v)
     p[1] = (uint8_t)(v >> 8);
 }
 
+/* The 440FX's configuration space after power-on. */
+static void power_on(struct pci_state *st)
+{
+    memset(st, 0, sizeof(*st));
+    put16(st->cfg + CFG_VENDOR, PCI_HOST_VENDOR);
+    put16(st->cfg + CFG_DEVICE, PCI_HOST_DEVICE);
+    put16(st->cfg + CFG_COMMAND, HOST_COMMAND);
+    put16(st->cfg + CFG_STATUS, HOST_STATUS);
+    st->cfg[CFG_REVISION] = HOST_REVISION;
+    st->cfg[CFG_CLASS + 1] = HOST_CLASS_HOST;
+    st->cfg[CFG_CLASS + 2] = HOST_CLASS_BRIDGE;
+    st->cfg[CFG_HEADER] = 0x00; /* type 0, single function */
+}
+
 int pci_init(struct pci_host *p, struct power *pw)
 {
-    memset(p, 0, sizeof(*p));
+    power_on(&p->s);
     p->pw = pw;
-    put16(p->cfg + CFG_VENDOR, PCI_HOST_VENDOR);
-    put16(p->cfg + CFG_DEVICE, PCI_HOST_DEVICE);
-    put16(p->cfg + CFG_COMMAND, HOST_COMMAND);
-    put16(p->cfg + CFG_STATUS, HOST_STATUS);
-    p->cfg[CFG_REVISION] = HOST_REVISION;
-    p->cfg[CFG_CLASS + 1] = HOST_CLASS_HOST;
-    p->cfg[CFG_CLASS + 2] = HOST_CLASS_BRIDGE;
-    p->cfg[CFG_HEADER] = 0x00; /* type 0, single function */
     return 0;
+}
+
+void pci_reset(struct pci_host *p)
+{
+    power_on(&p->s);
 }
 
 /* Which bits of configuration byte reg the guest may write. */
@@ -62,6 +73,26 @@ static uint8_t write_mask(unsigned reg)
     return 0;
 }
 
+void pci_save(const struct pci_host *p, struct pci_state *st)
+{
+    *st = p->s;
+}
+
+int pci_load(struct pci_host *p, const struct pci_state *st)
+{
+    struct pci_state def;
+
+    if ((st->addr & ~ADDR_MASK) || (st->rcr & ~PCI_RCR_SYS_RST))
+        return -EINVAL;
+    power_on(&def);
+    for (unsigned i = 0; i < sizeof(st->cfg); i++) {
+        if ((st->cfg[i] ^ def.cfg[i]) & ~write_mask(i))
+            return -EINVAL;
+    }
+    p->s = *st;
+    return 0;
+}
+
 /* Whether CONFIG_ADDRESS selects 00:00.0 with configuration enabled. */
 static bool is_host_selected(uint32_t addr)
 {
@@ -72,24 +103,24 @@ static bool is_host_selected(uint32_t addr)
 static void config_data(struct pci_host *p, unsigned off, bool is_write,
                         uint8_t size, uint8_t *data)
 {
-    unsigned reg = (p->addr & 0xffu) | off;
-    bool host = is_host_selected(p->addr);
+    unsigned reg = (p->s.addr & 0xffu) | off;
+    bool host = is_host_selected(p->s.addr);
 
     for (unsigned i = 0; i < size; i++, reg++) {
         /* Past the 256-byte space (reg 0xff, dword): nothing there. */
-        bool here = host && reg < sizeof(p->cfg);
+        bool here = host && reg < sizeof(p->s.cfg);
         if (!is_write) {
-            data[i] = here ? p->cfg[reg] : 0xff;
+            data[i] = here ? p->s.cfg[reg] : 0xff;
         } else if (here) {
             uint8_t m = write_mask(reg);
-            p->cfg[reg] = (uint8_t)((p->cfg[reg] & ~m) | (data[i] & m));
+            p->s.cfg[reg] = (uint8_t)((p->s.cfg[reg] & ~m) | (data[i] & m));
         }
     }
 }
 
 static void rcr_write(struct pci_host *p, uint8_t v)
 {
-    p->rcr = v & PCI_RCR_SYS_RST;
+    p->s.rcr = v & PCI_RCR_SYS_RST;
     /* RST_CPU reads back 0, so every write with it set is a 0 -> 1. */
     if (v & PCI_RCR_RST_CPU)
         power_request(p->pw, POWER_RESET,
@@ -108,19 +139,19 @@ int pci_io(void *ctx, uint16_t port, bool is_write, uint8_t size,
         if (off == 0 && size == 4) {
             /* CONFIG_ADDRESS */
             if (is_write)
-                p->addr = (data[0] | data[1] << 8 | data[2] << 16 |
-                           (uint32_t)data[3] << 24) &
-                          ADDR_MASK;
+                p->s.addr = (data[0] | data[1] << 8 | data[2] << 16 |
+                             (uint32_t)data[3] << 24) &
+                            ADDR_MASK;
             else
                 for (int i = 0; i < 4; i++)
-                    data[i] = (uint8_t)(p->addr >> (8 * i));
+                    data[i] = (uint8_t)(p->s.addr >> (8 * i));
         } else if (port == PCI_PORT_RCR && size == 1) {
             /* RCR */
             if (is_write)
                 rcr_write(p, data[0]);
             else
-                data[0] = p->rcr;
-        } else if (off >= 4 && (p->addr & ADDR_ENABLE)) {
+                data[0] = p->s.rcr;
+        } else if (off >= 4 && (p->s.addr & ADDR_ENABLE)) {
             /* CONFIG_DATA */
             config_data(p, off - 4, is_write, size, data);
         } else if (!is_write) {

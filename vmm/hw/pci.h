@@ -62,12 +62,17 @@
 #define PCI_RESET_SOFT 0 /* power_request status: INIT */
 #define PCI_RESET_HARD 1 /* power_request status: full reset */
 
-/* Fields private. */
-struct pci_host {
+/* The guest-visible state, for snapshots. */
+struct pci_state {
     uint32_t addr;    /* CONFIG_ADDRESS */
     uint8_t rcr;      /* SYS_RST as last written */
     uint8_t cfg[256]; /* 00:00.0 configuration space */
-    struct power *pw;
+};
+
+/* Fields private. */
+struct pci_host {
+    struct pci_state s;
+    struct power *pw; /* not owned */
 };
 
 /*
@@ -75,6 +80,19 @@ struct pci_host {
  * their 440FX defaults. pw receives reset requests (NULL: none). Returns 0.
  */
 int pci_init(struct pci_host *p, struct power *pw);
+
+/* After a machine reset (either kind): the power-on state again. */
+void pci_reset(struct pci_host *p);
+
+/* Copy the state out for a snapshot. */
+void pci_save(const struct pci_host *p, struct pci_state *st);
+
+/*
+ * Replace the state with a saved one. Returns 0, or -EINVAL (nothing
+ * changed) if st has reserved CONFIG_ADDRESS or RCR bits set or differs
+ * from the host bridge in a read-only configuration bit.
+ */
+int pci_load(struct pci_host *p, const struct pci_state *st);
 
 /* pio_handler for [PCI_PORT_BASE, +PCI_PORT_LEN). Returns 0. */
 int pci_io(void *ctx, uint16_t port, bool is_write, uint8_t size,

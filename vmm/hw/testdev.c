@@ -11,6 +11,17 @@ int testdev_init(struct testdev *t, const struct irq_line *irq)
     return 0;
 }
 
+void testdev_save(const struct testdev *t, struct testdev_state *st)
+{
+    *st = t->s;
+}
+
+int testdev_load(struct testdev *t, const struct testdev_state *st)
+{
+    t->s = *st;
+    return 0;
+}
+
 /* size bytes at byte k of the scratch register. */
 static void scratch(struct testdev *t, unsigned k, bool is_write, uint8_t size,
                     uint8_t *data)
@@ -19,10 +30,10 @@ static void scratch(struct testdev *t, unsigned k, bool is_write, uint8_t size,
         unsigned shift = 8 * k;
         if (is_write) {
             if (k < 4)
-                t->reg = (t->reg & ~(0xffu << shift)) | (uint32_t)data[i]
-                                                            << shift;
+                t->s.reg = (t->s.reg & ~(0xffu << shift)) | (uint32_t)data[i]
+                                                                << shift;
         } else {
-            data[i] = k < 4 ? (uint8_t)(t->reg >> shift) : 0;
+            data[i] = k < 4 ? (uint8_t)(t->s.reg >> shift) : 0;
         }
     }
 }
@@ -31,9 +42,9 @@ static void flush_page(struct testdev *t, uint8_t size, const uint8_t *data)
 {
     if (size != 4)
         return; /* QEMU accepts dwords only */
-    t->flush_gpa =
+    t->s.flush_gpa =
         data[0] | data[1] << 8 | data[2] << 16 | (uint32_t)data[3] << 24;
-    t->flush_count++;
+    t->s.flush_count++;
 }
 
 int testdev_io(void *ctx, uint16_t port, bool is_write, uint8_t size,
@@ -81,8 +92,8 @@ int testdev_mmio(void *ctx, uint64_t gpa, bool is_write, uint32_t len,
     if (__builtin_add_overflow(off, len, &end) || end > TESTDEV_IOMEM_LEN)
         return -EINVAL;
     if (is_write)
-        memcpy(t->iomem + off, data, len);
+        memcpy(t->s.iomem + off, data, len);
     else
-        memcpy(data, t->iomem + off, len);
+        memcpy(data, t->s.iomem + off, len);
     return 0;
 }

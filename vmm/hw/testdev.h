@@ -14,7 +14,7 @@
  *                  page (QEMU mprotects it to PROT_NONE and back, so KVM
  *                  must fault it in again: eventinj uses it to make the
  *                  stack page fault during event injection). Here the
- *                  write is recorded (flush_count, flush_gpa) and nothing
+ *                  write is recorded (s.flush_count, s.flush_gpa) and nothing
  *                  else happens: the page stays mapped, which is always
  *                  safe; the test's checks still run, only the host-side
  *                  refault it wanted to provoke does not happen. Reads 0.
@@ -47,20 +47,34 @@
 #define TESTDEV_IOMEM_BASE 0xff000000ull
 #define TESTDEV_IOMEM_LEN  0x10000u
 
-/* Fields other than flush_count and flush_gpa are private. */
-struct testdev {
+/* The guest-visible state, for snapshots (64 KiB: iomem). */
+struct testdev_state {
     uint32_t reg;         /* the scratch register */
     uint64_t flush_count; /* flush-page writes seen */
     uint32_t flush_gpa;   /* the last one's address */
-    struct irq_line irq;
     uint8_t iomem[TESTDEV_IOMEM_LEN];
 };
 
 /*
+ * Fields other than s.flush_count and s.flush_gpa are private. About
+ * 64 KiB: keep it in the machine's heap or static struct, not on a stack.
+ */
+struct testdev {
+    struct testdev_state s;
+    struct irq_line irq;
+};
+
+/*
  * Zeroed state; irq (copied; NULL: no lines) is where 0x2000 + n goes.
- * Returns 0.
+ * Returns 0. There is no testdev_reset: QEMU keeps this device's state
+ * across a machine reset too.
  */
 int testdev_init(struct testdev *t, const struct irq_line *irq);
+
+void testdev_save(const struct testdev *t, struct testdev_state *st);
+
+/* Every state is valid; the IRQ lines are the machine's. Returns 0. */
+int testdev_load(struct testdev *t, const struct testdev_state *st);
 
 /*
  * pio_handler for both [TESTDEV_PORT_BASE, +TESTDEV_PORT_LEN) and
