@@ -8,7 +8,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wold-style-definition -Wformat=2 -Wundef \
            -Wwrite-strings -Wimplicit-fallthrough -Wvla
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -I. $(WARN) $(CFLAGS) -MMD -MP
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread -I. $(WARN) $(CFLAGS) -MMD -MP
 LDFLAGS ?=
 LDLIBS  ?=
 AS      ?= as

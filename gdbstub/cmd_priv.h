@@ -21,6 +21,7 @@ struct gdb_cmd_stop {
     enum gdb_bp_event ev; /* TRAP or a breakpoint/watchpoint reason */
     uint64_t addr;        /* watchpoint start */
     int exit_code;
+    int thread; /* the target thread (0-based) it is about */
 };
 
 struct gdb_cmd {
@@ -32,6 +33,10 @@ struct gdb_cmd {
     bool stopped;  /* as opposed to resumed or running freely */
     bool free_run; /* detached: run with no breakpoints */
     struct gdb_cmd_stop last;
+    int nthreads; /* the target's threads (1 without thread ops) */
+    int g_thread; /* Hg: registers and memory (0-based) */
+    int c_thread; /* Hc: what s steps, or -1 (the thread of the stop) */
+    uint8_t *act; /* scratch: enum gdb_bp_act per thread */
     uint8_t *buf; /* scratch, RSP_MAX_PACKET + 1 bytes */
     char *text;   /* monitor output, RSP_MAX_PACKET / 2 + 1 bytes */
 };
@@ -67,6 +72,12 @@ size_t gdb_cmd_put_reg(enum gdb_arch arch, const struct gdb_x86_regs *regs,
  * expedited registers as they are now. Returns its length.
  */
 size_t gdb_cmd_render_stop(struct gdb_cmd *s, char *reply, size_t cap);
+
+/*
+ * Make thread t (0-based) the target's selected thread, for the register,
+ * memory and monitor operations. A no-op with one thread.
+ */
+void gdb_cmd_use_thread(struct gdb_cmd *s, int t);
 
 /* q..., Q... packets. */
 enum gdb_cmd_result gdb_cmd_query(struct gdb_cmd *s, const char *pkt,

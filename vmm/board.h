@@ -53,6 +53,7 @@ struct power;
 /* Fields private; the caller owns the struct. One thread uses it. */
 struct board {
     bool pc;
+    unsigned ncpus; /* set before board_wire_pc: CPUs the tables list */
     struct vm *vm;
     struct irq_line irq; /* KVM_IRQ_LINE on the pc */
     struct debugexit debugexit;

@@ -18,6 +18,7 @@ enum {
     OPT_KERNEL,
     OPT_APPEND,
     OPT_INITRD,
+    OPT_SMP,
 };
 
 static const struct option long_opts[] = {
@@ -31,6 +32,7 @@ static const struct option long_opts[] = {
     {"kernel", required_argument, NULL, OPT_KERNEL},
     {"append", required_argument, NULL, OPT_APPEND},
     {"initrd", required_argument, NULL, OPT_INITRD},
+    {"smp", required_argument, NULL, OPT_SMP},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -60,6 +62,9 @@ const char *cli_usage(void)
            "      --initrd \"FILE ARGS,FILE ARGS\"\n"
            "                         Multiboot modules, each with its "
            "string\n"
+           "      --smp N            N vCPUs (pc only; default 1): vCPU 0 "
+           "boots,\n"
+           "                         the others wait for INIT/SIPI\n"
            "  -m, --mem SIZE         guest RAM, K/M/G suffixes (default 1M; "
            "128M\n"
            "                         on pc)\n"
@@ -210,6 +215,7 @@ enum cli_action cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
     *o = (struct cli_opts){
         .mem_size = CLI_DEFAULT_MEM,
         .hlt_sleep_ms = CLI_DEFAULT_HLT_SLEEP,
+        .smp = 1,
     };
     err[0] = '\0';
     optind = 0; /* full reset of getopt state (glibc), for repeated calls */
@@ -281,6 +287,12 @@ enum cli_action cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
                 return usage_error(err, errsz, "--initrd needs a file", "", "");
             o->initrd = optarg;
             break;
+        case OPT_SMP:
+            if (cli_parse_uint(optarg, CLI_MAX_SMP, &v) < 0 || v == 0)
+                return usage_error(err, errsz, "invalid --smp '", optarg,
+                                   "': want a vCPU count 1..254");
+            o->smp = (unsigned)v;
+            break;
         case OPT_HOST_INFO:
             action = CLI_HOST_INFO;
             break;
@@ -313,6 +325,12 @@ enum cli_action cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
     if (!o->kernel && (o->append || o->initrd))
         return usage_error(err, errsz, o->append ? "--append" : "--initrd",
                            " needs --kernel", "");
+    if (o->machine == CLI_MACHINE_BARE && o->smp > 1)
+        return usage_error(err, errsz,
+                           "--smp needs the pc machine (--machine pc): the "
+                           "bare machine has no local APICs to start the "
+                           "other vCPUs",
+                           "", "");
     if (o->machine == CLI_MACHINE_PC) {
         if (hlt_set)
             return usage_error(err, errsz,

@@ -12,6 +12,8 @@
 #define CLI_MAX_MEM           (64ull << 30) /* beyond this is surely a typo */
 #define CLI_DEFAULT_HLT_SLEEP 1000
 #define CLI_MAX_HLT_SLEEP     3600000 /* one hour, in ms */
+/* vCPUs: xAPIC IDs 0..253 (0xff broadcasts; the IOAPIC takes the next). */
+#define CLI_MAX_SMP 254
 
 enum cli_action {
     CLI_RUN,
@@ -45,6 +47,7 @@ struct cli_opts {
     const char *kernel; /* --kernel: a Multiboot kernel (pc only) */
     const char *append; /* --append: its command line, NULL if none */
     const char *initrd; /* --initrd: "FILE ARGS,FILE ARGS" modules */
+    unsigned smp;       /* --smp: vCPUs, 1..CLI_MAX_SMP (more: pc only) */
 };
 
 /*

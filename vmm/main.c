@@ -7,6 +7,7 @@
 #include <linux/kvm.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
@@ -26,6 +27,7 @@
 #include "pio.h"
 #include "probe.h"
 #include "run.h"
+#include "smp.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -40,13 +42,16 @@ struct machine {
     int event_sig; /* stdin input for the guest's UART (pc machine) */
     struct vm vm;
     struct mem mem;
-    struct vcpu vcpu;
+    unsigned ncpus;
+    struct vcpu *vcpus;     /* ncpus of them; vcpus[0] boots */
+    struct runner *runners; /* one per vCPU */
+    bool threaded;          /* ncpus > 1: vCPU threads (smp) */
+    struct smp smp;
     struct pio_bus bus;
     struct pio_console console;
     struct power power;
     struct board board;
     struct memmap map;
-    struct runner runner;
 };
 
 static int fail_errno(const char *what, int neg_errno)
@@ -66,12 +71,16 @@ static int fail_vm(const struct vm *vm, int neg_errno)
     return EXIT_RUNTIME;
 }
 
-static void report_crash(struct machine *m)
+static void report_crash(struct machine *m, unsigned cpu)
 {
-    const struct run_crash *c = &m->runner.crash;
+    const struct run_crash *c = &m->runners[cpu].crash;
     char buf[2048];
 
-    fprintf(stderr, "vmm: guest crashed: %s\n", c->what);
+    if (m->ncpus > 1)
+        fprintf(stderr, "vmm: guest crashed: %s on vCPU %u\n", c->what,
+                c->vcpu);
+    else
+        fprintf(stderr, "vmm: guest crashed: %s\n", c->what);
     fprintf(stderr, "vmm: exit reason %u (%s)", c->exit_reason,
             run_exit_name(c->exit_reason));
     if (c->suberror)
@@ -80,7 +89,7 @@ static void report_crash(struct machine *m)
         fprintf(stderr, ", hardware reason 0x%llx",
                 (unsigned long long)c->hw_reason);
     fprintf(stderr, "\n");
-    if (dump_regs(&m->vcpu, &m->mem, buf, sizeof(buf)) >= 0)
+    if (dump_regs(&m->vcpus[cpu], &m->mem, buf, sizeof(buf)) >= 0)
         fputs(buf, stderr);
 }
 
@@ -145,6 +154,39 @@ static int map_ram(struct machine *m, const struct cli_opts *o)
 static int wire_machine(struct machine *m, const struct cli_opts *o,
                         bool stdout_closed);
 
+/*
+ * Create every vCPU: vCPU 0 is the bootstrap processor; the others wait
+ * for INIT and STARTUP IPIs (wait-for-SIPI), as a PC's application
+ * processors do after reset (Intel SDM vol. 3, "MP Initialization"),
+ * and the in-kernel local APIC starts them. Returns 0, -E2BIG (more
+ * vCPUs than this KVM allows: printed here) or -errno (vm->err_op).
+ */
+static int create_vcpus(struct machine *m)
+{
+    int max = vm_check_cap(&m->vm, KVM_CAP_MAX_VCPUS);
+    int e;
+
+    if (max <= 0)
+        max = vm_check_cap(&m->vm, KVM_CAP_NR_VCPUS);
+    if (max <= 0)
+        max = 4; /* KVM API doc, KVM_CAP_NR_VCPUS: "assume 4" */
+    if (m->ncpus > (unsigned)max) {
+        fprintf(stderr,
+                "vmm: --smp %u: this host's KVM allows at most %d "
+                "vCPUs\n",
+                m->ncpus, max);
+        return -E2BIG;
+    }
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        if ((e = vcpu_create(&m->vcpus[i], &m->vm, i)) < 0)
+            return e;
+        if (i > 0 && (e = vcpu_set_mp_state(&m->vcpus[i],
+                                            KVM_MP_STATE_INIT_RECEIVED)) < 0)
+            return e;
+    }
+    return 0;
+}
+
 /* --kernel: a Multiboot kernel on the pc machine, entered in 32-bit
  * protected mode as the spec says. */
 static int build_kernel(struct machine *m, const struct cli_opts *o,
@@ -165,8 +207,10 @@ static int build_kernel(struct machine *m, const struct cli_opts *o,
                 err[0] ? err : strerror(-e));
         return EXIT_USAGE;
     }
-    if ((e = vcpu_create(&m->vcpu, &m->vm, 0)) < 0 ||
-        (e = vcpu_reset_flat32(&m->vcpu, entry.eip, entry.eax, entry.ebx)) < 0)
+    if ((e = create_vcpus(m)) == -E2BIG)
+        return EXIT_USAGE;
+    if (e < 0 || (e = vcpu_reset_flat32(&m->vcpus[0], entry.eip, entry.eax,
+                                        entry.ebx)) < 0)
         return fail_vm(&m->vm, e);
     return wire_machine(m, o, stdout_closed);
 }
@@ -205,8 +249,9 @@ static int build_machine(struct machine *m, const struct cli_opts *o,
         fprintf(stderr, "vmm: %s: %s\n", o->image, why);
         return EXIT_USAGE;
     }
-    if ((e = vcpu_create(&m->vcpu, &m->vm, 0)) < 0 ||
-        (e = vcpu_reset_real_mode(&m->vcpu)) < 0)
+    if ((e = create_vcpus(m)) == -E2BIG)
+        return EXIT_USAGE;
+    if (e < 0 || (e = vcpu_reset_real_mode(&m->vcpus[0])) < 0)
         return fail_vm(&m->vm, e);
     return wire_machine(m, o, stdout_closed);
 }
@@ -222,6 +267,17 @@ static int wire_machine(struct machine *m, const struct cli_opts *o,
     m->console.fd = stdout_closed ? -1 : STDOUT_FILENO;
     m->console.wake_fd[0] = m->quit_fd;
     m->console.wake_fd[1] = m->io_fd;
+    if (m->threaded) {
+        /*
+         * The vCPU threads do the device I/O; the coordinator takes the
+         * machine's signals, and ends a console wait with a stop-all.
+         */
+        e = smp_init(&m->smp, m->ncpus, o->gdb != NULL, pc ? m->event_sig : 0,
+                     board_poll, &m->board);
+        if (e < 0)
+            return fail_errno(m->smp.err_op, e);
+        m->console.wake_fd[1] = m->smp.stop_fd;
+    }
     /*
      * A pipe, terminal or socket can fill up; SIGTERM and a debugger's
      * Ctrl-C must still be heard while the reader stalls. A pipe or
@@ -242,6 +298,7 @@ static int wire_machine(struct machine *m, const struct cli_opts *o,
             }
         }
     }
+    m->board.ncpus = m->ncpus;
     e = pc ? board_wire_pc(&m->board, &m->vm, &m->mem, &m->map, &m->bus,
                            &m->console, &m->power)
            : board_wire_bare(&m->board, &m->bus, &m->console, &m->power);
@@ -264,8 +321,17 @@ static int wire_machine(struct machine *m, const struct cli_opts *o,
             .signo = m->event_sig, .poll = board_poll, .ctx = &m->board};
         rc.mmio = (struct run_mmio){.fn = board_mmio, .ctx = &m->board};
     }
-    if ((e = run_init(&m->runner, &m->vcpu, &m->mem, &m->bus, &rc)) < 0)
-        return fail_vm(&m->vm, e);
+    if (m->threaded) {
+        rc.kick_signo = SMP_SIG_KICK;
+        rc.dev_lock = &m->smp.dev_lock;
+        rc.events.signo = 0; /* the coordinator takes it */
+    }
+    for (unsigned i = 0; i < m->ncpus; i++)
+        if ((e = run_init(&m->runners[i], &m->vcpus[i], &m->mem, &m->bus,
+                          &rc)) < 0)
+            return fail_vm(&m->vm, e);
+    if (m->threaded && (e = smp_start(&m->smp, m->runners)) < 0)
+        return fail_errno(m->smp.err_op, e);
     return EXIT_OK;
 }
 
@@ -274,8 +340,15 @@ static void destroy_machine(struct machine *m)
     if (m->out_fd >= 0)
         close(m->out_fd);
     m->out_fd = -1;
+    if (m->threaded)
+        smp_destroy(&m->smp);
     board_destroy(&m->board);
-    vcpu_destroy(&m->vcpu);
+    for (unsigned i = 0; m->vcpus && i < m->ncpus; i++)
+        vcpu_destroy(&m->vcpus[i]);
+    free(m->vcpus);
+    free(m->runners);
+    m->vcpus = NULL;
+    m->runners = NULL;
     mem_unmap(&m->mem);
     vm_close(&m->vm);
 }
@@ -293,12 +366,77 @@ static int power_status(const struct power *p)
     return p->req == POWER_EXIT ? p->status : EXIT_OK;
 }
 
+/* One vCPU's stop as run_plain acts on it: 1 go on, else the status. */
+static int plain_stop(struct machine *m, unsigned cpu,
+                      const struct run_result *res, int *status)
+{
+    switch (res->stop) {
+    case RUN_STOP_HALTED:
+    case RUN_STOP_OUTPUT_CLOSED:
+        *status = EXIT_OK;
+        return 0;
+    case RUN_STOP_SIGNAL:
+        if (res->quit) {
+            *status = EXIT_OK;
+            return 0;
+        }
+        return 1;
+    case RUN_STOP_CRASH:
+        report_crash(m, cpu);
+        *status = EXIT_RUNTIME;
+        return 0;
+    case RUN_STOP_POWER:
+        *status = power_status(&m->runners[cpu].taken);
+        return 0;
+    case RUN_STOP_DEBUG:
+        break; /* no debugger: nothing asked for this; go on */
+    }
+    return 1;
+}
+
+/* Every vCPU in its thread until one ends the machine or a signal. */
+static int run_plain_smp(struct machine *m)
+{
+    enum smp_mode *modes = calloc(m->ncpus, sizeof(*modes));
+    struct smp_result sr;
+    int status = EXIT_OK;
+
+    if (!modes)
+        return fail_errno("allocate", -ENOMEM);
+    for (unsigned i = 0; i < m->ncpus; i++)
+        modes[i] = SMP_CONT;
+    for (;;) {
+        int e = smp_run(&m->smp, modes, &sr);
+        if (e < 0) {
+            status = fail_errno(m->smp.err_op, e);
+            break;
+        }
+        if (sr.first >= 0) {
+            const struct smp_cpu *c = &m->smp.cpu[sr.first];
+            if (c->err < 0) {
+                status = fail_vm(&m->vm, c->err);
+                break;
+            }
+            if (plain_stop(m, (unsigned)sr.first, &c->res, &status) == 0)
+                break;
+        }
+        if (sr.quit) {
+            status = EXIT_OK;
+            break;
+        }
+    }
+    free(modes);
+    return status;
+}
+
 static int run_plain(struct machine *m)
 {
     struct run_result res;
 
+    if (m->threaded)
+        return run_plain_smp(m);
     for (;;) {
-        int e = run_vcpu(&m->runner, RUN_CONT, &res);
+        int e = run_vcpu(&m->runners[0], RUN_CONT, &res);
         if (e < 0)
             return fail_vm(&m->vm, e);
         switch (res.stop) {
@@ -310,10 +448,10 @@ static int run_plain(struct machine *m)
                 return EXIT_OK;
             break;
         case RUN_STOP_CRASH:
-            report_crash(m);
+            report_crash(m, 0);
             return EXIT_RUNTIME;
         case RUN_STOP_POWER:
-            return power_status(&m->runner.taken);
+            return power_status(&m->runners[0].taken);
         case RUN_STOP_DEBUG:
             break; /* no debugger: nothing asked for this; go on */
         }
@@ -338,7 +476,9 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
     e = probe_host(&caps);
     if (e < 0)
         return fail_errno(caps.err_op ? caps.err_op : "probe", e);
-    dbg_init(&dbg, &m->runner, &caps);
+    if ((e = dbg_init(&dbg, m->runners, m->ncpus, m->threaded ? &m->smp : NULL,
+                      &caps)) < 0)
+        return fail_errno("gdb session", e);
     struct gdb_cmd_config cfg = {.mechanism = mech[o->mechanism]};
     struct gdb_cmd *cmd = gdb_cmd_new(&dbg_target_ops, &dbg, &cfg);
     if (!cmd) {
@@ -378,12 +518,12 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
     }
     switch (e) {
     case GDB_SRV_CRASHED:
-        report_crash(m);
+        report_crash(m, dbg.crash_cpu);
         ret = EXIT_RUNTIME;
         break;
     case GDB_SRV_EXITED:
         /* gdb was told W with the same status. */
-        ret = power_status(&m->runner.taken);
+        ret = power_status(&m->runners[dbg.power_cpu].taken);
         break;
     default:
         ret = EXIT_OK;
@@ -392,6 +532,7 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
 out:
     gdb_srv_close(&srv);
     gdb_cmd_free(cmd);
+    dbg_destroy(&dbg);
     return ret;
 }
 
@@ -404,7 +545,7 @@ int main(int argc, char **argv)
         .io_fd = -1,
         .vm = {.fd = -1, .kvm_fd = -1},
         .mem = {.host = MAP_FAILED},
-        .vcpu = {.fd = -1, .run = MAP_FAILED},
+        .smp = {.stop_fd = -1},
     };
     char err[256];
     int ret;
@@ -426,6 +567,7 @@ int main(int argc, char **argv)
     case CLI_RUN:
         break;
     }
+
     /*
      * Keep fds 0-2 taken so that /dev/kvm or a socket never lands on them:
      * guest bytes written to "stdout" must not go into another file. A
@@ -472,9 +614,24 @@ int main(int argc, char **argv)
         if (m.io_fd < 0)
             return fail_errno("signalfd", -errno);
     }
+    m.ncpus = o.smp;
+    m.threaded = o.smp > 1;
+    m.vcpus = calloc(m.ncpus, sizeof(*m.vcpus));
+    m.runners = calloc(m.ncpus, sizeof(*m.runners));
+    if (!m.vcpus || !m.runners) {
+        free(m.vcpus);
+        free(m.runners);
+        ret = fail_errno("allocate the vCPUs", -ENOMEM);
+        m.vcpus = NULL;
+        m.runners = NULL;
+        goto out;
+    }
+    for (unsigned i = 0; i < m.ncpus; i++)
+        m.vcpus[i] = (struct vcpu){.fd = -1, .run = MAP_FAILED};
     ret = build_machine(&m, &o, stdout_closed);
     if (ret == EXIT_OK)
         ret = o.gdb ? run_gdb(&m, &o) : run_plain(&m);
+out:
     destroy_machine(&m);
     close(m.quit_fd);
     if (m.io_fd >= 0)
