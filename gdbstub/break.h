@@ -105,6 +105,7 @@ struct gdb_bp {
     int nthreads;
     int inject_thread; /* whose exception inject is */
     int event;         /* the thread of the last stop reported */
+    int turn;          /* the thread stepped last, one at a time */
     uint8_t *act;      /* enum gdb_bp_act, this resume */
     enum gdb_resume_mode *modes;
 };

@@ -409,6 +409,31 @@ static int judge_thread(struct gdb_bp *b, const struct gdb_resume *how,
 }
 
 /*
+ * Stepping watchpoints compare memory after each round: for the change to
+ * belong to one instruction, a round steps one continuing thread only,
+ * taking turns, and skips those that wait (hlt, SIPI), whose step might
+ * never end. Returns that thread, or -1 to step them all at once (no
+ * stepping watchpoints, or no thread gdb steps itself, or all wait).
+ */
+static int serial_pick(struct gdb_bp *b, bool by_step)
+{
+    if (!by_step || !b->nr_shadow)
+        return -1;
+    for (int t = 0; t < b->nthreads; t++)
+        if (b->act[t] == GDB_BP_ACT_STEP)
+            return -1; /* gdb's own step ends the round soon enough */
+    for (int k = 1; k <= b->nthreads; k++) {
+        int t = (b->turn + k) % b->nthreads;
+        if (b->act[t] != GDB_BP_ACT_CONT ||
+            (b->ops->thread_waits && b->ops->thread_waits(b->ctx, t)))
+            continue;
+        b->turn = t;
+        return t;
+    }
+    return -1;
+}
+
+/*
  * One round of a threaded resume: every thread as b->act says (or only
  * `over`, stepping off the breakpoint under its pc, when over >= 0).
  * Returns REPORT, GO_ON, REDO or -errno.
@@ -424,12 +449,16 @@ static int round_threads(struct gdb_bp *b, int over, uint64_t over_pc,
     struct gdb_resume how;
     struct gdb_stop st;
 
+    int only = serial_pick(b, by_step);
+
     for (int t = 0; t < b->nthreads; t++) {
         enum gdb_resume_mode m = GDB_RESUME_STAY;
         if (over >= 0)
             m = t == over ? GDB_RESUME_STEP_RUN : GDB_RESUME_STAY;
         else if (b->act[t] == GDB_BP_ACT_STEP)
             m = GDB_RESUME_STEP;
+        else if (b->act[t] == GDB_BP_ACT_CONT && only >= 0)
+            m = t == only ? GDB_RESUME_STEP_RUN : GDB_RESUME_STAY;
         else if (b->act[t] == GDB_BP_ACT_CONT)
             m = by_step ? GDB_RESUME_STEP_RUN : GDB_RESUME_CONT;
         b->modes[t] = m;

@@ -217,6 +217,11 @@ struct gdb_target_ops {
     int (*select_thread)(void *ctx, int t);
     int (*thread_info)(void *ctx, int t, char *out, size_t cap);
     int (*thread_stop)(void *ctx, int t, struct gdb_stop *stop);
+    /*
+     * Optional: whether thread t waits for an event (hlt, wait-for-SIPI),
+     * so that a step of it may not finish until one comes.
+     */
+    bool (*thread_waits)(void *ctx, int t);
 };
 
 /*

@@ -777,7 +777,19 @@ static int thread_stop(void *ctx, int t, struct gdb_stop *stop)
     return 0;
 }
 
+static bool thread_waits(void *ctx, int t)
+{
+    struct dbg *d = ctx;
+    uint32_t mp;
+
+    if (!d->smp || t < 0 || (unsigned)t >= d->n)
+        return false;
+    return vcpu_get_mp_state(d->cpu[t].runner->vcpu, &mp) == 0 &&
+           mp != KVM_MP_STATE_RUNNABLE;
+}
+
 const struct gdb_target_ops dbg_target_ops = {
+    .thread_waits = thread_waits,
     .nr_threads = nr_threads,
     .select_thread = select_thread,
     .thread_info = thread_info,

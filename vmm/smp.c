@@ -24,8 +24,11 @@ int smp_init(struct smp *s, unsigned n, bool with_io, int event_sig,
     sigset_t own;
     int e;
 
-    *s = (struct smp){.stop_fd = -1, .event_sig = event_sig, .poll = poll,
-                      .poll_ctx = poll_ctx, .owner_tid = gettid()};
+    *s = (struct smp){.stop_fd = -1,
+                      .event_sig = event_sig,
+                      .poll = poll,
+                      .poll_ctx = poll_ctx,
+                      .owner_tid = gettid()};
     s->cpu = calloc(n, sizeof(*s->cpu));
     if (!s->cpu)
         return smp_fail(s, "allocate the vCPU threads", ENOMEM);
@@ -69,7 +72,9 @@ static void notify(struct smp *s)
 
 static enum run_mode run_mode_of(enum smp_mode m)
 {
-    return m == SMP_STEP ? RUN_STEP : m == SMP_STEP_RUN ? RUN_STEP_RUN : RUN_CONT;
+    return m == SMP_STEP       ? RUN_STEP
+           : m == SMP_STEP_RUN ? RUN_STEP_RUN
+                               : RUN_CONT;
 }
 
 static void *cpu_main(void *arg)

@@ -53,8 +53,8 @@ struct smp_cpu {
     struct smp *smp;
     struct runner *runner;
     pthread_t thread;
-    bool started;       /* thread exists (coordinator only) */
-    pid_t tid;          /* for tgkill; set before the thread first waits */
+    bool started; /* thread exists (coordinator only) */
+    pid_t tid;    /* for tgkill; set before the thread first waits */
     enum smp_state state;
     enum smp_mode mode; /* with SMP_GO */
     bool stop_req;      /* kicked this round */
@@ -85,9 +85,9 @@ struct smp {
 
 /* How smp_run ended. */
 struct smp_result {
-    bool quit;   /* SIGINT or SIGTERM */
-    bool io;     /* SIGIO (the debugger has something to say) */
-    int first;   /* the vCPU that stopped on its own first, or -1 */
+    bool quit; /* SIGINT or SIGTERM */
+    bool io;   /* SIGIO (the debugger has something to say) */
+    int first; /* the vCPU that stopped on its own first, or -1 */
 };
 
 /*
