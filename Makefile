@@ -1,6 +1,6 @@
 # kvmstub: a small VMM on /dev/kvm with a GDB stub. See README.md.
 .DELETE_ON_ERROR:
-.PHONY: all run test sanitize fuzz bench format format-check hdrcheck clean valgrind
+.PHONY: all run test sanitize fuzz bench kut format format-check hdrcheck clean valgrind
 
 CC      ?= cc
 BUILD   ?= build
@@ -182,6 +182,11 @@ fuzz:
 
 bench: all
 	$(Q)BUILD=$(BUILD) bash tests/bench/run.sh
+
+# kvm-unit-tests under kvmstub and QEMU side by side: make kut KUT=DIR
+# (a built checkout; without it the target says "skipped").
+kut: $(BUILD)/vmm
+	$(Q)BUILD=$(BUILD) KUT=$(KUT) bash tests/kut/run.sh
 
 valgrind: all
 	$(Q)BUILD=$(BUILD) bash tests/valgrind.sh

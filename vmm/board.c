@@ -102,6 +102,7 @@ int board_wire_pc(struct board *b, struct vm *vm, struct mem *mem,
 
     b->pc = true;
     b->vm = vm;
+    b->mem = mem;
     b->irq = (struct irq_line){.set = kvm_irq_set, .ctx = vm};
     if ((e = wire_common(b, bus, con, power)) < 0)
         return e;
@@ -290,6 +291,36 @@ int board_mmio(void *ctx, uint64_t gpa, bool is_write, uint32_t len,
         gpa - TESTDEV_IOMEM_BASE < TESTDEV_IOMEM_LEN)
         return testdev_mmio(&b->testdev, gpa, is_write, len, data) == 0;
     return 0;
+}
+
+int board_sleep_enter(void *ctx, int64_t *wake_ns)
+{
+    struct board *b = ctx;
+    int e;
+
+    if ((e = rtc_tick(&b->rtc)) < 0)
+        return e;
+    return rtc_next_event_ns(&b->rtc, wake_ns) == 1;
+}
+
+int board_sleep_wake(void *ctx, uint16_t *cs, uint16_t *ip)
+{
+    struct board *b = ctx;
+    const uint8_t *area =
+        mem_gpa_to_hva(b->mem, BOARD_ACPI_GPA, BOARD_ACPI_LEN);
+    uint32_t vec;
+    int e;
+
+    if ((e = rtc_tick(&b->rtc)) < 0 ||
+        (e = acpi_pm_wake(&b->acpi, ACPI_PM1_RTC)) < 0)
+        return e;
+    if (!area || acpi_waking_vector(area, BOARD_ACPI_LEN, &vec) < 0 ||
+        vec > 0xfffff)
+        return 0;
+    /* ACPI 6.4, 5.2.10: in real mode at CS = vector >> 4, IP = & 0xf. */
+    *cs = (uint16_t)(vec >> 4);
+    *ip = (uint16_t)(vec & 0xf);
+    return 1;
 }
 
 void board_destroy(struct board *b)

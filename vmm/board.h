@@ -55,6 +55,7 @@ struct board {
     bool pc;
     unsigned ncpus; /* set before board_wire_pc: CPUs the tables list */
     struct vm *vm;
+    struct mem *mem;
     struct irq_line irq; /* KVM_IRQ_LINE on the pc */
     struct debugexit debugexit;
     struct debugcon debugcon;
@@ -125,6 +126,16 @@ int board_poll(void *ctx, bool signalled);
  */
 int board_mmio(void *ctx, uint64_t gpa, bool is_write, uint32_t len,
                uint8_t *data);
+
+/*
+ * run_sleep hooks (ctx: the board), ACPI S3 as firmware does it: enter
+ * gives the delay until the RTC's next interrupt (the alarm a guest arms
+ * to be woken; 0 returned: none); wake sets PM1 WAK_STS and RTC_STS and
+ * gives the real-mode form of the FACS waking vector (0 returned: the
+ * guest left none). Return -errno on failure.
+ */
+int board_sleep_enter(void *ctx, int64_t *wake_ns);
+int board_sleep_wake(void *ctx, uint16_t *cs, uint16_t *ip);
 
 /* Close what the board opened and free device memory. Safe on a
  * half-built board. */

@@ -335,6 +335,73 @@ static int fix_ip_after_hlt(struct runner *r)
     return vcpu_set_regs(r->vcpu, &next);
 }
 
+/* The S3 wait: far off when nothing can wake the machine. */
+static void arm_suspend(struct runner *r, int64_t wake_ns)
+{
+    if (clock_gettime(CLOCK_MONOTONIC, &r->sleep_until) < 0)
+        r->sleep_until = (struct timespec){0, 0};
+    if (r->wake_never)
+        wake_ns = 3600ll * 1000000000ll;
+    r->sleep_until.tv_sec += (time_t)(wake_ns / 1000000000);
+    r->sleep_until.tv_nsec += (long)(wake_ns % 1000000000);
+    if (r->sleep_until.tv_nsec >= 1000000000L) {
+        r->sleep_until.tv_nsec -= 1000000000L;
+        r->sleep_until.tv_sec++;
+    }
+    r->sleep_pending = true;
+}
+
+/*
+ * Wait out an S3 sleep and resume at the waking vector. Returns 1 when the
+ * guest runs on, 0 when the run stops (res says why; a signal leaves the
+ * machine asleep for the next run), or -errno. A user stepping does not
+ * wait: the wake comes at once.
+ */
+static int finish_suspend(struct runner *r, enum run_mode mode,
+                          struct run_result *res)
+{
+    uint16_t cs, ip;
+    int e;
+
+    while (mode != RUN_STEP) {
+        e = finish_sleep(r, res);
+        if (e <= 0) {
+            res->stop = RUN_STOP_SIGNAL;
+            return e;
+        }
+        if (!r->wake_never)
+            break;
+        arm_suspend(r, 0);
+    }
+    r->sleep_pending = false;
+    r->suspended = false;
+    e = r->cfg.sleep.wake(r->cfg.sleep.ctx, &cs, &ip);
+    if (e < 0)
+        return e;
+    if (e == 0) {
+        res->stop = RUN_STOP_POWER;
+        res->power = POWER_SLEEP;
+        return 0;
+    }
+    if (r->cfg.verbose)
+        fprintf(stderr, "vmm: ACPI S3 wake, resuming at %04x:%04x\n", cs, ip);
+    return (e = vcpu_reset_real_mode_at(r->vcpu, cs, ip)) < 0 ? e : 1;
+}
+
+/* A device asked for S3: start the sleep. Returns 0 or -errno. */
+static int enter_suspend(struct runner *r)
+{
+    int64_t ns = 0;
+    int e = r->cfg.sleep.enter(r->cfg.sleep.ctx, &ns);
+
+    if (e < 0)
+        return e;
+    r->wake_never = e == 0 || ns < 0;
+    r->suspended = true;
+    arm_suspend(r, ns < 0 ? 0 : ns);
+    return 0;
+}
+
 static void record_crash(struct runner *r, const char *what)
 {
     struct kvm_run *run = r->vcpu->run;
@@ -409,6 +476,14 @@ int run_vcpu(struct runner *r, enum run_mode mode, struct run_result *res)
         errno = -e;
         return vm_fail(r->vcpu->vm, "write guest output to stdout");
     }
+    if (r->suspended) {
+        if ((e = finish_suspend(r, mode, res)) <= 0)
+            return e;
+        if (mode != RUN_CONT) {
+            res->stop = RUN_STOP_DEBUG; /* the step ends at the vector */
+            return 0;
+        }
+    }
     if (r->sleep_pending) {
         if (mode == RUN_STEP) {
             r->sleep_pending = false; /* a user stepping does not wait */
@@ -447,7 +522,7 @@ int run_vcpu(struct runner *r, enum run_mode mode, struct run_result *res)
                 /* Done after the instruction that asked, as on hardware. */
                 r->taken = *r->cfg.power;
                 r->cfg.power->req = POWER_NONE;
-                e = 2;
+                e = r->taken.req == POWER_SLEEP && r->cfg.sleep.enter ? 3 : 2;
             }
             pe = e == 0 ? poll_events_locked(r, false) : 0;
             dev_unlock(r);
@@ -472,6 +547,18 @@ int run_vcpu(struct runner *r, enum run_mode mode, struct run_result *res)
             if (e < 0) {
                 errno = -e;
                 return vm_fail(r->vcpu->vm, "write guest output to stdout");
+            }
+            if (e == 3) { /* S3: sleep, then resume at the waking vector */
+                if ((e = vcpu_complete_io(r->vcpu)) < 0 ||
+                    (e = enter_suspend(r)) < 0)
+                    return e;
+                if ((e = finish_suspend(r, mode, res)) <= 0)
+                    return e;
+                if (mode != RUN_CONT) {
+                    res->stop = RUN_STOP_DEBUG;
+                    return 0;
+                }
+                continue;
             }
             if (e == 2) {
                 res->stop = RUN_STOP_POWER;

@@ -47,6 +47,21 @@ struct run_mmio {
     void *ctx;
 };
 
+/*
+ * ACPI S3 as firmware does it (optional): enter is called when a device
+ * asks to sleep and returns 1 with *wake_ns the delay until the wake
+ * event (an RTC alarm), or 0 if nothing can wake the machine (it then
+ * sleeps until a signal ends the VMM). When the time comes, wake returns
+ * 1 with the real-mode waking vector in *cs:*ip (the vCPU is reset there)
+ * or 0 if there is none (the run then stops with RUN_STOP_POWER). Both
+ * return -errno on failure.
+ */
+struct run_sleep {
+    int (*enter)(void *ctx, int64_t *wake_ns);
+    int (*wake)(void *ctx, uint16_t *cs, uint16_t *ip);
+    void *ctx;
+};
+
 struct run_config {
     uint32_t hlt_sleep_ms; /* pause after each HLT */
     uint64_t max_halts;    /* stop at this HLT; 0 = never */
@@ -59,6 +74,7 @@ struct run_config {
     struct power *power; /* device requests, checked after each I/O exit */
     struct run_events events;
     struct run_mmio mmio;
+    struct run_sleep sleep;
     /*
      * A vCPU thread of an SMP machine (vmm/smp.h): kick_signo is the only
      * wake signal (the machine's signals are the coordinating thread's),
@@ -120,6 +136,8 @@ struct runner {
     struct timespec sleep_until; /* CLOCK_MONOTONIC */
     struct run_crash crash;
     struct power taken; /* the last device request the loop acted on */
+    bool suspended;     /* in ACPI S3: sleep_until is the wake event */
+    bool wake_never;    /* in S3 with no wake source */
 };
 
 /*

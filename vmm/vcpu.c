@@ -288,6 +288,33 @@ int vcpu_reset_real_mode(struct vcpu *c)
     return vcpu_set_regs(c, &regs);
 }
 
+int vcpu_reset_real_mode_at(struct vcpu *c, uint16_t cs, uint16_t ip)
+{
+    struct kvm_sregs *s = NULL;
+    int r = vcpu_get_sregs(c, &s);
+
+    if (r < 0)
+        return r;
+    struct kvm_sregs sregs = {.apic_base = s->apic_base, .cr0 = 0x60000010};
+    real_mode_seg(&sregs.cs, true);
+    sregs.cs.selector = cs;
+    sregs.cs.base = (uint64_t)cs << 4;
+    real_mode_seg(&sregs.ds, false);
+    real_mode_seg(&sregs.es, false);
+    real_mode_seg(&sregs.fs, false);
+    real_mode_seg(&sregs.gs, false);
+    real_mode_seg(&sregs.ss, false);
+    sregs.tr = (struct kvm_segment){.limit = 0xffff, .type = 0xb, .present = 1};
+    sregs.ldt =
+        (struct kvm_segment){.limit = 0xffff, .type = 0x2, .present = 1};
+    sregs.gdt.limit = 0xffff;
+    sregs.idt.limit = 0xffff;
+    if ((r = vcpu_set_sregs(c, &sregs)) < 0)
+        return r;
+    struct kvm_regs regs = {.rip = ip, .rflags = 0x2};
+    return vcpu_set_regs(c, &regs);
+}
+
 /* A flat 32-bit segment: base 0, limit 4 GiB - 1 (G=1), D/B=1, DPL 0. */
 static void flat32_seg(struct kvm_segment *s, uint16_t sel, uint8_t type)
 {

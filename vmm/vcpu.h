@@ -51,6 +51,16 @@ void vcpu_destroy(struct vcpu *c);
 int vcpu_reset_real_mode(struct vcpu *c);
 
 /*
+ * The state after a CPU reset (Intel SDM vol. 3, "Processor State After
+ * Reset"), but starting in real mode at cs:ip (CS base cs * 16) as a
+ * firmware's jump to an ACPI waking vector leaves it: CR0 0x60000010,
+ * CR2-CR4, EFER 0, data segments 0 with 64 KiB limits, GDTR and IDTR base
+ * 0 limit 0xFFFF, RFLAGS 2, every general register 0. The APIC base is
+ * kept. Returns 0 or -errno (vm->err_op).
+ */
+int vcpu_reset_real_mode_at(struct vcpu *c, uint16_t cs, uint16_t ip);
+
+/*
  * The machine state of Multiboot 0.6.96, section 3.2, for a 32-bit entry at
  * eip: CS a 32-bit execute/read code segment, DS/ES/FS/GS/SS 32-bit
  * read/write data segments, all base 0 and limit 0xFFFFFFFF (selectors

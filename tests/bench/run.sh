@@ -11,6 +11,10 @@
 #                   gives "not installed" cells)
 #   GDB=PATH        gdb binary (default gdb)
 #   BENCH_PIN=0     do not pin debugger and target to one CPU (rows 3-5)
+#   KUT=DIR         a built kvm-unit-tests checkout: row 8a falls back to
+#                   its x86/setjmp.flat when no Multiboot test kernel is
+#                   built, and row 8b reruns the entries that passed under
+#                   both in the last `make kut` ($BUILD/kut.json)
 #
 # Needs only bash, coreutils, a C compiler, gdb and `make all`. Run from
 # anywhere; it works from the repository root.
@@ -199,6 +203,9 @@ def_row rss_1m "7a VmRSS, 1 MiB guest" KiB lower mul 1
 def_row hwm_1m "7b VmHWM, 1 MiB guest" KiB lower mul 1
 def_row rss_1g "7c VmRSS, 1 GiB guest" KiB lower mul 1
 def_row hwm_1g "7d VmHWM, 1 GiB guest" KiB lower mul 1
+def_row mb_first_byte "8a Multiboot kernel to first byte" ms lower mul \
+    0.001
+def_row kut_both "8b kvm-unit-tests passing both" s lower mul 1
 
 for r in cold_gdb mem_dump mem_restore intr_spin intr_hlt; do
     note "$r" f "n/a"
@@ -474,6 +481,89 @@ for ((i = 0; i < REPS; i++)); do
         rss_cell q 1g "${QCMD[@]}"
     fi
 done
+
+# ---------------------------------------------------------------- 8
+# 8a: exec to the first console byte of a Multiboot kernel (kvmstub's pc
+# machine: --kernel; QEMU: -kernel with its firmware). A test kernel from
+# $BUILD/tests/kernels, else kvm-unit-tests' setjmp.flat when KUT is set.
+KUT=${KUT:-}
+MBK='' MBK_CON=''
+if [ -f "$BUILD/tests/kernels/mb64.elf" ]; then
+    MBK=$BUILD/tests/kernels/mb64.elf MBK_CON=debugcon # prints to 0xe9
+elif [ -n "$KUT" ] && [ -f "$KUT/x86/setjmp.flat" ]; then
+    MBK=$KUT/x86/setjmp.flat MBK_CON=serial # prints to COM1
+fi
+HAS_KERNEL_OPT=0
+"$VMM" --help 2>&1 | grep -q -- '--kernel' && HAS_KERNEL_OPT=1
+if [ -z "$MBK" ]; then
+    for c in k q; do
+        note mb_first_byte "$c" "n/a: no kernel"
+    done
+else
+    say "8a first byte of $MBK ($COLD_REPS starts each)"
+    [ "$HAS_KERNEL_OPT" = 1 ] || note mb_first_byte k "n/a: no --kernel"
+    qcon=(-serial stdio)
+    # shellcheck disable=SC2054 # commas inside option values
+    [ "$MBK_CON" = debugcon ] &&
+        qcon=(-chardev stdio,id=con -device isa-debugcon,iobase=0xe9,chardev=con)
+    for ((i = 0; i < COLD_REPS; i++)); do
+        if [ "$HAS_KERNEL_OPT" = 1 ]; then
+            v=$(timeout "$TO" "$BT" first-byte "$VMM" --kernel "$MBK" \
+                2>>"$LOG") && sample mb_first_byte k "$v"
+        fi
+        if [ "$HAVE_QEMU" = 1 ]; then
+            v=$(timeout "$TO" "$BT" first-byte "$QEMU" -accel "$ACCEL" \
+                -nodefaults -display none -no-reboot -m 128 -kernel "$MBK" \
+                "${qcon[@]}" -device isa-debug-exit,iobase=0xf4,iosize=4 \
+                2>>"$LOG") && sample mb_first_byte q "$v"
+        fi
+    done
+fi
+note mb_first_byte f "n/a"
+
+# 8b: the kvm-unit-tests entries that passed under both QEMU and kvmstub
+# in the last `make kut`, run again now; their total wall time on each.
+note kut_both f "n/a"
+KUT_LAST=$BUILD/kut.json
+kut_why=
+if [ "$QUICK" = 1 ]; then
+    kut_why="n/a: quick run"
+elif [ -z "$KUT" ]; then
+    kut_why="n/a: KUT not set"
+elif [ ! -f "$KUT_LAST" ]; then
+    kut_why="n/a: no make kut yet"
+elif [ "$HAVE_QEMU" != 1 ]; then
+    kut_why="n/a: no QEMU"
+fi
+kut_list=
+if [ -z "$kut_why" ]; then
+    kut_list=$(sed -n 's/.*"both_pass": {"tests": \[\([^]]*\)\].*/\1/p' \
+        "$KUT_LAST" | tr -d '",')
+    [ -n "$kut_list" ] || kut_why="n/a: none passed both"
+fi
+if [ -n "$kut_why" ]; then
+    note kut_both k "$kut_why"
+    note kut_both q "$kut_why"
+else
+    say "8b kvm-unit-tests passing under both: $kut_list"
+    kj=$OUT/kut.json
+    if KUT_TESTS=$kut_list KUT_JSON=$kj KUT_LOGS=$OUT/kut-logs \
+        KVMSTUB=$VMM QEMU=$QEMU bash tests/kut/run.sh "$KUT" \
+        >>"$LOG" 2>&1 && [ -f "$kj" ]; then
+        again=$(sed -n 's/.*"both_pass": {"tests": \[\([^]]*\)\].*/\1/p' \
+            "$kj" | tr -d '",')
+        if [ "$again" = "$kut_list" ]; then
+            sample kut_both k "$(sed -n 's/.*"kvmstub_seconds": \([0-9.]*\).*/\1/p' "$kj")"
+            sample kut_both q "$(sed -n 's/.*"both_pass".*"qemu_seconds": \([0-9.]*\).*/\1/p' "$kj")"
+        else
+            failed kut_both k "not all passed again ($again)"
+            NOTE[kut_both.q]=failed
+        fi
+    else
+        failed kut_both k "tests/kut/run.sh"
+        NOTE[kut_both.q]=failed
+    fi
+fi
 
 # ---------------------------------------------------------------- 2
 if [ "$QUICK" = 1 ]; then

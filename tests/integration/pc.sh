@@ -240,9 +240,60 @@ f9 0c 02 255 no reset without RST_CPU
 64 00 fe 0 exit 0 (8042 pulse reset)
 64 00 aa 255 no reset for a self test
 05 b0 20 0 exit 0 (ACPI S5 power-off, PM1a_CNT SLP_EN)
-05 b0 24 0 exit 0 (ACPI S3 is not modelled: ends too)
 05 b0 04 255 no power-off without SLP_EN
 TABLE
+
+# --- ACPI S3 -----------------------------------------------------------------
+
+S3_G=$G/pc_s3.bin
+name="pc: ACPI S3 sleeps until the RTC alarm, resumes at the waking vector"
+if need "$name" "$S3_G"; then
+    run_vmm $TO "${PC[@]}" "$S3_G"
+    expect_out "$name" 33 's3 resumed\n'
+fi
+
+name="pc: S3 with no waking vector ends the VMM with 0 and says why"
+if need "$name" "$S3_G"; then
+    cp "$S3_G" "$T_TMP/s3nv.bin"
+    patch "$T_TMP/s3nv.bin" 768 00
+    run_vmm $TO "${PC[@]}" "$T_TMP/s3nv.bin"
+    if [ "$RC" -eq 0 ] && [ ! -s "$T_TMP/out" ] &&
+        grep -q 'waking vector' "$T_TMP/err"; then
+        t_pass "$name"
+    else
+        t_fail "$name" "$(why)"
+    fi
+fi
+
+name="pc: S3 with no wake source sleeps; SIGTERM still ends it, exit 0"
+if need "$name" "$G/pc_reset.bin"; then
+    cp "$G/pc_reset.bin" "$T_TMP/s3.bin"
+    patch "$T_TMP/s3.bin" 256 24 00 05 b0
+    vmm_bg "${PC[@]}" "$T_TMP/s3.bin" </dev/null
+    # Had it not slept it would have printed "alive" and exited 255.
+    sleep 0.5
+    vmm_alive
+    alive=$?
+    vmm_stop
+    if [ "$alive" -eq 0 ] && [ "$VRC" -eq 0 ] && [ ! -s "$VOUT" ]; then
+        t_pass "$name"
+    else
+        t_fail "$name" "alive $alive, exit $VRC, stdout $(head -c 50 "$VOUT")"
+    fi
+fi
+
+name="pc --gdb: a guest that sleeps in S3 and resumes ends with W21"
+if need "$name" "$RSP" "$S3_G"; then
+    if vmm_gdb_start "${PC[@]}" "$S3_G"; then
+        rsp "$T_TMP/o" 'pkt:?' 'expect:T05*' timeout:15000 pkt:c 'expect:W21'
+        st=$?
+        vmm_wait_exit 5
+        t_check "$name" "$st" "$(rsp_why)"
+    else
+        t_fail "$name" "the VMM never listened; $(rsp_why)"
+    fi
+    vmm_stop
+fi
 
 # --- RTC ---------------------------------------------------------------------
 
