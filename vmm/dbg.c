@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include "dump.h"
 #include "mem.h"
 #include "vcpu.h"
+#include "vm.h"
 
 #define CR0_PE    0x1ull
 #define EFER_LMA  (1ull << 10)
@@ -452,6 +454,27 @@ static void fix_frame(struct dbg *d, uint64_t ret_ip, uint16_t ret_cs, bool tf)
 }
 
 /*
+ * Deliver exception vec (1 or 3) at the next entry through
+ * KVM_SET_VCPU_EVENTS (KVM API doc 4.32): an injected #BP is a soft
+ * exception, so the guest's handler returns past the int3.
+ */
+static int inject_by_events(struct vcpu *c, int vec)
+{
+    struct kvm_vcpu_events ev;
+
+    if (ioctl(c->fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
+        return vm_fail(c->vm, "KVM_GET_VCPU_EVENTS");
+    ev.exception.injected = 1;
+    ev.exception.nr = (__u8)vec;
+    ev.exception.has_error_code = 0;
+    ev.exception.error_code = 0;
+    ev.flags = 0;
+    if (ioctl(c->fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
+        return vm_fail(c->vm, "KVM_SET_VCPU_EVENTS");
+    return 0;
+}
+
+/*
  * Get the selected vCPU ready to run in mode with inject (0, 1 or 3) and
  * how's debug registers: KVM_SET_GUEST_DEBUG and the guest's own TF.
  */
@@ -502,7 +525,15 @@ static int prep(struct dbg *d, const struct gdb_resume *how,
             dbg.arch.debugreg[i] = how->dr[i];
         dbg.arch.debugreg[7] = how->dr7;
     }
-    if ((e = vcpu_set_guest_debug(c, &dbg)) < 0)
+    e = vcpu_set_guest_debug(c, &dbg);
+    if (e < 0 && inject) {
+        /* A KVM without INJECT_DB/BP: queue it as QEMU does instead. */
+        dbg.control &=
+            ~(__u32)(KVM_GUESTDBG_INJECT_DB | KVM_GUESTDBG_INJECT_BP);
+        if ((e = vcpu_set_guest_debug(c, &dbg)) >= 0)
+            e = inject_by_events(c, inject);
+    }
+    if (e < 0)
         return e;
     if (inject)
         c->dbg_valid = false; /* the next call must not be skipped */
