@@ -697,10 +697,56 @@ static int resume(void *ctx, const struct gdb_resume *how,
     return 0;
 }
 
+static const char *cpu_state(struct dbg *d, unsigned i);
+
+/*
+ * "WORD" or "WORD N": 1 with *cpu the vCPU named (default: the selected
+ * one), 0 if cmd is another command, -1 if N is no vCPU.
+ */
+static int cpu_arg(const struct dbg *d, const char *cmd, const char *word,
+                   unsigned *cpu)
+{
+    size_t n = strlen(word);
+    char *end;
+
+    if (strncmp(cmd, word, n) != 0 || (cmd[n] && cmd[n] != ' '))
+        return 0;
+    *cpu = d->sel;
+    if (!cmd[n])
+        return 1;
+    errno = 0;
+    unsigned long v = strtoul(cmd + n + 1, &end, 10);
+    if (cmd[n + 1] < '0' || cmd[n + 1] > '9' || *end || errno || v >= d->n)
+        return -1;
+    *cpu = (unsigned)v;
+    return 1;
+}
+
+/* regs / sregs of one vCPU, headed by its number when there are several. */
+static int dump_cpu(struct dbg *d, unsigned cpu, bool sregs, char *out,
+                    size_t cap)
+{
+    unsigned sel = d->sel;
+    int k = 0, e;
+
+    if (d->n > 1)
+        k = snprintf(out, cap, "CPU#%u:\n", cpu);
+    if (k < 0 || (size_t)k >= cap)
+        return -ENOSPC;
+    select_cpu(d, cpu); /* memory reads go through its translation */
+    struct runner *r = d->runner;
+    e = sregs ? dump_sregs(r->vcpu, out + k, cap - (size_t)k)
+              : dump_regs_view(r->vcpu, r->mem, d->view.read, d->view.vctx,
+                               out + k, cap - (size_t)k);
+    select_cpu(d, sel);
+    return e < 0 ? e : e + k;
+}
+
 static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
 {
     struct dbg *d = ctx;
-    struct runner *r = d->runner;
+    unsigned cpu;
+    int a;
 
     if (cap == 0)
         return -EINVAL;
@@ -709,17 +755,23 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
     if (!strcmp(cmd, "help") || !*cmd) {
         return snprintf(
             out, cap,
-            "regs         general registers, CS:IP and the code bytes there\n"
-            "sregs        system registers: CR0-CR4, CR8, EFER, segment\n"
+            "regs [N]     general registers, CS:IP and the code bytes there\n"
+            "sregs [N]    system registers: CR0-CR4, CR8, EFER, segment\n"
             "             selectors/bases/limits, GDTR, IDTR\n"
+            "             (of vCPU N, default gdb's current thread's)\n"
+            "cpus         each vCPU's state\n"
             "host         what this host's KVM supports for debugging\n"
-            "stats        VM exits and HLTs so far\n");
+            "stats        VM exits and HLTs so far, per vCPU\n");
     }
-    if (!strcmp(cmd, "regs"))
-        return dump_regs_view(r->vcpu, r->mem, d->view.read, d->view.vctx, out,
-                              cap);
-    if (!strcmp(cmd, "sregs"))
-        return dump_sregs(r->vcpu, out, cap);
+    if ((a = cpu_arg(d, cmd, "regs", &cpu)) != 0 ||
+        (a = cpu_arg(d, cmd, "sregs", &cpu)) != 0) {
+        if (a < 0) {
+            snprintf(out, cap, "no vCPU '%s': there are %u (0-%u)\n",
+                     strchr(cmd, ' ') + 1, d->n, d->n - 1);
+            return -ENOENT;
+        }
+        return dump_cpu(d, cpu, cmd[0] == 's', out, cap);
+    }
     if (!strcmp(cmd, "host")) {
         return snprintf(out, cap,
                         "single-step: %s\nint3 intercepted: %s\n"
@@ -731,10 +783,29 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
                         d->caps.hw_bp ? "yes" : "no",
                         d->caps.hw_watch ? "yes" : "no", d->caps.usec);
     }
-    if (!strcmp(cmd, "stats"))
-        return snprintf(out, cap, "exits: %llu\nhalts: %llu\n",
-                        (unsigned long long)r->exits,
-                        (unsigned long long)r->halts);
+    if (!strcmp(cmd, "stats") || !strcmp(cmd, "cpus")) {
+        bool stats = cmd[0] == 's';
+        size_t n = 0;
+        for (unsigned i = 0; i < d->n && n < cap; i++) {
+            const struct runner *r = d->cpu[i].runner;
+            int k;
+            if (stats && d->n == 1)
+                k = snprintf(out + n, cap - n, "exits: %llu\nhalts: %llu\n",
+                             (unsigned long long)r->exits,
+                             (unsigned long long)r->halts);
+            else if (stats)
+                k = snprintf(out + n, cap - n, "CPU#%u exits: %llu\n", i,
+                             (unsigned long long)r->exits);
+            else
+                k = snprintf(out + n, cap - n, "CPU#%u [%s]%s\n", i,
+                             cpu_state(d, i),
+                             i == d->sel ? " (gdb's current thread)" : "");
+            if (k < 0)
+                return -EINVAL;
+            n += (size_t)k;
+        }
+        return n < cap ? (int)n : (int)cap - 1;
+    }
     snprintf(out, cap, "unknown monitor command '%s'; try 'monitor help'\n",
              cmd);
     return -ENOENT;
