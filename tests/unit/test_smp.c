@@ -92,9 +92,10 @@ static int mt_resume(void *ctx, const struct gdb_resume *how,
             m->pc[t]++;
             if (t == m->writer)
                 m->mem[0x800]++;
-            m->own[t] = (struct gdb_stop){
-                .kind = GDB_STOP_DEBUG, .exception = 1, .dr6 = 0x4000,
-                .thread = t};
+            m->own[t] = (struct gdb_stop){.kind = GDB_STOP_DEBUG,
+                                          .exception = 1,
+                                          .dr6 = 0x4000,
+                                          .thread = t};
             if (first < 0)
                 first = t;
             continue;
@@ -211,8 +212,8 @@ static void sess_free(struct sess *s)
 static const char *go(struct sess *s, const char *pkt)
 {
     s->len = 0;
-    s->res = gdb_cmd_handle(s->cmd, pkt, strlen(pkt), s->reply,
-                            RSP_MAX_PACKET, &s->len);
+    s->res = gdb_cmd_handle(s->cmd, pkt, strlen(pkt), s->reply, RSP_MAX_PACKET,
+                            &s->len);
     if (s->res == GDB_CMD_RESUME) {
         int r;
         for (int k = 0; k < 100; k++)
@@ -329,8 +330,7 @@ static void test_step_watch_rounds(void)
     CHECK_STR(go(s, "Z2,800,1"), "OK");
     CHECK_PREFIX(go(s, "vCont;c"), "T05thread:2;watch:800;");
     /* One thread a round, taking turns, never the waiting one. */
-    CHECK(s->m.modes[0] == GDB_RESUME_STAY ||
-          s->m.modes[1] == GDB_RESUME_STAY);
+    CHECK(s->m.modes[0] == GDB_RESUME_STAY || s->m.modes[1] == GDB_RESUME_STAY);
     CHECK_EQ(s->m.modes[2], GDB_RESUME_STAY);
     CHECK_EQ(s->m.mem[0x800], 1);
     sess_free(s);
