@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "boot/memmap.h"
+#include "hw/mptable.h"
 #include "mem.h"
 #include "pio.h"
 #include "vm.h"
@@ -88,7 +89,16 @@ static int write_tables(struct board *b, struct mem *mem,
 
     if (!area)
         return -EFAULT;
-    if ((e = acpi_build(area, BOARD_ACPI_GPA, BOARD_ACPI_LEN, &ac, &rsdp)) < 0)
+    /* The MP configuration table takes the last BOARD_MP_LEN bytes. */
+    if ((e = acpi_build(area, BOARD_ACPI_GPA, BOARD_ACPI_LEN - BOARD_MP_LEN,
+                        &ac, &rsdp)) < 0)
+        return e;
+    uint8_t *fp = mem_gpa_to_hva(mem, MPTABLE_FLOAT_GPA, MPTABLE_FLOAT_LEN);
+    if (!fp)
+        return -EFAULT;
+    if ((e = mptable_build(fp, area + BOARD_ACPI_LEN - BOARD_MP_LEN,
+                           BOARD_ACPI_GPA + BOARD_ACPI_LEN - BOARD_MP_LEN,
+                           BOARD_MP_LEN, b->ncpus)) < 0)
         return e;
     uint64_t ram = memmap_ram_between(map, 0, UINT64_MAX);
     return fwcfg_add_pc_keys(&b->fwcfg, b->ncpus, ram, 0);

@@ -215,7 +215,7 @@ detach'
     vmm_stop
 fi
 
-name="raw: qfThreadInfo, qC, qThreadExtraInfo, Hg, T with --smp 4"
+name="raw: qfThreadInfo, qC, qThreadExtraInfo, Hg, T with --smp 4; the MP tables"
 if need "$name" "$SMP" "$RSP"; then
     if vmm_gdb_start --machine pc --smp 4 "$SMP"; then
         # "CPU#2 [wait-for-SIPI]" in hex
@@ -226,7 +226,8 @@ if need "$name" "$SMP" "$RSP"; then
             pkt:T5 'expect:E*' pkt:Hg3 expect:OK pkt:qC expect:QC3 \
             pkt:p8 expect:f0ff0000 pkt:Hg1 expect:OK pkt:p8 expect:00000000 \
             pkt:Hg5 'expect:E*' 'pkt:vCont;c:5' 'expect:E*' \
-            'pkt:vCont;t:2' 'expect:T00thread:1;*'; then
+            'pkt:vCont;t:2' 'expect:T00thread:1;*' \
+            pkt:m9fc00,4 expect:5f4d505f pkt:mee000,4 expect:50434d50; then
             t_pass "$name"
         else
             t_fail "$name" "$(tr '\n' '|' <"$T_TMP/r") $(tail -c 300 "$T_TMP/rsp.err")"
