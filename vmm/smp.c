@@ -228,12 +228,22 @@ static void stop_all(struct smp *s)
     pthread_mutex_unlock(&s->lock);
 }
 
-/* Service the device event signal. Returns 0 or -errno. */
+/*
+ * Service the device event signal. A vCPU may hold the device lock for
+ * long (its console write waits for room on stdout, until a stop ends
+ * it): then the event stays pending and is tried again soon, so the
+ * coordinator never blocks where it cannot hear a signal. Returns 0 or
+ * -errno.
+ */
 static int on_event(struct smp *s)
 {
     if (!s->poll)
         return 0;
-    pthread_mutex_lock(&s->dev_lock);
+    if (pthread_mutex_trylock(&s->dev_lock) != 0) {
+        s->event_pending = true;
+        return 0;
+    }
+    s->event_pending = false;
     int e = s->poll(s->poll_ctx, true);
     pthread_mutex_unlock(&s->dev_lock);
     return e;
@@ -290,9 +300,15 @@ int smp_run(struct smp *s, const enum smp_mode *modes, struct smp_result *out)
         pthread_mutex_unlock(&s->lock);
         if (over)
             break;
-        int sig = sigwaitinfo(&s->wait, NULL);
+        if (s->event_pending && (ret = on_event(s)) < 0) {
+            s->err_op = "device event";
+            break;
+        }
+        static const struct timespec retry = {0, 1000000}; /* 1 ms */
+        int sig = s->event_pending ? sigtimedwait(&s->wait, NULL, &retry)
+                                   : sigwaitinfo(&s->wait, NULL);
         if (sig < 0) {
-            if (errno == EINTR)
+            if (errno == EINTR || errno == EAGAIN)
                 continue;
             ret = smp_fail(s, "sigwaitinfo", errno);
             break;
@@ -307,6 +323,13 @@ int smp_run(struct smp *s, const enum smp_mode *modes, struct smp_result *out)
             break;
     }
     stop_all(s);
+    if (s->event_pending) { /* no vCPU holds the device lock now */
+        int r = on_event(s);
+        if (r < 0 && !ret) {
+            ret = r;
+            s->err_op = "device event";
+        }
+    }
     /* Signals that came while the round ended are this round's news. */
     for (;;) {
         int sig = sigtimedwait(&s->wait, NULL, &zero_ts);

@@ -78,6 +78,7 @@ struct smp {
     int stop_fd;         /* eventfd, readable while a stop-all is on */
     sigset_t wait;       /* what the coordinator waits for */
     int event_sig;       /* 0 or the device event signal */
+    bool event_pending;  /* it came while a vCPU held dev_lock */
     int (*poll)(void *ctx, bool signalled); /* device events (under dev_lock) */
     void *poll_ctx;
     const char *err_op;

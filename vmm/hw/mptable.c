@@ -74,8 +74,8 @@ int mptable_build(uint8_t *fp, uint8_t *cfg, uint64_t cfg_gpa, size_t cfg_len,
     uint8_t *e = cfg + 44;
     for (unsigned i = 0; i < ncpus; i++, entries++) {
         e[0] = MP_PROCESSOR;
-        e[1] = (uint8_t)i;  /* local APIC id = vCPU index */
-        e[2] = 0x14;        /* local APIC version: integrated */
+        e[1] = (uint8_t)i; /* local APIC id = vCPU index */
+        e[2] = 0x14;       /* local APIC version: integrated */
         e[3] = (uint8_t)(CPU_EN | (i == 0 ? CPU_BP : 0));
         put32(e + 4, CPU_SIGNATURE);
         put32(e + 8, CPU_FEATURES);

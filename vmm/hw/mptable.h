@@ -17,13 +17,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MPTABLE_FLOAT_GPA  0x9fc00u /* 16-byte aligned, in the EBDA */
-#define MPTABLE_FLOAT_LEN  16
-#define MPTABLE_MAX_CPUS   254
-#define MPTABLE_IOAPIC     0xfec00000u
-#define MPTABLE_LAPIC      0xfee00000u
+#define MPTABLE_FLOAT_GPA 0x9fc00u /* 16-byte aligned, in the EBDA */
+#define MPTABLE_FLOAT_LEN 16
+#define MPTABLE_MAX_CPUS  254
+#define MPTABLE_IOAPIC    0xfec00000u
+#define MPTABLE_LAPIC     0xfee00000u
 /* The configuration table's size for ncpus CPUs. */
-#define MPTABLE_CONFIG_LEN(ncpus) (44 + 20 * (size_t)(ncpus) + 8 + 8 + 16 * 8 + 2 * 8)
+#define MPTABLE_CONFIG_LEN(ncpus)                                              \
+    (44 + 20 * (size_t)(ncpus) + 8 + 8 + 16 * 8 + 2 * 8)
 
 /*
  * Write the floating pointer into fp (MPTABLE_FLOAT_LEN bytes of host
