@@ -500,9 +500,12 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
                     "--host-info\n",
                     names[o->mechanism], caps.sw_bp ? "yes" : "no",
                     caps.hw_bp ? "yes" : "no", caps.singlestep ? "yes" : "no");
-            return EXIT_USAGE;
+            ret = EXIT_USAGE;
+        } else {
+            ret = fail_errno("gdb session", -errno);
         }
-        return fail_errno("gdb session", -errno);
+        dbg_destroy(&dbg);
+        return ret;
     }
     e = gdb_srv_listen(&srv, o->gdb, err, sizeof(err));
     if (e < 0) {
