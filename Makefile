@@ -1,6 +1,7 @@
 # kvmstub: a small VMM on /dev/kvm with a GDB stub. See README.md.
 .DELETE_ON_ERROR:
-.PHONY: all run test sanitize tsan fuzz bench kut format format-check hdrcheck clean valgrind
+.PHONY: all run test sanitize tsan fuzz bench kut format format-check hdrcheck clean \
+        valgrind install uninstall
 
 CC      ?= cc
 BUILD   ?= build
@@ -26,6 +27,11 @@ STUB_SRC := $(wildcard gdbstub/*.c)
 OBJ      := $(BUILD)/obj
 LIB_OBJ  := $(patsubst %.c,$(OBJ)/%.o,$(VMM_SRC) $(STUB_SRC))
 MAIN_OBJ := $(OBJ)/vmm/main.o
+
+# The BIOS: 16-bit code for segment F000, flattened, then embedded in the
+# VMM as data (vmm/bios/blob.S .incbin's it).
+BIOS_BIN := $(BUILD)/bios/bios.bin
+LIB_OBJ  += $(OBJ)/vmm/bios/blob.o
 
 GUEST_SRC := $(wildcard guest/*.S) $(wildcard tests/guests/*.S)
 GUESTS    := $(patsubst %.S,$(BUILD)/%.bin,$(GUEST_SRC))
@@ -85,6 +91,22 @@ $(BUILD)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB_OBJ)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -I. $(LDFLAGS) -o $@ $< \
 		tests/fuzz/replay.c $(LIB_OBJ) $(LDLIBS)
+
+$(BIOS_BIN): vmm/bios/bios.S
+	@mkdir -p $(dir $@) $(OBJ)/vmm/bios
+	@echo "  AS      $<"
+	$(Q)$(CC) -E -P -x assembler-with-cpp -o $(OBJ)/vmm/bios/bios.s $<
+	$(Q)$(AS) --32 -o $(OBJ)/vmm/bios/bios16.o $(OBJ)/vmm/bios/bios.s
+	$(Q)$(LD) -m elf_i386 -Ttext=0 -e 0 -o $(BUILD)/bios/bios.elf \
+		$(OBJ)/vmm/bios/bios16.o
+	$(Q)$(OBJCOPY) -O binary $(BUILD)/bios/bios.elf $@
+	$(Q)test $$(stat -c %s $@) -eq 65536 || \
+		{ echo "bios.bin is not 64 KiB"; rm -f $@; exit 1; }
+
+$(OBJ)/vmm/bios/blob.o: vmm/bios/blob.S $(BIOS_BIN)
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	$(Q)$(CC) -c -DBIOS_BIN='"$(BIOS_BIN)"' -o $@ $<
 
 # Guests: 16-bit code assembled as ELF, linked at 0, flattened.
 $(BUILD)/%.bin: %.S
@@ -211,6 +233,24 @@ hdrcheck:
 	$(Q)for h in $(wildcard vmm/*.h vmm/hw/*.h vmm/boot/*.h gdbstub/*.h tests/*.h); do \
 		echo "#include \"$$h\"" | $(CC) $(ALL_CFLAGS) -I. -x c -c -o /dev/null - || exit 1; \
 	done; echo "hdrcheck: ok"
+
+# make install [PREFIX=/usr/local] [DESTDIR=staging]: the VMM as kvmstub,
+# its man page and the README; build/vmm keeps working in the tree.
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+DOCDIR  ?= $(PREFIX)/share/doc/kvmstub
+INSTALL ?= install
+install: $(BUILD)/vmm
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR)
+	$(INSTALL) -m 755 $(BUILD)/vmm $(DESTDIR)$(BINDIR)/kvmstub
+	$(INSTALL) -m 644 doc/kvmstub.1 $(DESTDIR)$(MANDIR)/man1/kvmstub.1
+	$(INSTALL) -m 644 README.md $(DESTDIR)$(DOCDIR)/README.md
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/kvmstub $(DESTDIR)$(MANDIR)/man1/kvmstub.1 \
+		$(DESTDIR)$(DOCDIR)/README.md
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 clean:
 	rm -rf build

@@ -573,7 +573,8 @@ int gdb_srv_serve(struct gdb_srv *s, struct gdb_cmd *cmd, int quit_fd)
     struct pollfd pfd[3];
     size_t len;
 
-    s->running = false;
+    /* Detached before serving (--gdb-nowait): the guest runs at once. */
+    s->running = !gdb_cmd_is_stopped(cmd);
     s->quit_fd = quit_fd;
     for (;;) {
         int nfds = s->client_fd >= 0 ? 3 : 2;

@@ -80,7 +80,8 @@ const char *gdb_srv_address(const struct gdb_srv *s);
 bool gdb_srv_is_loopback(const struct gdb_srv *s);
 
 /*
- * Serve debuggers until the session ends; the target starts stopped.
+ * Serve debuggers until the session ends; the target starts stopped,
+ * or running freely if the dispatcher was detached (gdb_cmd_detach) first.
  * Blocks. quit_fd is polled: readable means "quit now". Returns a
  * gdb_srv_end, or -errno on a host failure (s->err_op says which).
  * Connections and dropped clients are logged to stderr (rate-limited, see

@@ -117,7 +117,8 @@ int board_wire_pc(struct board *b, struct vm *vm, struct mem *mem,
     if ((e = wire_common(b, bus, con, power)) < 0)
         return e;
     debugcon_init(&b->debugcon, con);
-    if ((e = uart_init(&b->uart, con, &b->irq, UART_COM1_GSI)) < 0 ||
+    if ((e = uart_init(&b->uart, b->uart_con ? b->uart_con : con, &b->irq,
+                       UART_COM1_GSI)) < 0 ||
         (e = rtc_init(&b->rtc, map, &b->irq, RTC_GSI)) < 0 ||
         (e = reset_init(&b->reset, power)) < 0 ||
         (e = pci_init(&b->pci, power)) < 0 ||
@@ -133,9 +134,10 @@ int board_wire_pc(struct board *b, struct vm *vm, struct mem *mem,
         TESTDEV_PORT_BASE + TESTDEV_PORT_LEN - DEBUGCON_PORT - 1;
     if ((e = pio_register(bus, DEBUGCON_PORT, 1, debugcon_io, &b->debugcon)) <
             0 ||
-        (e = pio_register(bus, UART_COM1_BASE, UART_NR_PORTS, uart_port, b)) <
-            0 ||
-        (e = pio_set_flush(bus, UART_COM1_BASE, uart_flush_port)) < 0 ||
+        (!b->no_uart && (e = pio_register(bus, UART_COM1_BASE, UART_NR_PORTS,
+                                          uart_port, b)) < 0) ||
+        (!b->no_uart &&
+         (e = pio_set_flush(bus, UART_COM1_BASE, uart_flush_port)) < 0) ||
         (e = pio_register(bus, RESET_PORT_92, 1, reset_port92_io, &b->reset)) <
             0 ||
         (e = pio_register(bus, RESET_KBC_DATA, 1, reset_kbc_io, &b->reset)) <
@@ -188,8 +190,8 @@ int board_attach_stdin(struct board *b, int signo)
     struct stat st;
     int fd, e;
 
-    if (!b->pc || b->in_fd >= 0)
-        return 0;
+    if (!b->pc || b->in_fd >= 0 || (b->no_uart && !b->has_bios))
+        return 0; /* nothing reads stdin */
     if (fstat(STDIN_FILENO, &st) < 0)
         return -errno;
     if (S_ISSOCK(st.st_mode)) {
@@ -210,7 +212,10 @@ int board_attach_stdin(struct board *b, int signo)
     }
     b->in_fd = fd;
     b->in_ready = true;
-    uart_set_input(&b->uart, fd);
+    if (b->has_bios)
+        bios_set_input(&b->bios, fd);
+    else
+        uart_set_input(&b->uart, fd);
     return 0;
 }
 

@@ -31,6 +31,7 @@
 #include <time.h>
 
 #include "hw/acpi.h"
+#include "hw/bios.h"
 #include "hw/debugcon.h"
 #include "hw/debugexit.h"
 #include "hw/fwcfg.h"
@@ -74,6 +75,11 @@ struct board {
     bool has_timer;
     timer_t timer;  /* the RTC's next interrupt: sends the event signal */
     bool rtc_dirty; /* the guest touched the RTC: re-arm the timer */
+    bool has_bios;  /* the built-in BIOS: stdin feeds int 16h, not COM1 */
+    /* Set by the caller before board_wire_pc (--serial): */
+    struct pio_console *uart_con; /* COM1's output, NULL: the console */
+    bool no_uart;                 /* no COM1 at all (reads all-ones) */
+    struct bios bios;
 };
 
 /* Set the board up empty (no fds), so board_destroy is safe. */
@@ -102,6 +108,18 @@ int board_wire_pc(struct board *b, struct vm *vm, struct mem *mem,
  * it sends signo to the calling thread. Returns 0 or -errno.
  */
 int board_start_timer(struct board *b, int signo);
+
+struct disk;
+
+/*
+ * Add the built-in BIOS to a wired pc board (board_bios.c): copy its image
+ * to 0xF0000, claim its port (BIOS_PORT) and give int 13h the drives
+ * (NULL: none; not owned). Call before board_attach_stdin: stdin then
+ * feeds the BIOS keyboard instead of COM1. Returns 0 or -errno.
+ */
+int board_wire_bios(struct board *b, struct mem *mem, const struct memmap *map,
+                    struct pio_bus *bus, struct pio_console *con,
+                    struct power *power, struct disk *floppy, struct disk *hd);
 
 /*
  * Feed stdin to COM1's receiver (pc only): reads go through a private

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "boot/memmap.h"
+#include "qemu_cli.h"
 
 enum {
     OPT_HLT_SLEEP = 256,
@@ -19,6 +20,9 @@ enum {
     OPT_APPEND,
     OPT_INITRD,
     OPT_SMP,
+    OPT_GDB_NOWAIT,
+    OPT_PIT_LOST_TICKS,
+    OPT_SERIAL,
 };
 
 static const struct option long_opts[] = {
@@ -33,59 +37,121 @@ static const struct option long_opts[] = {
     {"append", required_argument, NULL, OPT_APPEND},
     {"initrd", required_argument, NULL, OPT_INITRD},
     {"smp", required_argument, NULL, OPT_SMP},
+    {"drive", required_argument, NULL, CLI_OPT_DRIVE},
+    {"floppy", required_argument, NULL, CLI_OPT_FLOPPY},
+    {"bios", required_argument, NULL, CLI_OPT_BIOS},
+    {"load", required_argument, NULL, CLI_OPT_LOAD},
+    {"entry", required_argument, NULL, CLI_OPT_ENTRY},
+    {"screen", no_argument, NULL, CLI_OPT_SCREEN},
+    {"gdb-nowait", no_argument, NULL, OPT_GDB_NOWAIT},
+    {"pit-lost-ticks", required_argument, NULL, OPT_PIT_LOST_TICKS},
+    {"serial", required_argument, NULL, OPT_SERIAL},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
 };
 
+bool cli_native_takes_value(const char *arg)
+{
+    if (strncmp(arg, "--", 2) || strchr(arg, '='))
+        return false;
+    for (const struct option *l = long_opts; l->name; l++)
+        if (!strcmp(arg + 2, l->name))
+            return l->has_arg == required_argument;
+    return false;
+}
+
 const char *cli_usage(void)
 {
-    return "Usage: vmm [OPTIONS] IMAGE\n"
-           "       vmm [OPTIONS] --kernel FILE [--append STRING] "
+    /* Grouped as the man page is; no line wider than 80 columns. */
+    return "Usage: kvmstub [OPTIONS] IMAGE\n"
+           "       kvmstub [OPTIONS] --kernel FILE [--append STRING] "
            "[--initrd MODULES]\n"
-           "Run a flat 16-bit real-mode IMAGE (loaded at guest physical 0,\n"
-           "started at CS:IP 0:0) or a Multiboot kernel under KVM. Bytes "
-           "the\n"
-           "guest writes to I/O port 0xf1 go to stdout.\n"
+           "       kvmstub [OPTIONS] --drive FILE | --floppy FILE | --bios "
+           "FILE\n"
+           "       kvmstub QEMU-OPTIONS      (qemu-system-x86_64's spelling, "
+           "below)\n"
+           "Run a guest under KVM, debuggable with stock gdb from its first\n"
+           "instruction: a flat 16-bit real-mode IMAGE (loaded at guest "
+           "physical 0,\n"
+           "started at CS:IP 0:0), a Multiboot kernel, a boot disk or "
+           "firmware.\n"
            "\n"
+           "Machine:\n"
            "      --machine bare|pc  bare: RAM, port 0xf1, 0xf4 and HLT "
            "pauses\n"
            "                         (default for IMAGE); pc: the PC "
            "platform\n"
            "                         with interrupt controllers, PIT, UART "
            "and\n"
-           "                         the other devices (default with "
-           "--kernel)\n"
-           "      --kernel FILE      boot a Multiboot kernel (pc only)\n"
-           "      --append STRING    the kernel's command line\n"
-           "      --initrd \"FILE ARGS,FILE ARGS\"\n"
-           "                         Multiboot modules, each with its "
-           "string\n"
+           "                         the other devices (default otherwise)\n"
            "      --smp N            N vCPUs (pc only; default 1): vCPU 0 "
            "boots,\n"
            "                         the others wait for INIT/SIPI\n"
            "  -m, --mem SIZE         guest RAM, K/M/G suffixes (default 1M; "
            "128M\n"
            "                         on pc)\n"
+           "      --pit-lost-ticks delay|discard\n"
+           "                         PIT ticks the guest missed: delivered "
+           "late\n"
+           "                         (default) or dropped (pc only)\n"
            "      --hlt-sleep MS     pause after each guest HLT (default "
            "1000; 0 =\n"
            "                         none; bare only)\n"
            "      --max-halts N      exit 0 at the N-th HLT (default 0 = "
            "never;\n"
            "                         bare only)\n"
+           "\n"
+           "Boot:\n"
+           "      --kernel FILE      boot a Multiboot kernel (pc only)\n"
+           "      --append STRING    the kernel's command line\n"
+           "      --initrd \"FILE ARGS,FILE ARGS\"\n"
+           "                         Multiboot modules, each with its "
+           "string\n" CLI_BOOT_USAGE "\n"
+           "Console:\n"
+           "  Guest bytes written to ports 0xf1 and 0xe9 (pc) and to COM1 "
+           "(pc) go\n"
+           "  to stdout; stdin feeds COM1 (or the BIOS keyboard).\n"
+           "      --serial stdio|none|file:PATH\n"
+           "                         COM1 on stdout (default), absent, or "
+           "its\n"
+           "                         output written to PATH (pc only)\n"
+           "\n"
+           "Debugging:\n"
            "  -g, --gdb [HOST:]PORT  wait for gdb on TCP HOST:PORT (HOST "
            "defaults\n"
            "                         to 127.0.0.1), stopped before the "
            "first\n"
            "                         instruction; or unix:PATH for a Unix "
            "socket\n"
+           "      --gdb-nowait       with --gdb: run the guest at once; gdb "
+           "may\n"
+           "                         attach (and detach) at any time\n"
            "      --debug-mechanism auto|int3|dr|step\n"
            "                         how breakpoints are implemented "
            "(default auto)\n"
            "      --host-info        print what this host's KVM supports "
            "and exit\n"
            "  -v, --verbose          trace VM exits on stderr\n"
+           "\n"
+           "QEMU spellings (same meaning as in qemu-system-x86_64; see "
+           "kvmstub(1)):\n"
+           "  -kernel -append -initrd -m SIZE -smp 1 -s -S -gdb DEV -bios "
+           "-boot\n"
+           "  -drive file=F,format=raw[,if=ide|floppy][,readonly=on] -hda "
+           "-fda\n"
+           "  -serial stdio|none|file:PATH -debugcon stdio -nographic "
+           "-display none\n"
+           "  -vga none -monitor none -no-reboot -nodefaults -enable-kvm "
+           "-accel kvm\n"
+           "  -machine pc,accel=kvm -cpu host|max[,+FLAG,-FLAG] -device "
+           "pc-testdev\n"
+           "  -device isa-debug-exit,iobase=0xf4,iosize=0x4\n"
+           "  -global kvm-pit.lost_tick_policy=discard\n"
+           "  -device help, -machine help; any other QEMU option is refused "
+           "(exit 2)\n"
+           "\n"
            "  -h, --help             show this help and exit\n"
            "      --version          show the version and exit\n"
            "\n"
@@ -203,6 +269,20 @@ static enum cli_action usage_error(char *err, size_t errsz, const char *a,
 enum cli_action cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
                           size_t errsz)
 {
+    *o = (struct cli_opts){
+        .mem_size = CLI_DEFAULT_MEM,
+        .hlt_sleep_ms = CLI_DEFAULT_HLT_SLEEP,
+        .smp = 1,
+    };
+    err[0] = '\0';
+    if (qemu_cli_is_qemu(argc, argv))
+        return qemu_cli_parse(argc, argv, o, err, errsz);
+    return cli_parse_native(argc, argv, o, err, errsz);
+}
+
+enum cli_action cli_parse_native(int argc, char **argv, struct cli_opts *o,
+                                 char *err, size_t errsz)
+{
     enum cli_action action = CLI_RUN;
     char gdbbuf[512];
     const char *h, *p;
@@ -211,13 +291,8 @@ enum cli_action cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
     int c;
 
     bool mem_set = false, machine_set = false, hlt_set = false;
+    bool pit_set = false, serial_set = false;
 
-    *o = (struct cli_opts){
-        .mem_size = CLI_DEFAULT_MEM,
-        .hlt_sleep_ms = CLI_DEFAULT_HLT_SLEEP,
-        .smp = 1,
-    };
-    err[0] = '\0';
     optind = 0; /* full reset of getopt state (glibc), for repeated calls */
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":m:g:vh", long_opts, NULL)) != -1) {
@@ -296,6 +371,27 @@ enum cli_action cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
         case OPT_HOST_INFO:
             action = CLI_HOST_INFO;
             break;
+        case OPT_GDB_NOWAIT:
+            o->gdb_nowait = true;
+            break;
+        case OPT_PIT_LOST_TICKS:
+            if (!strcmp(optarg, "discard") || !strcmp(optarg, "delay"))
+                o->pit_discard = !strcmp(optarg, "discard");
+            else
+                return usage_error(err, errsz, "invalid --pit-lost-ticks '",
+                                   optarg, "': want delay or discard");
+            pit_set = true;
+            break;
+        case OPT_SERIAL:
+            o->serial_none = !strcmp(optarg, "none");
+            o->serial_file = NULL;
+            if (!strncmp(optarg, "file:", 5) && optarg[5])
+                o->serial_file = optarg + 5;
+            else if (strcmp(optarg, "stdio") && !o->serial_none)
+                return usage_error(err, errsz, "invalid --serial '", optarg,
+                                   "': want stdio, none or file:PATH");
+            serial_set = true;
+            break;
         case 'v':
             o->verbose = true;
             break;
@@ -306,9 +402,15 @@ enum cli_action cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
         case ':':
             return usage_error(err, errsz, "option '", argv[optind - 1],
                                "' needs a value");
-        default:
+        default: {
+            int b = cli_parse_boot(c, optarg, o, err, errsz);
+            if (b < 0)
+                return CLI_USAGE_ERROR;
+            if (b > 0)
+                break;
             return usage_error(err, errsz, "unknown option '", argv[optind - 1],
                                "'");
+        }
         }
     }
     if (action == CLI_HOST_INFO) {
@@ -319,6 +421,8 @@ enum cli_action cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
     }
     if (!machine_set && o->kernel)
         o->machine = CLI_MACHINE_PC;
+    if (cli_check_boot(o, machine_set, err, errsz) < 0)
+        return CLI_USAGE_ERROR;
     if (o->machine == CLI_MACHINE_BARE && o->kernel)
         return usage_error(
             err, errsz, "--kernel needs the pc machine (--machine pc)", "", "");
@@ -346,11 +450,24 @@ enum cli_action cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
     }
     if (o->mechanism != CLI_MECH_AUTO && !o->gdb)
         return usage_error(err, errsz, "--debug-mechanism needs --gdb", "", "");
-    if (o->kernel) {
+    if (o->gdb_nowait && !o->gdb)
+        return usage_error(err, errsz, "--gdb-nowait needs --gdb", "", "");
+    if (serial_set && o->machine != CLI_MACHINE_PC)
+        return usage_error(err, errsz,
+                           "--serial needs the pc machine (the bare machine "
+                           "has no serial port)",
+                           "", "");
+    if (pit_set && o->machine != CLI_MACHINE_PC)
+        return usage_error(err, errsz,
+                           "--pit-lost-ticks needs the pc machine (the bare "
+                           "machine has no PIT)",
+                           "", "");
+    if (o->kernel || o->drive || o->floppy || o->bios) {
         if (optind != argc)
             return usage_error(err, errsz, "unexpected argument '",
                                argv[optind],
-                               "': give --kernel or IMAGE, not both");
+                               "': give --kernel, --drive, --floppy, --bios or "
+                               "IMAGE, not two of them");
         return CLI_RUN;
     }
     if (optind == argc)

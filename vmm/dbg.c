@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 
 #include "dump.h"
+#include "hw/vga.h"
 #include "mem.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -742,6 +743,17 @@ static int dump_cpu(struct dbg *d, unsigned cpu, bool sregs, char *out,
     return e < 0 ? e : e + k;
 }
 
+/* monitor screen: the text screen at 0xB8000 (what int 10h and the guest
+ * wrote there), 25 lines of 80 columns. */
+static int monitor_screen(const struct runner *r, char *out, size_t cap)
+{
+    int n = vga_dump(r->mem, out, cap);
+
+    if (n < 0)
+        return snprintf(out, cap, "no text screen: 0xB8000 is not RAM\n");
+    return n;
+}
+
 static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
 {
     struct dbg *d = ctx;
@@ -761,8 +773,11 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
             "             (of vCPU N, default gdb's current thread's)\n"
             "cpus         each vCPU's state\n"
             "host         what this host's KVM supports for debugging\n"
-            "stats        VM exits and HLTs so far, per vCPU\n");
+            "stats        VM exits and HLTs so far, per vCPU\n"
+            "screen       the 80x25 text screen at 0xB8000\n");
     }
+    if (!strcmp(cmd, "screen"))
+        return monitor_screen(d->runner, out, cap);
     if ((a = cpu_arg(d, cmd, "regs", &cpu)) != 0 ||
         (a = cpu_arg(d, cmd, "sregs", &cpu)) != 0) {
         if (a < 0) {

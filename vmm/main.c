@@ -15,7 +15,10 @@
 #include <unistd.h>
 
 #include "board.h"
+#include "boot/disk.h"
+#include "boot/firmware.h"
 #include "boot/memmap.h"
+#include "hw/vga.h"
 #include "boot/multiboot.h"
 #include "cli.h"
 #include "dbg.h"
@@ -26,8 +29,11 @@
 #include "mem.h"
 #include "pio.h"
 #include "probe.h"
+#include "qemu_cli.h"
+#include "qemu_cpu.h"
 #include "run.h"
 #include "smp.h"
+#include "term.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -40,6 +46,8 @@ struct machine {
     int out_fd;    /* our own non-blocking description of stdout, or -1 */
     int io_fd;     /* signalfd: SIGIO from the debugger's socket, or -1 */
     int event_sig; /* stdin input for the guest's UART (pc machine) */
+    int serial_fd; /* --serial file:PATH, or -1 */
+    struct pio_console serial_con; /* COM1's output to serial_fd */
     struct vm vm;
     struct mem mem;
     unsigned ncpus;
@@ -52,6 +60,9 @@ struct machine {
     struct power power;
     struct board board;
     struct memmap map;
+    struct disk floppy, hd; /* --floppy, --drive */
+    struct firmware fw;     /* --bios */
+    struct term term;       /* stdin in raw mode for the BIOS keyboard */
 };
 
 static int fail_errno(const char *what, int neg_errno)
@@ -153,6 +164,8 @@ static int map_ram(struct machine *m, const struct cli_opts *o)
 
 static int wire_machine(struct machine *m, const struct cli_opts *o,
                         bool stdout_closed);
+static int build_boot(struct machine *m, const struct cli_opts *o,
+                      bool stdout_closed);
 
 /*
  * Create every vCPU: vCPU 0 is the bootstrap processor; the others wait
@@ -203,8 +216,8 @@ static int build_kernel(struct machine *m, const struct cli_opts *o,
         return fail_vm(&m->vm, e);
     e = multiboot_load(&m->mem, &m->map, &cfg, &entry, err, sizeof(err));
     if (e < 0) {
-        fprintf(stderr, "vmm: --kernel %s: %s\n", o->kernel,
-                err[0] ? err : strerror(-e));
+        fprintf(stderr, "vmm: --kernel %s: could not load kernel: %s\n",
+                o->kernel, err[0] ? err : strerror(-e));
         return EXIT_USAGE;
     }
     if ((e = create_vcpus(m)) == -E2BIG)
@@ -225,11 +238,13 @@ static int build_machine(struct machine *m, const struct cli_opts *o,
 
     if (o->kernel)
         return build_kernel(m, o, stdout_closed);
+    if (o->drive || o->floppy || o->bios)
+        return build_boot(m, o, stdout_closed);
     /* Image errors are the user's: report them even without KVM. */
     n = loader_check_file(o->image);
     if (pc && ram > MEMMAP_PCI_HOLE)
         ram = MEMMAP_PCI_HOLE; /* the image goes to the RAM below 3 GiB */
-    if (n >= 0 && (uint64_t)n > ram)
+    if (n >= 0 && (o->load_addr >= ram || (uint64_t)n > ram - o->load_addr))
         n = -EFBIG;
     if (n >= 0) {
         if ((e = vm_open(&m->vm)) < 0)
@@ -238,7 +253,7 @@ static int build_machine(struct machine *m, const struct cli_opts *o,
             return fail_vm(&m->vm, e);
         if ((e = map_ram(m, o)) < 0)
             return fail_vm(&m->vm, e);
-        n = loader_load_file(&m->mem, o->image, 0);
+        n = loader_load_file(&m->mem, o->image, o->load_addr);
     }
     if (n < 0) {
         const char *why = n == -ENODATA  ? "image is empty"
@@ -252,6 +267,61 @@ static int build_machine(struct machine *m, const struct cli_opts *o,
     if ((e = create_vcpus(m)) == -E2BIG)
         return EXIT_USAGE;
     if (e < 0 || (e = vcpu_reset_real_mode(&m->vcpus[0])) < 0)
+        return fail_vm(&m->vm, e);
+    if (o->entry_set || o->load_set) {
+        uint16_t cs =
+            o->entry_set ? o->entry_cs : (uint16_t)(o->load_addr >> 4);
+        uint16_t ip =
+            o->entry_set ? o->entry_ip : (uint16_t)(o->load_addr & 15);
+        if ((e = firmware_start(&m->vcpus[0], cs, (uint32_t)cs << 4, ip)) <
+            0)
+            return fail_vm(&m->vm, e);
+    }
+    return wire_machine(m, o, stdout_closed);
+}
+
+/* A boot disk; its errors are the user's (exit status 2). */
+static int open_disk(struct disk *d, const char *path, bool floppy, bool ro)
+{
+    int e = disk_open(d, path, floppy, ro);
+
+    if (e == 0)
+        return EXIT_OK;
+    fprintf(stderr, "vmm: %s %s: %s\n", floppy ? "--floppy" : "--drive", path,
+            d->err ? d->err : strerror(-e));
+    return EXIT_USAGE;
+}
+
+/*
+ * --drive/--floppy: the built-in BIOS from its reset vector F000:FFF0
+ * (CS base F0000, where its image is); --bios FILE: that firmware from
+ * the architectural reset state, CS base FFFF0000.
+ */
+static int build_boot(struct machine *m, const struct cli_opts *o,
+                      bool stdout_closed)
+{
+    int e;
+
+    if ((o->floppy &&
+         (e = open_disk(&m->floppy, o->floppy, true, o->floppy_ro))) ||
+        (o->drive && (e = open_disk(&m->hd, o->drive, false, o->drive_ro))))
+        return e;
+    if ((e = vm_open(&m->vm)) < 0 || (e = vm_create_pc_chips(&m->vm)) < 0 ||
+        (e = map_ram(m, o)) < 0)
+        return fail_vm(&m->vm, e);
+    if (o->bios && (e = firmware_load(&m->fw, &m->vm, &m->mem, o->bios)) < 0) {
+        if (m->vm.err_op && e != -EINVAL)
+            return fail_vm(&m->vm, e);
+        fprintf(stderr, "vmm: --bios %s: %s\n", o->bios,
+                m->fw.err ? m->fw.err : strerror(-e));
+        return EXIT_USAGE;
+    }
+    if ((e = create_vcpus(m)) == -E2BIG)
+        return EXIT_USAGE;
+    if (e < 0 ||
+        (e = firmware_start(&m->vcpus[0], 0xf000,
+                            o->bios ? 0xffff0000u : BIOS_GPA, BIOS_RESET_IP)) <
+            0)
         return fail_vm(&m->vm, e);
     return wire_machine(m, o, stdout_closed);
 }
@@ -299,9 +369,29 @@ static int wire_machine(struct machine *m, const struct cli_opts *o,
         }
     }
     m->board.ncpus = m->ncpus;
+    if (pc && o->pit_discard && (e = vm_set_pit_reinject(&m->vm, false)) < 0)
+        return fail_vm(&m->vm, e);
+    if (pc && o->serial_file) {
+        m->serial_fd = open(o->serial_file,
+                            O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (m->serial_fd < 0) {
+            fprintf(stderr, "vmm: --serial file:%s: %s\n", o->serial_file,
+                    strerror(errno));
+            return EXIT_USAGE;
+        }
+        m->serial_con = (struct pio_console){.fd = m->serial_fd,
+                                             .wake_fd = {m->quit_fd, m->io_fd}};
+        m->serial_con.wake_fd[1] = m->console.wake_fd[1]; /* see above */
+        m->board.uart_con = &m->serial_con;
+    }
+    m->board.no_uart = o->serial_none;
     e = pc ? board_wire_pc(&m->board, &m->vm, &m->mem, &m->map, &m->bus,
                            &m->console, &m->power)
            : board_wire_bare(&m->board, &m->bus, &m->console, &m->power);
+    if (e == 0 && pc && (o->drive || o->floppy))
+        e = board_wire_bios(&m->board, &m->mem, &m->map, &m->bus, &m->console,
+                            &m->power, o->floppy ? &m->floppy : NULL,
+                            o->drive ? &m->hd : NULL);
     if (e < 0)
         return fail_errno("wiring the devices", e);
     if (pc && (e = board_start_timer(&m->board, m->event_sig)) < 0)
@@ -351,6 +441,9 @@ static void destroy_machine(struct machine *m)
     m->out_fd = -1;
     if (m->threaded)
         smp_destroy(&m->smp);
+    if (m->serial_fd >= 0)
+        close(m->serial_fd);
+    m->serial_fd = -1;
     board_destroy(&m->board);
     for (unsigned i = 0; m->vcpus && i < m->ncpus; i++)
         vcpu_destroy(&m->vcpus[i]);
@@ -360,6 +453,40 @@ static void destroy_machine(struct machine *m)
     m->runners = NULL;
     mem_unmap(&m->mem);
     vm_close(&m->vm);
+    firmware_unmap(&m->fw);
+    disk_close(&m->floppy);
+    disk_close(&m->hd);
+}
+
+/*
+ * A boot disk reads keys from stdin: a terminal goes raw (every key to the
+ * guest) with the escape Ctrl-A x to quit.
+ */
+static void raw_keys(struct machine *m)
+{
+    int e;
+
+    if (!m->board.has_bios || m->board.bios.kbd_fd < 0)
+        return;
+    e = term_raw(&m->term, STDIN_FILENO);
+    if (e < 0)
+        fprintf(stderr, "vmm: warning: stdin: raw mode: %s\n", strerror(-e));
+    if (e > 0) {
+        bios_set_escape(&m->board.bios, true);
+        fprintf(stderr, "vmm: keys go to the guest; Ctrl-A x quits\r\n");
+    }
+}
+
+/* After the run: int 18h's verdict, the text screen (--screen). */
+static void report_boot(struct machine *m, const struct cli_opts *o)
+{
+    static char screen[(VGA_COLS + 1) * VGA_ROWS + 1];
+
+    if (m->board.has_bios && m->board.bios.no_boot)
+        fprintf(stderr, "vmm: no bootable device (int 18h)\n");
+    if (o->screen && m->mem.host != MAP_FAILED &&
+        vga_dump(&m->mem, screen, sizeof(screen)) >= 0)
+        fprintf(stderr, "vmm: screen:\n%s", screen);
 }
 
 /*
@@ -507,6 +634,8 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
         dbg_destroy(&dbg);
         return ret;
     }
+    if (o->gdb_nowait)
+        gdb_cmd_detach(cmd); /* no breakpoints yet: the guest runs freely */
     e = gdb_srv_listen(&srv, o->gdb, err, sizeof(err));
     if (e < 0) {
         fprintf(stderr, "vmm: --gdb %s: %s\n", o->gdb, err);
@@ -520,7 +649,9 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
                 gdb_srv_address(&srv));
     /* gdb takes a Unix socket by its bare path. */
     const char *addr = gdb_srv_address(&srv);
-    fprintf(stderr, "vmm: waiting for gdb on %s (gdb -ex 'target remote %s')\n",
+    fprintf(stderr, "vmm: %s on %s (gdb -ex 'target remote %s')\n",
+            o->gdb_nowait ? "the guest runs; gdb may attach"
+                          : "waiting for gdb",
             addr, strncmp(addr, "unix:", 5) ? addr : addr + 5);
     e = gdb_srv_serve(&srv, cmd, m->quit_fd);
     if (e < 0) {
@@ -548,6 +679,35 @@ out:
     return ret;
 }
 
+/*
+ * QEMU's -cpu max,+FEAT,-FEAT: each flag must already be as the host's
+ * KVM offers it (kvmstub does not edit CPUID). Without /dev/kvm the
+ * machine's own start reports that.
+ */
+static int check_cpu(const struct cli_opts *o)
+{
+    struct vm v = {.fd = -1, .kvm_fd = -1};
+    struct kvm_cpuid2 *t;
+    char err[256];
+    int e, ret = EXIT_OK;
+
+    if (!o->ncpu_feat)
+        return EXIT_OK;
+    v.kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (v.kvm_fd < 0)
+        return EXIT_OK;
+    e = vcpu_supported_cpuid(&v, &t);
+    close(v.kvm_fd);
+    if (e < 0)
+        return fail_vm(&v, e);
+    if (qemu_cpu_check(o, t, err, sizeof(err)) < 0) {
+        fprintf(stderr, "vmm: %s\n", err);
+        ret = EXIT_USAGE;
+    }
+    free(t);
+    return ret;
+}
+
 int main(int argc, char **argv)
 {
     struct cli_opts o;
@@ -555,6 +715,7 @@ int main(int argc, char **argv)
         .quit_fd = -1,
         .out_fd = -1,
         .io_fd = -1,
+        .serial_fd = -1,
         .vm = {.fd = -1, .kvm_fd = -1},
         .mem = {.host = MAP_FAILED},
         .smp = {.stop_fd = -1},
@@ -563,16 +724,36 @@ int main(int argc, char **argv)
     int ret;
 
     board_init(&m.board);
+    disk_init(&m.floppy);
+    disk_init(&m.hd);
+    firmware_init(&m.fw);
+    term_init(&m.term);
     switch (cli_parse(argc, argv, &o, err, sizeof(err))) {
     case CLI_HELP:
         fputs(cli_usage(), stdout);
         return EXIT_OK;
-    case CLI_VERSION:
-        printf("kvmstub vmm %s\n", VMM_VERSION);
+    case CLI_VERSION: {
+        /* Named as invoked: kvmstub installed, vmm in the build tree. */
+        const char *slash = argv[0] ? strrchr(argv[0], '/') : NULL;
+        const char *name = slash ? slash + 1 : argv[0] ? argv[0] : "kvmstub";
+        if (strcmp(name, "kvmstub"))
+            printf("%s (kvmstub) %s\n", name, VMM_VERSION);
+        else
+            printf("kvmstub %s\n", VMM_VERSION);
+        return EXIT_OK;
+    }
+    case CLI_QEMU_DEVICES:
+        fputs(qemu_cli_devices(), stdout);
+        return EXIT_OK;
+    case CLI_QEMU_MACHINES:
+        fputs(qemu_cli_machines(), stdout);
         return EXIT_OK;
     case CLI_USAGE_ERROR:
-        fprintf(stderr, "vmm: %s\nTry 'vmm --help' for more information.\n",
-                err);
+        /* One line in QEMU's spelling, as QEMU says it: kvm-unit-tests
+         * shows a refused test's last stderr line as its reason. */
+        fprintf(stderr, "vmm: %s\n", err);
+        if (!o.qemu_spelling)
+            fputs("Try 'vmm --help' for more information.\n", stderr);
         return EXIT_USAGE;
     case CLI_HOST_INFO:
         return host_info();
@@ -640,9 +821,15 @@ int main(int argc, char **argv)
     }
     for (unsigned i = 0; i < m.ncpus; i++)
         m.vcpus[i] = (struct vcpu){.fd = -1, .run = MAP_FAILED};
-    ret = build_machine(&m, &o, stdout_closed);
+    ret = check_cpu(&o);
+    if (ret == EXIT_OK)
+        ret = build_machine(&m, &o, stdout_closed);
+    if (ret == EXIT_OK)
+        raw_keys(&m);
     if (ret == EXIT_OK)
         ret = o.gdb ? run_gdb(&m, &o) : run_plain(&m);
+    term_restore(&m.term);
+    report_boot(&m, &o);
 out:
     destroy_machine(&m);
     close(m.quit_fd);

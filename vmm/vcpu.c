@@ -460,3 +460,8 @@ int vcpu_set_mp_state(struct vcpu *c, uint32_t state)
         return vm_fail(c->vm, "KVM_SET_MP_STATE");
     return 0;
 }
+
+int vcpu_supported_cpuid(struct vm *vm, struct kvm_cpuid2 **out)
+{
+    return get_supported_cpuid(vm, out);
+}

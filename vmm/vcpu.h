@@ -118,4 +118,11 @@ int vcpu_set_mp_state(struct vcpu *c, uint32_t state);
 /* Guest linear address -> guest physical, as the vCPU sees it now. */
 int vcpu_translate(struct vcpu *c, uint64_t linear, uint64_t *gpa);
 
+/*
+ * KVM_GET_SUPPORTED_CPUID on vm->kvm_fd (only that fd is used): the
+ * table every vCPU's CPUID starts from. Returns 0 with *out to free(),
+ * or -errno (vm->err_op set).
+ */
+int vcpu_supported_cpuid(struct vm *vm, struct kvm_cpuid2 **out);
+
 #endif

@@ -132,3 +132,13 @@ int vm_irq_line(struct vm *vm, uint32_t gsi, int level)
         return vm_fail(vm, "KVM_IRQ_LINE");
     return 0;
 }
+
+int vm_set_pit_reinject(struct vm *vm, bool on)
+{
+    /* KVM API doc, KVM_REINJECT_CONTROL (KVM_CAP_REINJECT_CONTROL). */
+    struct kvm_reinject_control rc = {.pit_reinject = on ? 1 : 0};
+
+    if (ioctl(vm->fd, KVM_REINJECT_CONTROL, &rc) < 0)
+        return vm_fail(vm, "KVM_REINJECT_CONTROL");
+    return 0;
+}

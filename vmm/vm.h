@@ -56,6 +56,14 @@ int vm_fail(struct vm *vm, const char *op);
 int vm_create_pc_chips(struct vm *vm);
 
 /*
+ * KVM_REINJECT_CONTROL: whether PIT ticks the guest could not take are
+ * delivered late (on, KVM's default; QEMU's lost_tick_policy=delay) or
+ * dropped (off; QEMU's discard). After vm_create_pc_chips. Returns 0 or
+ * -errno (err_op set).
+ */
+int vm_set_pit_reinject(struct vm *vm, bool on);
+
+/*
  * KVM_IRQ_LINE: drive global system interrupt gsi to level (0 or 1) on
  * the in-kernel PIC and IOAPIC. Returns 0 or -errno.
  */

@@ -208,6 +208,8 @@ def_row hwm_1g "7d VmHWM, 1 GiB guest" KiB lower mul 1
 def_row mb_first_byte "8a Multiboot kernel to first byte" ms lower mul \
     0.001
 def_row kut_both "8b kvm-unit-tests passing both" s lower mul 1
+def_row boot_first_byte "9  boot sector to first int 10h byte" ms lower \
+    mul 0.001
 def_row smp_intr "10a Ctrl-C to stop, 4 vCPUs spinning" us lower mul 1
 def_row smp_bp "10b break+continue, 4 vCPUs" trips/s higher rate \
     "$((CONTS))e6"
@@ -525,6 +527,41 @@ else
     done
 fi
 note mb_first_byte f "n/a"
+
+# 9: exec to the first character a boot sector prints through int 10h
+# (kvmstub's built-in BIOS: --drive; QEMU with SeaBIOS booting the same
+# image as an IDE disk; SeaBIOS's int 10h has no display here, so the
+# boot sector sends the byte to 0xe9 right after the call as well).
+BOOTS=$BUILD/tests/guests/boot_first.bin
+HAS_DRIVE_OPT=0
+"$VMM" --help 2>&1 | grep -q -- '--drive' && HAS_DRIVE_OPT=1
+note boot_first_byte f "n/a"
+if [ ! -f "$BOOTS" ]; then
+    note boot_first_byte k "n/a: no boot_first.bin"
+    note boot_first_byte q "n/a: no boot_first.bin"
+else
+    say "9  first int 10h byte of $BOOTS ($COLD_REPS starts each)"
+    [ "$HAS_DRIVE_OPT" = 1 ] || note boot_first_byte k "n/a: no --drive"
+    for ((i = 0; i < COLD_REPS; i++)); do
+        # QEMU+SeaBIOS takes seconds per boot: one sample in a quick run.
+        [ "$QUICK" = 1 ] && [ "$i" -gt 0 ] && [ "$HAS_DRIVE_OPT" = 1 ] &&
+            { v=$(timeout "$TO" "$BT" first-byte "$VMM" --drive "$BOOTS" \
+                2>>"$LOG") && sample boot_first_byte k "$v"; continue; }
+        if [ "$HAS_DRIVE_OPT" = 1 ]; then
+            v=$(timeout "$TO" "$BT" first-byte "$VMM" --drive "$BOOTS" \
+                2>>"$LOG") && sample boot_first_byte k "$v"
+        fi
+        if [ "$HAVE_QEMU" = 1 ]; then
+            # shellcheck disable=SC2054 # commas inside option values
+            v=$(timeout "$TO" "$BT" first-byte "$QEMU" -accel "$ACCEL" \
+                -nodefaults -display none -no-reboot -m 128 \
+                -drive "file=$BOOTS,format=raw,if=ide" \
+                -chardev stdio,id=con -device isa-debugcon,iobase=0xe9,chardev=con \
+                -device isa-debug-exit,iobase=0xf4,iosize=4 \
+                2>>"$LOG") && sample boot_first_byte q "$v"
+        fi
+    done
+fi
 
 # 8b: the kvm-unit-tests entries that passed under both QEMU and kvmstub
 # in the last `make kut`, run again now; their total wall time on each.

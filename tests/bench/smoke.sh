@@ -11,7 +11,7 @@ source tests/lib.sh
 
 ROWS=(cold_first_byte cold_gdb pio_rate stepi bp_dr bp_step bp_int3 bp_loop
     mem_dump mem_restore intr_spin intr_hlt rss_1m hwm_1m rss_1g hwm_1g
-    mb_first_byte kut_both smp_intr smp_bp)
+    mb_first_byte kut_both boot_first_byte smp_intr smp_bp)
 # Rows whose kvmstub cell may say why it is empty ("n/a: no --kernel",
 # "n/a: quick run", ...): they need a Multiboot kernel or kvm-unit-tests.
 OPTIONAL=" mb_first_byte kut_both "
@@ -37,7 +37,7 @@ t_pass "bench quick run"
 
 head -n 1 "$T_TMP/out" | grep -q '^row .*kvmstub.*floor.*QEMU'
 t_check "bench prints the table header" $?
-[ "$(sed -n "1,/^$/p" "$T_TMP/out" | grep -c "^[1-8]")" -eq "${#ROWS[@]}" ]
+[ "$(sed -n "1,/^$/p" "$T_TMP/out" | grep -c "^[1-9]")" -eq "${#ROWS[@]}" ]
 t_check "bench table has one line per row" $?
 [ -s "$JSON" ] && grep -q '"rows": \[' "$JSON" && grep -q '"quick": true' "$JSON"
 t_check "bench writes JSON" $?

@@ -492,7 +492,7 @@ fi
 if [ -x "$VMM" ]; then
     usage_err "--machine foo" machine --machine foo "$EXIT_G"
     usage_err "--machine bare --kernel" "machine pc" --machine bare --kernel "$EXIT_G"
-    usage_err "--kernel and IMAGE" "not both" --kernel "$EXIT_G" "$EXIT_G"
+    usage_err "--kernel and IMAGE" "not two of them" --kernel "$EXIT_G" "$EXIT_G"
     usage_err "--append without --kernel" "needs --kernel" "${PC[@]}" --append x "$EXIT_G"
     usage_err "--initrd without --kernel" "needs --kernel" --initrd x "$EXIT_G"
     usage_err "--hlt-sleep on pc" "bare machine only" "${PC[@]}" --hlt-sleep 0 "$EXIT_G"

@@ -113,7 +113,7 @@ static void test_machine_errors(void)
              CLI_USAGE_ERROR);
     CHECK(strstr(err, "bare machine only") != NULL);
     CHECK_EQ(parse(&o, err, "--kernel", "k", "img", NULL), CLI_USAGE_ERROR);
-    CHECK(strstr(err, "not both") != NULL);
+    CHECK(strstr(err, "not two of them") != NULL);
 }
 
 static void test_all_options(void)
