@@ -13,10 +13,10 @@
 #define CLI_DEFAULT_HLT_SLEEP 1000
 #define CLI_MAX_HLT_SLEEP     3600000 /* one hour, in ms */
 /* vCPUs: xAPIC IDs 0..253 (0xff broadcasts; the IOAPIC takes the next). */
-#define CLI_MAX_SMP 254
-#define CLI_QEMU_ARGV_MAX     512
-#define CLI_QEMU_STR_MAX      8192
-#define CLI_CPU_FEAT_MAX      16
+#define CLI_MAX_SMP       254
+#define CLI_QEMU_ARGV_MAX 512
+#define CLI_QEMU_STR_MAX  8192
+#define CLI_CPU_FEAT_MAX  16
 
 enum cli_action {
     CLI_RUN,

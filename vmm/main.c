@@ -273,8 +273,7 @@ static int build_machine(struct machine *m, const struct cli_opts *o,
             o->entry_set ? o->entry_cs : (uint16_t)(o->load_addr >> 4);
         uint16_t ip =
             o->entry_set ? o->entry_ip : (uint16_t)(o->load_addr & 15);
-        if ((e = firmware_start(&m->vcpus[0], cs, (uint32_t)cs << 4, ip)) <
-            0)
+        if ((e = firmware_start(&m->vcpus[0], cs, (uint32_t)cs << 4, ip)) < 0)
             return fail_vm(&m->vm, e);
     }
     return wire_machine(m, o, stdout_closed);
@@ -318,10 +317,9 @@ static int build_boot(struct machine *m, const struct cli_opts *o,
     }
     if ((e = create_vcpus(m)) == -E2BIG)
         return EXIT_USAGE;
-    if (e < 0 ||
-        (e = firmware_start(&m->vcpus[0], 0xf000,
-                            o->bios ? 0xffff0000u : BIOS_GPA, BIOS_RESET_IP)) <
-            0)
+    if (e < 0 || (e = firmware_start(&m->vcpus[0], 0xf000,
+                                     o->bios ? 0xffff0000u : BIOS_GPA,
+                                     BIOS_RESET_IP)) < 0)
         return fail_vm(&m->vm, e);
     return wire_machine(m, o, stdout_closed);
 }

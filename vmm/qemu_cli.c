@@ -180,8 +180,7 @@ static enum cli_action opt_smp(struct qstate *q, const char *arg)
             !is(k, "cores") && !is(k, "threads") && !is(k, "dies") &&
             !is(k, "maxcpus"))
             return not_implemented(q, "smp", arg, NULL);
-        if (val && cli_parse_uint(val, UINT64_MAX, &v) == 0 &&
-            v > CLI_MAX_SMP)
+        if (val && cli_parse_uint(val, UINT64_MAX, &v) == 0 && v > CLI_MAX_SMP)
             /* kvm-unit-tests reads the maximum from the last word. */
             return not_implemented(q, "smp", arg, "the max SMP CPUs is 254");
         if (!val || cli_parse_uint(val, CLI_MAX_SMP, &v) < 0 || v == 0)
