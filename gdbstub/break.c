@@ -28,6 +28,15 @@ int gdb_bp_init(struct gdb_bp *b, const struct gdb_target_ops *ops, void *ctx,
     }
     if (b->caps.nr_hw_slots < GDB_BP_NR_SLOTS)
         b->caps.hw_bp = b->caps.hw_watch = false;
+    b->nthreads = ops->nr_threads ? ops->nr_threads(ctx) : 1;
+    if (b->nthreads < 1 || !ops->select_thread || !ops->thread_stop)
+        b->nthreads = 1;
+    if (b->nthreads > 1) {
+        b->act = calloc((size_t)b->nthreads, sizeof(*b->act));
+        b->modes = calloc((size_t)b->nthreads, sizeof(*b->modes));
+        if (!b->act || !b->modes)
+            return -ENOMEM;
+    }
     switch (mech) {
     case GDB_BP_AUTO:
         if (b->caps.sw_bp)
@@ -401,6 +410,10 @@ void gdb_bp_destroy(struct gdb_bp *b)
     free(b->v);
     b->v = NULL;
     b->n = b->cap = 0;
+    free(b->act);
+    free(b->modes);
+    b->act = NULL;
+    b->modes = NULL;
 }
 
 static bool in_range(uint64_t a, uint64_t start, size_t len)

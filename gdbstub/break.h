@@ -62,6 +62,14 @@ struct gdb_bp_stop {
     enum gdb_bp_event ev;
     uint64_t addr; /* watchpoint start for the watch events */
     int exit_code; /* GDB_BP_EV_EXITED */
+    int thread;    /* the target thread (0-based) the stop is about */
+};
+
+/* What gdb asked of one thread (vCont), for gdb_bp_start_threads. */
+enum gdb_bp_act {
+    GDB_BP_ACT_STAY, /* stays stopped */
+    GDB_BP_ACT_CONT,
+    GDB_BP_ACT_STEP,
 };
 
 struct gdb_bp_entry; /* private to break.c */
@@ -95,6 +103,13 @@ struct gdb_bp {
     bool stepping;  /* the current resume is a single step (s) */
     bool step_over; /* still to step off a breakpoint at the start pc */
     int inject;     /* guest's own exception still to deliver: 0, 1 or 3 */
+    /* Targets with threads (nr_threads > 1); heap arrays of nthreads. */
+    int nthreads;
+    int inject_thread; /* whose exception inject is */
+    int event;         /* the thread of the last stop reported */
+    int turn;          /* the thread stepped last, one at a time */
+    uint8_t *act;      /* enum gdb_bp_act, this resume */
+    enum gdb_resume_mode *modes;
 };
 
 /*
@@ -147,6 +162,13 @@ int gdb_bp_write_mem(struct gdb_bp *b, uint64_t addr, const void *buf,
  * continue. Call after setting the pc and before the first gdb_bp_run.
  */
 void gdb_bp_start(struct gdb_bp *b, bool step);
+
+/*
+ * Targets with threads: get ready to resume each thread t as act[t] says
+ * (nthreads entries); event is the thread gdb last heard of, the one that
+ * steps off a breakpoint under its pc first.
+ */
+void gdb_bp_start_threads(struct gdb_bp *b, const uint8_t *act, int event);
 
 /*
  * Run the guest, as gdb_bp_start said, until a stop gdb must hear of or an

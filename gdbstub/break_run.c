@@ -204,6 +204,7 @@ static int judge(struct gdb_bp *b, const struct gdb_resume *how,
     case GDB_STOP_TERMINATE:
         out->ev = GDB_BP_EV_TERMINATE;
         return 1;
+    case GDB_STOP_NONE:
     case GDB_STOP_INTERRUPTED:
         out->ev = GDB_BP_EV_INTERRUPTED;
         if (!stepped)
@@ -288,6 +289,8 @@ static int done(struct gdb_bp *b, int r)
 /* A guest int3 or TF trap again and again at one step: give up. */
 #define MAX_REDO 16
 
+static int run_threads(struct gdb_bp *b, struct gdb_bp_stop *stop);
+
 int gdb_bp_run(struct gdb_bp *b, struct gdb_bp_stop *stop)
 {
     struct gdb_resume how;
@@ -295,6 +298,9 @@ int gdb_bp_run(struct gdb_bp *b, struct gdb_bp_stop *stop)
     uint64_t pc;
     bool tf;
     int r;
+
+    if (b->nthreads > 1)
+        return run_threads(b, stop);
 
     if ((r = get_pc_tf(b, &pc, &tf)) < 0)
         return r;
@@ -340,4 +346,229 @@ int gdb_bp_run(struct gdb_bp *b, struct gdb_bp_stop *stop)
         if (r != REDO)
             return done(b, r);
     }
+}
+
+void gdb_bp_start_threads(struct gdb_bp *b, const uint8_t *act, int event)
+{
+    memcpy(b->act, act, (size_t)b->nthreads);
+    b->event = event;
+    b->stepping = false;
+    b->step_over = true;
+}
+
+/* Thread t's linear pc (t becomes the selected thread). */
+static int pc_of(struct gdb_bp *b, int t, uint64_t *pc)
+{
+    int r = b->ops->select_thread(b->ctx, t);
+
+    return r < 0 ? r : get_pc(b, pc);
+}
+
+/*
+ * Make sense of thread t's own debug stop st after it ran in mode.
+ * Returns REPORT (*out filled), GO_ON or REDO (b->inject set for t).
+ */
+static int judge_thread(struct gdb_bp *b, const struct gdb_resume *how,
+                        enum gdb_resume_mode mode, int t,
+                        const struct gdb_stop *st, struct gdb_bp_stop *out)
+{
+    const struct gdb_bp_entry *e;
+    uint64_t pc;
+    int r;
+
+    *out = (struct gdb_bp_stop){.ev = GDB_BP_EV_TRAP, .thread = t};
+    if ((r = pc_of(b, t, &pc)) < 0)
+        return r;
+    if (st->exception == VEC_BP) {
+        if ((e = gdb_bp_int3_at(b, pc))) {
+            report(out, e);
+            out->thread = t;
+            return REPORT;
+        }
+        b->inject = VEC_BP;
+        b->inject_thread = t;
+        return REDO;
+    }
+    if ((e = dr_hit(b, how, st->dr6))) {
+        report(out, e);
+        out->thread = t;
+        return REPORT;
+    }
+    if (mode == GDB_RESUME_CONT) {
+        b->inject = VEC_DB; /* nothing of ours: the guest's TF or int1 */
+        b->inject_thread = t;
+        return REDO;
+    }
+    if ((e = watch_changed(b)) ||
+        (mode == GDB_RESUME_STEP_RUN && (e = gdb_bp_break_at(b, pc)))) {
+        report(out, e);
+        out->thread = t;
+        return REPORT;
+    }
+    return mode == GDB_RESUME_STEP ? REPORT : GO_ON;
+}
+
+/*
+ * Stepping watchpoints compare memory after each round: for the change to
+ * belong to one instruction, a round steps one continuing thread only,
+ * taking turns, and skips those that wait (hlt, SIPI), whose step might
+ * never end. Returns that thread, or -1 to step them all at once (no
+ * stepping watchpoints, or no thread gdb steps itself, or all wait).
+ */
+static int serial_pick(struct gdb_bp *b, bool by_step)
+{
+    if (!by_step || !b->nr_shadow)
+        return -1;
+    for (int t = 0; t < b->nthreads; t++)
+        if (b->act[t] == GDB_BP_ACT_STEP)
+            return -1; /* gdb's own step ends the round soon enough */
+    for (int k = 1; k <= b->nthreads; k++) {
+        int t = (b->turn + k) % b->nthreads;
+        if (b->act[t] != GDB_BP_ACT_CONT ||
+            (b->ops->thread_waits && b->ops->thread_waits(b->ctx, t)))
+            continue;
+        b->turn = t;
+        return t;
+    }
+    return -1;
+}
+
+/*
+ * One round of a threaded resume: every thread as b->act says (or only
+ * `over`, stepping off the breakpoint under its pc, when over >= 0).
+ * Returns REPORT, GO_ON, REDO or -errno.
+ */
+static int round_threads(struct gdb_bp *b, int over, uint64_t over_pc,
+                         struct gdb_bp_stop *out)
+{
+    static const uint8_t cc = GDB_BP_OPCODE_INT3;
+    bool by_step = gdb_bp_has_where(b, GDB_BP_AT_STEP);
+    struct gdb_bp_entry *lifted[GDB_BP_NR_SLOTS] = {0};
+    uint64_t lifted_pc[GDB_BP_NR_SLOTS];
+    int nlifted = 0, verdict = GO_ON, r;
+    struct gdb_resume how;
+    struct gdb_stop st;
+
+    int only = serial_pick(b, by_step);
+
+    for (int t = 0; t < b->nthreads; t++) {
+        enum gdb_resume_mode m = GDB_RESUME_STAY;
+        if (over >= 0)
+            m = t == over ? GDB_RESUME_STEP_RUN : GDB_RESUME_STAY;
+        else if (b->act[t] == GDB_BP_ACT_STEP)
+            m = GDB_RESUME_STEP;
+        else if (b->act[t] == GDB_BP_ACT_CONT && only >= 0)
+            m = t == only ? GDB_RESUME_STEP_RUN : GDB_RESUME_STAY;
+        else if (b->act[t] == GDB_BP_ACT_CONT)
+            m = by_step ? GDB_RESUME_STEP_RUN : GDB_RESUME_CONT;
+        b->modes[t] = m;
+        if (m != GDB_RESUME_STEP && m != GDB_RESUME_STEP_RUN)
+            continue;
+        /* A stepped thread runs the instruction under an int3 patch. */
+        uint64_t pc;
+        struct gdb_bp_entry *e;
+        if ((r = pc_of(b, t, &pc)) < 0)
+            return r;
+        if ((e = gdb_bp_int3_at(b, pc)) && nlifted < GDB_BP_NR_SLOTS) {
+            if ((r = gdb_bp_sync_int3(b, e)) < 0 ||
+                (r = b->ops->write_mem(b->ctx, pc, &e->orig, 1)) < 0)
+                return r;
+            lifted[nlifted] = e;
+            lifted_pc[nlifted++] = pc;
+        }
+    }
+    setup(b, GDB_RESUME_CONT, over >= 0 ? over_pc : UINT64_MAX, by_step, &how);
+    how.modes = b->modes;
+    how.thread = b->inject_thread;
+    r = resume(b, &how, &st);
+    for (int k = nlifted - 1; k >= 0; k--) {
+        uint8_t now;
+        if (b->ops->read_mem(b->ctx, lifted_pc[k], &now, 1) == 0)
+            lifted[k]->orig = now;
+        int r2 = b->ops->write_mem(b->ctx, lifted_pc[k], &cc, 1);
+        if (r >= 0 && r2 < 0)
+            r = r2;
+    }
+    if (r < 0)
+        return r;
+    *out = (struct gdb_bp_stop){.thread = st.thread};
+    switch (st.kind) {
+    case GDB_STOP_EXITED:
+        out->ev = GDB_BP_EV_EXITED;
+        out->exit_code = st.exit_code;
+        return REPORT;
+    case GDB_STOP_CRASHED:
+        out->ev = GDB_BP_EV_CRASHED;
+        return REPORT;
+    case GDB_STOP_TERMINATE:
+        out->ev = GDB_BP_EV_TERMINATE;
+        return REPORT;
+    default:
+        break;
+    }
+    /* Every thread's own stop, the target's pick first. */
+    for (int k = 0; k < b->nthreads; k++) {
+        int t = (st.thread + k) % b->nthreads;
+        struct gdb_stop ts;
+        if (b->modes[t] == GDB_RESUME_STAY ||
+            b->ops->thread_stop(b->ctx, t, &ts) < 0 ||
+            ts.kind != GDB_STOP_DEBUG)
+            continue;
+        if (b->modes[t] == GDB_RESUME_STEP)
+            b->act[t] = GDB_BP_ACT_STAY; /* its step is done */
+        r = judge_thread(b, &how, b->modes[t], t, &ts, out);
+        if (r < 0 || r == REPORT) {
+            if (r == REPORT && b->modes[t] == GDB_RESUME_STEP)
+                out->thread = t;
+            return r;
+        }
+        if (r == REDO)
+            verdict = REDO;
+    }
+    if (st.kind == GDB_STOP_INTERRUPTED) {
+        *out = (struct gdb_bp_stop){.ev = GDB_BP_EV_INTERRUPTED,
+                                    .thread = b->event};
+        return REPORT;
+    }
+    return verdict;
+}
+
+/*
+ * gdb_bp_run for a target with threads: all-stop rounds. A thread gdb
+ * steps gets one instruction; threads that continue run freely, or one
+ * instruction a round when some points are checked by stepping; the
+ * thread gdb last heard of steps off a breakpoint under its pc first.
+ */
+static int run_threads(struct gdb_bp *b, struct gdb_bp_stop *stop)
+{
+    int redo = 0, r;
+
+    if (b->step_over) {
+        uint64_t pc;
+        b->step_over = false;
+        if (b->act[b->event] == GDB_BP_ACT_CONT &&
+            !gdb_bp_has_where(b, GDB_BP_AT_STEP)) {
+            if ((r = pc_of(b, b->event, &pc)) < 0)
+                return r;
+            if (gdb_bp_break_at(b, pc)) {
+                r = round_threads(b, b->event, pc, stop);
+                if (r == REPORT || r < 0)
+                    return done(b, r);
+            }
+        }
+    }
+    for (;;) {
+        r = round_threads(b, -1, 0, stop);
+        if (r == REPORT || r < 0)
+            break;
+        if (r == REDO && ++redo > MAX_REDO) {
+            b->inject = 0;
+            *stop = (struct gdb_bp_stop){.ev = GDB_BP_EV_TRAP,
+                                         .thread = b->inject_thread};
+            break;
+        }
+    }
+    if (r == REPORT && stop->ev != GDB_BP_EV_INTERRUPTED)
+        b->event = stop->thread;
+    return done(b, r == REPORT ? 0 : r);
 }

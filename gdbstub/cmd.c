@@ -42,6 +42,14 @@ struct gdb_cmd *gdb_cmd_new(const struct gdb_target_ops *ops, void *ctx,
         errno = -r;
         return NULL;
     }
+    s->nthreads = s->bp.nthreads;
+    s->c_thread = -1;
+    s->act = calloc((size_t)s->nthreads, 1);
+    if (!s->act) {
+        gdb_cmd_free(s);
+        errno = ENOMEM;
+        return NULL;
+    }
     return s;
 }
 
@@ -50,6 +58,7 @@ void gdb_cmd_free(struct gdb_cmd *s)
     if (!s)
         return;
     gdb_bp_destroy(&s->bp);
+    free(s->act);
     free(s->buf);
     free(s->text);
     free(s);
@@ -157,6 +166,12 @@ size_t gdb_cmd_put_reg(enum gdb_arch arch, const struct gdb_x86_regs *regs,
         return 0;
     rsp_hex_encode(val, (size_t)n, out);
     return 2 * (size_t)n;
+}
+
+void gdb_cmd_use_thread(struct gdb_cmd *s, int t)
+{
+    if (s->nthreads > 1 && t >= 0 && t < s->nthreads)
+        s->ops->select_thread(s->ctx, t);
 }
 
 /* ? */
@@ -320,15 +335,29 @@ static enum gdb_cmd_result write_mem(struct gdb_cmd *s, bool binary,
     return gdb_cmd_reply_str("OK", reply, cap, len);
 }
 
+/* Resume the threads as s->act says. */
+static enum gdb_cmd_result start_threads(struct gdb_cmd *s, char *reply,
+                                         size_t cap, size_t *len)
+{
+    gdb_bp_start_threads(&s->bp, s->act, s->last.thread);
+    s->stopped = false;
+    (void)reply;
+    (void)cap;
+    *len = 0;
+    return GDB_CMD_RESUME;
+}
+
 /* Start the guest: one instruction (step) or until something happens. */
 static enum gdb_cmd_result resume(struct gdb_cmd *s, bool step, bool has_pc,
                                   uint64_t pc, char *reply, size_t cap,
                                   size_t *len)
 {
     struct gdb_x86_regs regs, raw;
+    int t = s->c_thread >= 0 ? s->c_thread : s->last.thread;
     int r;
 
     if (has_pc) {
+        gdb_cmd_use_thread(s, t);
         if ((r = s->ops->get_regs(s->ctx, &raw)) < 0)
             return gdb_cmd_reply_err(r, reply, cap, len);
         regs = raw;
@@ -337,11 +366,19 @@ static enum gdb_cmd_result resume(struct gdb_cmd *s, bool step, bool has_pc,
         if ((r = s->ops->set_regs(s->ctx, &regs)) < 0)
             return gdb_cmd_reply_err(r, reply, cap, len);
     }
-    /* After an exec stop gdb_cmd_run reports the real one: nothing runs. */
-    if (!s->exec_pending)
-        gdb_bp_start(&s->bp, step);
     s->exec_step = step;
     s->n_lifted = 0; /* gdb put back what it still wants */
+    /* After an exec stop gdb_cmd_run reports the real one: nothing runs. */
+    if (s->nthreads > 1 && !s->exec_pending) {
+        /* s: that thread alone (the others stay stopped); c: all. */
+        for (int i = 0; i < s->nthreads; i++)
+            s->act[i] = !step    ? GDB_BP_ACT_CONT
+                        : i == t ? GDB_BP_ACT_STEP
+                                 : GDB_BP_ACT_STAY;
+        return start_threads(s, reply, cap, len);
+    }
+    if (!s->exec_pending)
+        gdb_bp_start(&s->bp, step);
     s->stopped = false;
     *len = 0;
     return GDB_CMD_RESUME;
@@ -375,21 +412,26 @@ static enum gdb_cmd_result cont(struct gdb_cmd *s, const char *pkt,
     return resume(s, step, has_pc, pc, reply, cap, len);
 }
 
-/* Which thread ids besides 1 (our only thread) a packet may name. */
+/* Which thread ids besides 1..nthreads a packet may name. */
 #define TID_ALL 1 /* -1: all threads */
 #define TID_ANY 2 /* 0: any thread */
 
-static bool parse_tid(const char **p, const char *end, int also)
+/* A thread id: *tid is -1 (all), 0 (any) or 1..nthreads. */
+static bool parse_tid(const struct gdb_cmd *s, const char **p, const char *end,
+                      int also, int *tid)
 {
-    uint64_t tid;
+    uint64_t v;
 
     if ((also & TID_ALL) && *p + 2 <= end && (*p)[0] == '-' && (*p)[1] == '1') {
         *p += 2;
+        *tid = -1;
         return true;
     }
-    if (!gdb_cmd_parse_hex(p, end, &tid))
+    if (!gdb_cmd_parse_hex(p, end, &v))
         return false;
-    return tid == 1 || ((also & TID_ANY) && tid == 0);
+    *tid = (int)v;
+    return (v >= 1 && v <= (uint64_t)s->nthreads) ||
+           ((also & TID_ANY) && v == 0);
 }
 
 /* vCont;action[:tid]... with actions c, Csig, s, Ssig, t */
@@ -399,11 +441,16 @@ static enum gdb_cmd_result vcont(struct gdb_cmd *s, const char *p,
 {
     char first = 0;
     uint64_t sig;
+    bool runs = false;
+    int step_t = -1;
 
     if (p == end)
         return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
+    /* For each thread the leftmost action naming it applies (RSP vCont). */
+    memset(s->act, 0xff, (size_t)s->nthreads);
     while (p < end) {
         char act;
+        int tid = -1;
         if (*p++ != ';' || p == end)
             return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
         act = *p++;
@@ -414,15 +461,31 @@ static enum gdb_cmd_result vcont(struct gdb_cmd *s, const char *p,
             return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
         if (p < end && *p == ':') {
             p++;
-            if (!parse_tid(&p, end, TID_ALL))
+            if (!parse_tid(s, &p, end, TID_ALL, &tid) || tid == 0)
                 return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
+        }
+        uint8_t a = act == 'c' || act == 'C'   ? GDB_BP_ACT_CONT
+                    : act == 's' || act == 'S' ? GDB_BP_ACT_STEP
+                                               : GDB_BP_ACT_STAY;
+        for (int i = 0; i < s->nthreads; i++) {
+            if ((tid > 0 && i != tid - 1) || s->act[i] != 0xff)
+                continue;
+            s->act[i] = a;
+            runs |= a != GDB_BP_ACT_STAY;
+            if (a == GDB_BP_ACT_STEP && step_t < 0)
+                step_t = i;
         }
         if (!first)
             first = act;
     }
-    if (first == 't') {
+    for (int i = 0; i < s->nthreads; i++)
+        if (s->act[i] == 0xff)
+            s->act[i] = GDB_BP_ACT_STAY; /* not named: stays as it is */
+    if (s->nthreads > 1 && runs)
+        return start_threads(s, reply, cap, len);
+    if (first == 't' || !runs) {
         /* Already stopped (all-stop): report a stop with no signal. */
-        s->last = (struct gdb_cmd_stop){.sig = SIG_NONE};
+        s->last = (struct gdb_cmd_stop){.sig = SIG_NONE, .thread = s->g_thread};
         *len = gdb_cmd_render_stop(s, reply, cap);
         return GDB_CMD_REPLY;
     }
@@ -490,8 +553,10 @@ enum gdb_cmd_result gdb_cmd_handle(struct gdb_cmd *s, const char *pkt,
                                    size_t *reply_len)
 {
     const char *end = pkt + len, *p = pkt + 1;
+    int tid;
 
     *reply_len = 0;
+    gdb_cmd_use_thread(s, s->g_thread);
     if (s->free_run) {
         /* A debugger came without gdb_cmd_interrupt: a new session. */
         s->free_run = false;
@@ -534,11 +599,15 @@ enum gdb_cmd_result gdb_cmd_handle(struct gdb_cmd *s, const char *pkt,
         if (len < 3 || (pkt[1] != 'g' && pkt[1] != 'c'))
             return gdb_cmd_reply_err(EBADPKT, reply, cap, reply_len);
         p = pkt + 2;
-        if (!parse_tid(&p, end, TID_ALL | TID_ANY) || p != end)
+        if (!parse_tid(s, &p, end, TID_ALL | TID_ANY, &tid) || p != end)
             return gdb_cmd_reply_err(EBADPKT, reply, cap, reply_len);
+        if (pkt[1] == 'c')
+            s->c_thread = tid > 0 ? tid - 1 : -1;
+        else if (tid > 0)
+            gdb_cmd_use_thread(s, s->g_thread = tid - 1);
         return gdb_cmd_reply_str("OK", reply, cap, reply_len);
     case 'T': /* T thread-id */
-        if (!parse_tid(&p, end, 0) || p != end)
+        if (!parse_tid(s, &p, end, 0, &tid) || p != end)
             return gdb_cmd_reply_err(EBADPKT, reply, cap, reply_len);
         return gdb_cmd_reply_str("OK", reply, cap, reply_len);
     case 'D': /* D or D;pid */

@@ -21,6 +21,7 @@ struct gdb_cmd_stop {
     enum gdb_bp_event ev; /* TRAP or a breakpoint/watchpoint reason */
     uint64_t addr;        /* watchpoint start */
     int exit_code;
+    int thread; /* the target thread (0-based) it is about */
 };
 
 /* A point gdb took out (z) since the guest last ran, for `monitor`. */
@@ -61,6 +62,10 @@ struct gdb_cmd {
      * default) or IP itself (`monitor pc offset`).
      */
     bool pc_offset;
+    int nthreads; /* the target's threads (1 without thread ops) */
+    int g_thread; /* Hg: registers and memory (0-based) */
+    int c_thread; /* Hc: what s steps, or -1 (the thread of the stop) */
+    uint8_t *act; /* scratch: enum gdb_bp_act per thread */
     uint8_t *buf; /* scratch, RSP_MAX_PACKET + 1 bytes */
     char *text;   /* monitor output, RSP_MAX_PACKET / 2 + 1 bytes */
 };
@@ -122,6 +127,12 @@ bool gdb_cmd_mode_exec(struct gdb_cmd *s, char *reply, size_t cap, size_t *len);
 
 /* Whether the target records (answers bs and bc). */
 bool gdb_cmd_is_recording(struct gdb_cmd *s);
+
+/*
+ * Make thread t (0-based) the target's selected thread, for the register,
+ * memory and monitor operations. A no-op with one thread.
+ */
+void gdb_cmd_use_thread(struct gdb_cmd *s, int t);
 
 /* q..., Q... packets. */
 enum gdb_cmd_result gdb_cmd_query(struct gdb_cmd *s, const char *pkt,

@@ -236,6 +236,44 @@ static enum gdb_cmd_result lldb_info(struct gdb_cmd *s, bool process,
     return gdb_cmd_reply_str(out, reply, cap, len);
 }
 
+/* "m1,2,...,n" */
+static enum gdb_cmd_result thread_list(struct gdb_cmd *s, char *reply,
+                                       size_t cap, size_t *len)
+{
+    size_t n = 0;
+
+    for (int t = 0; t < s->nthreads && n + 12 < cap; t++)
+        n += (size_t)snprintf(reply + n, cap - n, "%c%x", t ? ',' : 'm',
+                              (unsigned)t + 1);
+    *len = n;
+    return GDB_CMD_REPLY;
+}
+
+/* qThreadExtraInfo,tid: the target's words about it, hex-encoded. */
+static enum gdb_cmd_result thread_extra(struct gdb_cmd *s, const char *p,
+                                        const char *end, char *reply,
+                                        size_t cap, size_t *len)
+{
+    uint64_t tid;
+    char text[128];
+    int n;
+
+    if (!gdb_cmd_parse_hex(&p, end, &tid) || p != end || tid == 0 ||
+        tid > (uint64_t)s->nthreads)
+        return gdb_cmd_reply_err(1, reply, cap, len);
+    if (s->ops->thread_info)
+        n = s->ops->thread_info(s->ctx, (int)tid - 1, text, sizeof(text));
+    else
+        n = snprintf(text, sizeof(text), "CPU#%d", (int)tid - 1);
+    if (n < 0)
+        return gdb_cmd_reply_err(n, reply, cap, len);
+    if ((size_t)n >= sizeof(text))
+        n = (int)sizeof(text) - 1;
+    rsp_hex_encode(text, (size_t)n, reply);
+    *len = 2 * (size_t)n;
+    return GDB_CMD_REPLY;
+}
+
 enum gdb_cmd_result gdb_cmd_query(struct gdb_cmd *s, const char *pkt,
                                   size_t len, char *reply, size_t cap,
                                   size_t *reply_len)
@@ -259,11 +297,17 @@ enum gdb_cmd_result gdb_cmd_query(struct gdb_cmd *s, const char *pkt,
         return GDB_CMD_NOACK;
     }
     /* qC */
-    if (is(pkt, len, "qC"))
-        return gdb_cmd_reply_str("QC1", reply, cap, reply_len);
-    /* qfThreadInfo */
+    if (is(pkt, len, "qC")) {
+        char qc[16];
+        snprintf(qc, sizeof(qc), "QC%x", (unsigned)s->g_thread + 1);
+        return gdb_cmd_reply_str(qc, reply, cap, reply_len);
+    }
+    /* qfThreadInfo: every thread in one reply (ids 1..n, hex) */
     if (is(pkt, len, "qfThreadInfo"))
-        return gdb_cmd_reply_str("m1", reply, cap, reply_len);
+        return thread_list(s, reply, cap, reply_len);
+    /* qThreadExtraInfo,thread-id */
+    if (has_prefix(pkt, len, "qThreadExtraInfo,"))
+        return thread_extra(s, pkt + 17, end, reply, cap, reply_len);
     /* qsThreadInfo */
     if (is(pkt, len, "qsThreadInfo"))
         return gdb_cmd_reply_str("l", reply, cap, reply_len);

@@ -53,8 +53,12 @@ size_t gdb_cmd_render_stop(struct gdb_cmd *s, char *reply, size_t cap)
         gdb_cmd_reply_str(out, reply, cap, &n);
         return n;
     }
-    n = (size_t)snprintf(out, sizeof(out), "T%02xthread:1;",
-                         (unsigned)st->sig & 0xff);
+    /* gdb makes the stop's thread its current one (Hg) from here on. */
+    if (st->thread >= 0 && st->thread < s->nthreads)
+        s->g_thread = st->thread;
+    gdb_cmd_use_thread(s, s->g_thread);
+    n = (size_t)snprintf(out, sizeof(out), "T%02xthread:%x;",
+                         (unsigned)st->sig & 0xff, (unsigned)s->g_thread + 1);
     why = reason_name(st->ev);
     if (st->ev ==
         GDB_BP_EV_NO_HISTORY) /* gdb: "No more reverse-execution history." */
@@ -156,6 +160,7 @@ static int run_free(struct gdb_cmd *s, char *reply, size_t cap, size_t *len)
             return r;
         switch (st.kind) {
         case GDB_STOP_DEBUG:
+        case GDB_STOP_NONE:
             continue; /* nothing of ours is armed */
         case GDB_STOP_INTERRUPTED:
             return GDB_RUN_POLL;
@@ -167,8 +172,9 @@ static int run_free(struct gdb_cmd *s, char *reply, size_t cap, size_t *len)
             return GDB_RUN_EXITED;
         case GDB_STOP_CRASHED:
             s->free_run = false;
-            stop_with(s, (struct gdb_cmd_stop){.sig = SIG_SEGV}, reply, cap,
-                      len);
+            stop_with(
+                s, (struct gdb_cmd_stop){.sig = SIG_SEGV, .thread = st.thread},
+                reply, cap, len);
             return GDB_RUN_STOPPED;
         case GDB_STOP_TERMINATE:
             return GDB_RUN_TERMINATE;
@@ -228,12 +234,16 @@ int gdb_cmd_run(struct gdb_cmd *s, char *reply, size_t cap, size_t *len)
             reply, cap, len);
         return GDB_RUN_EXITED;
     case GDB_BP_EV_CRASHED:
-        stop_with(s, (struct gdb_cmd_stop){.sig = SIG_SEGV}, reply, cap, len);
+        stop_with(s,
+                  (struct gdb_cmd_stop){.sig = SIG_SEGV, .thread = bs.thread},
+                  reply, cap, len);
         return GDB_RUN_STOPPED;
     default:
         stop_with(s,
-                  (struct gdb_cmd_stop){
-                      .sig = SIG_TRAP, .ev = bs.ev, .addr = bs.addr},
+                  (struct gdb_cmd_stop){.sig = SIG_TRAP,
+                                        .ev = bs.ev,
+                                        .addr = bs.addr,
+                                        .thread = bs.thread},
                   reply, cap, len);
         return GDB_RUN_STOPPED;
     }
@@ -247,7 +257,9 @@ void gdb_cmd_interrupt(struct gdb_cmd *s, int sig, char *reply, size_t cap,
         s->free_run = false;
         s->arch_fixed = false;
     }
-    stop_with(s, (struct gdb_cmd_stop){.sig = sig}, reply, cap, reply_len);
+    /* No vCPU caused it: the one gdb looked at last is reported. */
+    stop_with(s, (struct gdb_cmd_stop){.sig = sig, .thread = s->g_thread},
+              reply, cap, reply_len);
 }
 
 void gdb_cmd_detach(struct gdb_cmd *s)

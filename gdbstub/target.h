@@ -134,6 +134,7 @@ enum gdb_resume_mode {
      * counts towards the halt limit).
      */
     GDB_RESUME_STEP_RUN,
+    GDB_RESUME_STAY, /* threads only (gdb_resume.modes): stays stopped */
 };
 
 /*
@@ -153,6 +154,16 @@ struct gdb_resume {
     bool use_hw_bp; /* load dr[] and dr7 */
     uint64_t dr[4];
     uint64_t dr7;
+    /*
+     * Targets with several threads (nr_threads > 1): how each thread runs,
+     * indexed by thread (0-based); NULL means all of them as mode. inject
+     * goes to thread `thread`. Debug registers and int3 interception apply
+     * to every thread that runs. The target returns once one thread stops
+     * on its own (or, when some step, once every stepping thread that can
+     * finish its step did), all of them stopped again.
+     */
+    const enum gdb_resume_mode *modes;
+    int thread;
 };
 
 enum gdb_stop_kind {
@@ -161,6 +172,7 @@ enum gdb_stop_kind {
     GDB_STOP_EXITED,      /* the guest ended (e.g. halt limit): exit_code */
     GDB_STOP_CRASHED,     /* guest crashed; its state is kept for inspection */
     GDB_STOP_TERMINATE,   /* the VMM was told to quit (SIGINT/SIGTERM) */
+    GDB_STOP_NONE,        /* thread_stop: the thread was only stopped */
 };
 
 struct gdb_stop {
@@ -169,6 +181,7 @@ struct gdb_stop {
     uint64_t dr6;    /* GDB_STOP_DEBUG: which debug condition fired */
     int exit_code;   /* GDB_STOP_EXITED */
     const char *why; /* GDB_STOP_CRASHED: short text, static storage */
+    int thread;      /* the thread (0-based) the stop is about */
 };
 
 /* Reads guest memory with read_mem's contract. */
@@ -232,6 +245,26 @@ struct gdb_target_ops {
      * away; a non-NULL view stays valid until then.
      */
     void (*set_mem_view)(void *ctx, const struct gdb_mem_view *view);
+    /*
+     * Optional (all NULL: one thread). Threads are the target's CPUs,
+     * numbered 0..nr_threads-1 here (gdb's thread ids are these + 1).
+     * nr_threads never changes during a session. select_thread makes
+     * thread t the one get_regs, get_core_regs, set_regs, read_mem,
+     * write_mem and monitor apply to (-EINVAL if there is no such thread).
+     * thread_info writes at most cap - 1 bytes plus a NUL about thread t,
+     * such as "CPU#1 [halted]", and returns the length. thread_stop tells
+     * what thread t did on its own in the last resume (kind GDB_STOP_NONE
+     * if it was only stopped with the others).
+     */
+    int (*nr_threads)(void *ctx);
+    int (*select_thread)(void *ctx, int t);
+    int (*thread_info)(void *ctx, int t, char *out, size_t cap);
+    int (*thread_stop)(void *ctx, int t, struct gdb_stop *stop);
+    /*
+     * Optional: whether thread t waits for an event (hlt, wait-for-SIPI),
+     * so that a step of it may not finish until one comes.
+     */
+    bool (*thread_waits)(void *ctx, int t);
 };
 
 /*

@@ -52,7 +52,7 @@ fi
 # Memcheck cannot run a sanitizer build: valgrind only in the plain one.
 extra=(tests/bench/smoke.sh)
 case "$BUILD" in
-*sanitize*) ;;
+*sanitize* | *tsan*) ;;
 *) extra+=(tests/valgrind.sh) ;;
 esac
 for t in tests/fuzz/short.sh tests/integration/*.sh tests/gdb/*.sh \

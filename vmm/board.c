@@ -9,13 +9,14 @@
 #include <unistd.h>
 
 #include "boot/memmap.h"
+#include "hw/mptable.h"
 #include "mem.h"
 #include "pio.h"
 #include "vm.h"
 
 void board_init(struct board *b)
 {
-    *b = (struct board){.in_fd = -1};
+    *b = (struct board){.in_fd = -1, .ncpus = 1};
     fwcfg_init(&b->fwcfg);
 }
 
@@ -80,7 +81,7 @@ static int write_tables(struct board *b, struct mem *mem,
                         const struct memmap *map)
 {
     uint8_t *area = mem_gpa_to_hva(mem, BOARD_ACPI_GPA, BOARD_ACPI_LEN);
-    struct acpi_config ac = {.ncpus = 1,
+    struct acpi_config ac = {.ncpus = b->ncpus,
                              .pm_base = ACPI_PM_BASE_DEFAULT,
                              .sci_irq = ACPI_SCI_IRQ_DEFAULT};
     uint64_t rsdp;
@@ -88,10 +89,19 @@ static int write_tables(struct board *b, struct mem *mem,
 
     if (!area)
         return -EFAULT;
-    if ((e = acpi_build(area, BOARD_ACPI_GPA, BOARD_ACPI_LEN, &ac, &rsdp)) < 0)
+    /* The MP configuration table takes the last BOARD_MP_LEN bytes. */
+    if ((e = acpi_build(area, BOARD_ACPI_GPA, BOARD_ACPI_LEN - BOARD_MP_LEN,
+                        &ac, &rsdp)) < 0)
+        return e;
+    uint8_t *fp = mem_gpa_to_hva(mem, MPTABLE_FLOAT_GPA, MPTABLE_FLOAT_LEN);
+    if (!fp)
+        return -EFAULT;
+    if ((e = mptable_build(fp, area + BOARD_ACPI_LEN - BOARD_MP_LEN,
+                           BOARD_ACPI_GPA + BOARD_ACPI_LEN - BOARD_MP_LEN,
+                           BOARD_MP_LEN, b->ncpus)) < 0)
         return e;
     uint64_t ram = memmap_ram_between(map, 0, UINT64_MAX);
-    return fwcfg_add_pc_keys(&b->fwcfg, 1, ram, 0);
+    return fwcfg_add_pc_keys(&b->fwcfg, b->ncpus, ram, 0);
 }
 
 int board_wire_pc(struct board *b, struct vm *vm, struct mem *mem,

@@ -18,6 +18,7 @@
  *   0x510-0x511           fw_cfg
  *   0xcf8-0xcff           PCI config mechanism #1, 0xcf9 reset
  *   0xb000-0xb00b         ACPI PM block (SCI IRQ 9); tables at 0xe0000
+ *                         (MP spec tables at 0xee000, pointer 0x9fc00)
  *   0xe0-0xe8, 0xea-0xeb  pc-testdev; 0x2000-0x2017 its IRQ lines;
  *                         MMIO 0xff000000-0xff00ffff its iomem
  *   0xe9                  debug console
@@ -43,6 +44,8 @@
 
 #define BOARD_ACPI_GPA 0xe0000u /* the tables' 64 KiB (reserved in E820) */
 #define BOARD_ACPI_LEN 0x10000u
+/* Its last 8 KiB: the MP configuration table (floating pointer 0x9fc00). */
+#define BOARD_MP_LEN 0x2000u
 
 struct vm;
 struct mem;
@@ -54,6 +57,7 @@ struct power;
 /* Fields private; the caller owns the struct. One thread uses it. */
 struct board {
     bool pc;
+    unsigned ncpus; /* set before board_wire_pc: CPUs the tables list */
     struct vm *vm;
     struct mem *mem;
     struct irq_line irq; /* KVM_IRQ_LINE on the pc */

@@ -19,6 +19,7 @@ enum {
     OPT_KERNEL,
     OPT_APPEND,
     OPT_INITRD,
+    OPT_SMP,
     OPT_GDB_NOWAIT,
     OPT_PIT_LOST_TICKS,
     OPT_SERIAL,
@@ -40,6 +41,7 @@ static const struct option long_opts[] = {
     {"kernel", required_argument, NULL, OPT_KERNEL},
     {"append", required_argument, NULL, OPT_APPEND},
     {"initrd", required_argument, NULL, OPT_INITRD},
+    {"smp", required_argument, NULL, OPT_SMP},
     {"drive", required_argument, NULL, CLI_OPT_DRIVE},
     {"floppy", required_argument, NULL, CLI_OPT_FLOPPY},
     {"bios", required_argument, NULL, CLI_OPT_BIOS},
@@ -91,6 +93,9 @@ const char *cli_usage(void)
            "                         with interrupt controllers, PIT, UART "
            "and\n"
            "                         the other devices (default otherwise)\n"
+           "      --smp N            N vCPUs (pc only; default 1): vCPU 0 "
+           "boots,\n"
+           "                         the others wait for INIT/SIPI\n"
            "  -m, --mem SIZE         guest RAM, K/M/G suffixes (default 1M; "
            "128M\n"
            "                         on pc)\n"
@@ -282,6 +287,7 @@ enum cli_action cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
     *o = (struct cli_opts){
         .mem_size = CLI_DEFAULT_MEM,
         .hlt_sleep_ms = CLI_DEFAULT_HLT_SLEEP,
+        .smp = 1,
     };
     err[0] = '\0';
     if (qemu_cli_is_qemu(argc, argv))
@@ -386,6 +392,12 @@ enum cli_action cli_parse_native(int argc, char **argv, struct cli_opts *o,
                                    "");
             o->restore = optarg;
             break;
+        case OPT_SMP:
+            if (cli_parse_uint(optarg, CLI_MAX_SMP, &v) < 0 || v == 0)
+                return usage_error(err, errsz, "invalid --smp '", optarg,
+                                   "': want a vCPU count 1..254");
+            o->smp = (unsigned)v;
+            break;
         case OPT_HOST_INFO:
             action = CLI_HOST_INFO;
             break;
@@ -447,6 +459,12 @@ enum cli_action cli_parse_native(int argc, char **argv, struct cli_opts *o,
     if (!o->kernel && (o->append || o->initrd))
         return usage_error(err, errsz, o->append ? "--append" : "--initrd",
                            " needs --kernel", "");
+    if (o->machine == CLI_MACHINE_BARE && o->smp > 1)
+        return usage_error(err, errsz,
+                           "--smp needs the pc machine (--machine pc): the "
+                           "bare machine has no local APICs to start the "
+                           "other vCPUs",
+                           "", "");
     if (o->machine == CLI_MACHINE_PC) {
         if (hlt_set)
             return usage_error(err, errsz,
@@ -476,6 +494,11 @@ enum cli_action cli_parse_native(int argc, char **argv, struct cli_opts *o,
                            "", "");
     if (o->record && !o->gdb)
         return usage_error(err, errsz, "--record needs --gdb", "", "");
+    if ((o->record || o->restore) && o->smp > 1)
+        return usage_error(err, errsz,
+                           "--record and --restore know one vCPU: not with "
+                           "--smp",
+                           "", "");
     if (o->record && o->machine == CLI_MACHINE_PC)
         return usage_error(err, errsz,
                            "--record: the pc machine's timer interrupts and "

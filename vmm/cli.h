@@ -12,9 +12,11 @@
 #define CLI_MAX_MEM           (64ull << 30) /* beyond this is surely a typo */
 #define CLI_DEFAULT_HLT_SLEEP 1000
 #define CLI_MAX_HLT_SLEEP     3600000 /* one hour, in ms */
-#define CLI_QEMU_ARGV_MAX     512
-#define CLI_QEMU_STR_MAX      8192
-#define CLI_CPU_FEAT_MAX      16
+/* vCPUs: xAPIC IDs 0..253 (0xff broadcasts; the IOAPIC takes the next). */
+#define CLI_MAX_SMP       254
+#define CLI_QEMU_ARGV_MAX 512
+#define CLI_QEMU_STR_MAX  8192
+#define CLI_CPU_FEAT_MAX  16
 
 enum cli_action {
     CLI_RUN,
@@ -50,6 +52,7 @@ struct cli_opts {
     const char *kernel; /* --kernel: a Multiboot kernel (pc only) */
     const char *append; /* --append: its command line, NULL if none */
     const char *initrd; /* --initrd: "FILE ARGS,FILE ARGS" modules */
+    unsigned smp;       /* --smp: vCPUs, 1..CLI_MAX_SMP (more: pc only) */
     /* Boot disks and firmware (pc only; cli_boot.c) */
     const char *drive;  /* --drive FILE[,readonly]: hard disk 80h */
     const char *floppy; /* --floppy FILE[,readonly]: floppy 00h */

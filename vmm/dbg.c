@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <linux/kvm.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -20,9 +21,45 @@
 #define PAGE_SIZE 4096ull
 #define RFLAGS_TF 0x100ull
 
-void dbg_init(struct dbg *d, struct runner *r, const struct probe_result *caps)
+int dbg_init(struct dbg *d, struct runner *runners, unsigned n, struct smp *smp,
+             const struct probe_result *caps)
 {
-    *d = (struct dbg){.runner = r, .caps = *caps};
+    *d = (struct dbg){.runner = &runners[0], .caps = *caps, .n = n, .smp = smp};
+    d->cpu = calloc(n, sizeof(*d->cpu));
+    d->modes = calloc(n, sizeof(*d->modes));
+    if (!d->cpu || !d->modes) {
+        dbg_destroy(d);
+        return -ENOMEM;
+    }
+    for (unsigned i = 0; i < n; i++)
+        d->cpu[i].runner = &runners[i];
+    return 0;
+}
+
+void dbg_destroy(struct dbg *d)
+{
+    free(d->cpu);
+    free(d->modes);
+    d->cpu = NULL;
+    d->modes = NULL;
+}
+
+/* Make vCPU i the one the register, memory and monitor operations use. */
+static void select_cpu(struct dbg *d, unsigned i)
+{
+    struct dbg_cpu *k = &d->cpu[d->sel];
+
+    if (i == d->sel)
+        return;
+    k->last = d->last;
+    k->stepping = d->stepping;
+    k->tf = d->tf;
+    d->sel = i;
+    k = &d->cpu[i];
+    d->runner = k->runner;
+    d->last = k->last;
+    d->stepping = k->stepping;
+    d->tf = k->tf;
 }
 
 static void get_caps(void *ctx, struct gdb_target_caps *caps)
@@ -571,49 +608,48 @@ static int inject_by_events(struct vcpu *c, int vec)
     return 0;
 }
 
-static int resume(void *ctx, const struct gdb_resume *how,
-                  struct gdb_stop *stop)
+/*
+ * Get the selected vCPU ready to run in mode with inject (0, 1 or 3) and
+ * how's debug registers: KVM_SET_GUEST_DEBUG and the guest's own TF.
+ */
+static int prep(struct dbg *d, const struct gdb_resume *how,
+                enum gdb_resume_mode mode, int inject)
 {
-    struct dbg *d = ctx;
+    struct dbg_cpu *k = &d->cpu[d->sel];
     struct vcpu *c = d->runner->vcpu;
     struct kvm_guest_debug dbg = {0};
     struct kvm_regs *r = NULL;
-    bool step = how->mode != GDB_RESUME_CONT, tf_next = false, tf_was;
-    uint64_t int_len = 0, ret_ip = 0;
-    uint16_t ret_cs = 0;
-    static const enum run_mode modes[] = {
-        [GDB_RESUME_CONT] = RUN_CONT,
-        [GDB_RESUME_STEP] = RUN_STEP,
-        [GDB_RESUME_STEP_RUN] = RUN_STEP_RUN,
-    };
     int e;
 
-    if ((unsigned)how->mode > GDB_RESUME_STEP_RUN ||
-        (how->inject && how->inject != 1 && how->inject != 3))
-        return -EINVAL;
-    if (step) {
+    k->step = mode != GDB_RESUME_CONT;
+    k->inject = inject;
+    k->tf_next = false;
+    k->int_len = 0;
+    k->ret_ip = 0;
+    k->ret_cs = 0;
+    if (k->step) {
         if (!d->stepping) { /* TF is still the guest's to read */
             if ((e = vcpu_get_regs(c, &r)) < 0)
                 return e;
             d->tf = (r->rflags & RFLAGS_TF) != 0;
         }
         /* An exception delivered first enters its handler, TF clear. */
-        tf_next = how->inject ? false : tf_after_step(d, d->tf, &int_len);
+        k->tf_next = inject ? false : tf_after_step(d, d->tf, &k->int_len);
         if ((e = vcpu_get_regs(c, &r)) < 0)
             return e;
-        ret_ip = r->rip + (how->inject == 3 ? 1 : int_len);
+        k->ret_ip = r->rip + (inject == 3 ? 1 : k->int_len);
         struct kvm_sregs *sr = NULL;
         if ((e = vcpu_get_sregs(c, &sr)) < 0)
             return e;
-        ret_cs = sr->cs.selector;
+        k->ret_cs = sr->cs.selector;
         dbg.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP;
     }
-    tf_was = d->tf;
+    k->tf_was = d->tf;
     /* The guest's own exception, delivered as it raised it (KVM API doc,
      * KVM_SET_GUEST_DEBUG: KVM_GUESTDBG_INJECT_DB/INJECT_BP). */
-    if (how->inject == 1)
+    if (inject == 1)
         dbg.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_INJECT_DB;
-    else if (how->inject == 3)
+    else if (inject == 3)
         dbg.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_INJECT_BP;
     if (how->use_sw_bp)
         dbg.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP;
@@ -623,49 +659,42 @@ static int resume(void *ctx, const struct gdb_resume *how,
             dbg.arch.debugreg[i] = how->dr[i];
         dbg.arch.debugreg[7] = how->dr7;
     }
-    if (d->rec) {
-        /*
-         * Every instruction is stepped and counted (record.h); the guest's
-         * own TF and exceptions are not modelled there.
-         */
-        if (how->inject)
-            return -EOPNOTSUPP;
-        e = rec_run(d->rec, modes[how->mode], &d->last);
-        step = false;
-    } else {
-        e = vcpu_set_guest_debug(c, &dbg);
-        if (e < 0 && how->inject) {
-            /* A KVM without INJECT_DB/BP: queue it as QEMU does instead. */
-            dbg.control &=
-                ~(__u32)(KVM_GUESTDBG_INJECT_DB | KVM_GUESTDBG_INJECT_BP);
-            if ((e = vcpu_set_guest_debug(c, &dbg)) >= 0)
-                e = inject_by_events(c, how->inject);
-        }
-        if (e < 0)
-            return e;
-        if (how->inject)
-            c->dbg_valid = false; /* the next call must not be skipped */
-        if (!step && d->stepping && d->tf) {
-            /* Single-stepping off: KVM dropped the guest's TF; put it
-             * back. */
-            if ((e = vcpu_get_regs(c, &r)) < 0)
-                return e;
-            struct kvm_regs next = *r;
-            next.rflags |= RFLAGS_TF;
-            if ((e = vcpu_set_regs(c, &next)) < 0)
-                return e;
-        }
-        d->stepping = step;
-        e = run_vcpu(d->runner, modes[how->mode], &d->last);
+    e = vcpu_set_guest_debug(c, &dbg);
+    if (e < 0 && inject) {
+        /* A KVM without INJECT_DB/BP: queue it as QEMU does instead. */
+        dbg.control &=
+            ~(__u32)(KVM_GUESTDBG_INJECT_DB | KVM_GUESTDBG_INJECT_BP);
+        if ((e = vcpu_set_guest_debug(c, &dbg)) >= 0)
+            e = inject_by_events(c, inject);
     }
     if (e < 0)
         return e;
-    if (step && d->last.stop == RUN_STOP_DEBUG) {
-        d->tf = tf_next; /* the instruction went through */
-        if (how->inject || int_len)
-            fix_frame(d, ret_ip, ret_cs, tf_was);
+    if (inject)
+        c->dbg_valid = false; /* the next call must not be skipped */
+    if (!k->step && d->stepping && d->tf) {
+        /* Single-stepping off: KVM dropped the guest's TF; put it back. */
+        if ((e = vcpu_get_regs(c, &r)) < 0)
+            return e;
+        struct kvm_regs next = *r;
+        next.rflags |= RFLAGS_TF;
+        if ((e = vcpu_set_regs(c, &next)) < 0)
+            return e;
     }
-    *stop = (struct gdb_stop){0};
+    d->stepping = k->step;
+    return 0;
+}
+
+/* After the selected vCPU ran (d->last): its TF, and its stop for gdb. */
+static void post(struct dbg *d, struct gdb_stop *stop)
+{
+    struct dbg_cpu *k = &d->cpu[d->sel];
+
+    if (k->step && d->last.stop == RUN_STOP_DEBUG) {
+        d->tf = k->tf_next; /* the instruction went through */
+        if (k->inject || k->int_len)
+            fix_frame(d, k->ret_ip, k->ret_cs, k->tf_was);
+    }
+    *stop = (struct gdb_stop){.thread = (int)d->sel};
     switch (d->last.stop) {
     case RUN_STOP_DEBUG:
         stop->kind = GDB_STOP_DEBUG;
@@ -682,6 +711,7 @@ static int resume(void *ctx, const struct gdb_resume *how,
     case RUN_STOP_CRASH:
         stop->kind = GDB_STOP_CRASHED;
         stop->why = d->runner->crash.what;
+        d->crash_cpu = d->sel;
         break;
     case RUN_STOP_OUTPUT_CLOSED:
         stop->kind = GDB_STOP_TERMINATE;
@@ -691,9 +721,170 @@ static int resume(void *ctx, const struct gdb_resume *how,
         stop->kind = GDB_STOP_EXITED;
         stop->exit_code =
             d->last.power == POWER_EXIT ? d->last.power_status : 0;
+        d->power_cpu = d->sel;
         break;
     }
+}
+
+static bool valid_mode(enum gdb_resume_mode m)
+{
+    return (unsigned)m <= GDB_RESUME_STAY;
+}
+
+/*
+ * Several vCPUs: each gets its mode (how->modes) in its own thread; the
+ * first to stop on its own (a crash or an exit before a debug stop) is
+ * the one reported; every vCPU's own outcome is kept for thread_stop.
+ */
+static int resume_smp(struct dbg *d, const struct gdb_resume *how,
+                      struct gdb_stop *stop)
+{
+    static const enum smp_mode smode[] = {
+        [GDB_RESUME_CONT] = SMP_CONT,
+        [GDB_RESUME_STEP] = SMP_STEP,
+        [GDB_RESUME_STEP_RUN] = SMP_STEP_RUN,
+        [GDB_RESUME_STAY] = SMP_STAY,
+    };
+    unsigned sel = d->sel;
+    struct smp_result sr;
+    int e = 0;
+
+    for (unsigned i = 0; i < d->n; i++) {
+        enum gdb_resume_mode m = how->modes ? how->modes[i] : how->mode;
+        if (!valid_mode(m))
+            return -EINVAL;
+        d->cpu[i].stop =
+            (struct gdb_stop){.kind = GDB_STOP_NONE, .thread = (int)i};
+        d->modes[i] = smode[m];
+        if (m == GDB_RESUME_STAY)
+            continue;
+        select_cpu(d, i);
+        if ((e = prep(d, how, m, (int)i == how->thread ? how->inject : 0)) < 0)
+            break;
+    }
+    if (e == 0)
+        e = smp_run(d->smp, d->modes, &sr);
+    if (e < 0) {
+        select_cpu(d, sel);
+        return e;
+    }
+    int best = -1;
+    for (unsigned i = 0; i < d->n; i++) {
+        const struct smp_cpu *c = &d->smp->cpu[i];
+        if (c->state != SMP_DONE)
+            continue;
+        if (c->err < 0) {
+            e = c->err;
+            continue;
+        }
+        select_cpu(d, i);
+        d->last = c->res;
+        struct gdb_stop st;
+        post(d, &st);
+        if (st.kind == GDB_STOP_INTERRUPTED)
+            continue; /* kicked */
+        d->cpu[i].stop = st;
+        /* A machine-wide end outranks a debug stop, then the first. */
+        bool big = st.kind != GDB_STOP_DEBUG;
+        if (best < 0 || (big && d->cpu[best].stop.kind == GDB_STOP_DEBUG) ||
+            (big == (d->cpu[best].stop.kind != GDB_STOP_DEBUG) &&
+             c->seq < d->smp->cpu[best].seq))
+            best = (int)i;
+    }
+    select_cpu(d, sel);
+    if (e < 0)
+        return e;
+    if (sr.quit)
+        *stop = (struct gdb_stop){.kind = GDB_STOP_TERMINATE,
+                                  .thread = best < 0 ? (int)sel : best};
+    else if (best >= 0)
+        *stop = d->cpu[best].stop;
+    else
+        *stop =
+            (struct gdb_stop){.kind = GDB_STOP_INTERRUPTED, .thread = (int)sel};
     return 0;
+}
+
+static int resume(void *ctx, const struct gdb_resume *how,
+                  struct gdb_stop *stop)
+{
+    struct dbg *d = ctx;
+    static const enum run_mode modes[] = {
+        [GDB_RESUME_CONT] = RUN_CONT,
+        [GDB_RESUME_STEP] = RUN_STEP,
+        [GDB_RESUME_STEP_RUN] = RUN_STEP_RUN,
+    };
+    int e;
+
+    if ((unsigned)how->mode > GDB_RESUME_STEP_RUN ||
+        (how->inject && how->inject != 1 && how->inject != 3))
+        return -EINVAL;
+    if (d->smp)
+        return resume_smp(d, how, stop);
+    if (d->rec) {
+        /*
+         * Every instruction is stepped and counted (record.h); the guest's
+         * own TF and exceptions are not modelled there.
+         */
+        if (how->inject)
+            return -EOPNOTSUPP;
+        d->cpu[d->sel].step = false;
+        e = rec_run(d->rec, modes[how->mode], &d->last);
+    } else {
+        if ((e = prep(d, how, how->mode, how->inject)) < 0)
+            return e;
+        e = run_vcpu(d->runner, modes[how->mode], &d->last);
+    }
+    if (e < 0)
+        return e;
+    post(d, stop);
+    d->cpu[d->sel].stop = *stop;
+    return 0;
+}
+
+static const char *cpu_state(struct dbg *d, unsigned i);
+
+/*
+ * "WORD" or "WORD N": 1 with *cpu the vCPU named (default: the selected
+ * one), 0 if cmd is another command, -1 if N is no vCPU.
+ */
+static int cpu_arg(const struct dbg *d, const char *cmd, const char *word,
+                   unsigned *cpu)
+{
+    size_t n = strlen(word);
+    char *end;
+
+    if (strncmp(cmd, word, n) != 0 || (cmd[n] && cmd[n] != ' '))
+        return 0;
+    *cpu = d->sel;
+    if (!cmd[n])
+        return 1;
+    errno = 0;
+    unsigned long v = strtoul(cmd + n + 1, &end, 10);
+    if (cmd[n + 1] < '0' || cmd[n + 1] > '9' || *end || errno || v >= d->n)
+        return -1;
+    *cpu = (unsigned)v;
+    return 1;
+}
+
+/* regs / sregs of one vCPU, headed by its number when there are several. */
+static int dump_cpu(struct dbg *d, unsigned cpu, bool sregs, char *out,
+                    size_t cap)
+{
+    unsigned sel = d->sel;
+    int k = 0, e;
+
+    if (d->n > 1)
+        k = snprintf(out, cap, "CPU#%u:\n", cpu);
+    if (k < 0 || (size_t)k >= cap)
+        return -ENOSPC;
+    select_cpu(d, cpu); /* memory reads go through its translation */
+    struct runner *r = d->runner;
+    e = sregs ? dump_sregs(r->vcpu, out + k, cap - (size_t)k)
+              : dump_regs_view(r->vcpu, r->mem, d->view.read, d->view.vctx,
+                               out + k, cap - (size_t)k);
+    select_cpu(d, sel);
+    return e < 0 ? e : e + k;
 }
 
 /* monitor screen: the text screen at 0xB8000 (what int 10h and the guest
@@ -710,7 +901,8 @@ static int monitor_screen(const struct runner *r, char *out, size_t cap)
 static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
 {
     struct dbg *d = ctx;
-    struct runner *r = d->runner;
+    unsigned cpu;
+    int a;
 
     if (cap == 0)
         return -EINVAL;
@@ -719,11 +911,13 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
     if (!strcmp(cmd, "help") || !*cmd) {
         return snprintf(
             out, cap,
-            "regs         general registers, CS:IP and the code bytes there\n"
-            "sregs        system registers: CR0-CR4, CR8, EFER, segment\n"
+            "regs [N]     general registers, CS:IP and the code bytes there\n"
+            "sregs [N]    system registers: CR0-CR4, CR8, EFER, segment\n"
             "             selectors/bases/limits, GDTR, IDTR\n"
+            "             (of vCPU N, default gdb's current thread's)\n"
+            "cpus         each vCPU's state\n"
             "host         what this host's KVM supports for debugging\n"
-            "stats        VM exits and HLTs so far\n"
+            "stats        VM exits and HLTs so far, per vCPU\n"
             "screen       the 80x25 text screen at 0xB8000\n"
             "record       record mode: history, checkpoints, memory\n"
             "%s",
@@ -740,12 +934,16 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
             return n;
     }
     if (!strcmp(cmd, "screen"))
-        return monitor_screen(r, out, cap);
-    if (!strcmp(cmd, "regs"))
-        return dump_regs_view(r->vcpu, r->mem, d->view.read, d->view.vctx, out,
-                              cap);
-    if (!strcmp(cmd, "sregs"))
-        return dump_sregs(r->vcpu, out, cap);
+        return monitor_screen(d->runner, out, cap);
+    if ((a = cpu_arg(d, cmd, "regs", &cpu)) != 0 ||
+        (a = cpu_arg(d, cmd, "sregs", &cpu)) != 0) {
+        if (a < 0) {
+            snprintf(out, cap, "no vCPU '%s': there are %u (0-%u)\n",
+                     strchr(cmd, ' ') + 1, d->n, d->n - 1);
+            return -ENOENT;
+        }
+        return dump_cpu(d, cpu, cmd[0] == 's', out, cap);
+    }
     if (!strcmp(cmd, "host")) {
         return snprintf(out, cap,
                         "single-step: %s\nint3 intercepted: %s\n"
@@ -757,10 +955,29 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
                         d->caps.hw_bp ? "yes" : "no",
                         d->caps.hw_watch ? "yes" : "no", d->caps.usec);
     }
-    if (!strcmp(cmd, "stats"))
-        return snprintf(out, cap, "exits: %llu\nhalts: %llu\n",
-                        (unsigned long long)r->exits,
-                        (unsigned long long)r->halts);
+    if (!strcmp(cmd, "stats") || !strcmp(cmd, "cpus")) {
+        bool stats = cmd[0] == 's';
+        size_t n = 0;
+        for (unsigned i = 0; i < d->n && n < cap; i++) {
+            const struct runner *r = d->cpu[i].runner;
+            int k;
+            if (stats && d->n == 1)
+                k = snprintf(out + n, cap - n, "exits: %llu\nhalts: %llu\n",
+                             (unsigned long long)r->exits,
+                             (unsigned long long)r->halts);
+            else if (stats)
+                k = snprintf(out + n, cap - n, "CPU#%u exits: %llu\n", i,
+                             (unsigned long long)r->exits);
+            else
+                k = snprintf(out + n, cap - n, "CPU#%u [%s]%s\n", i,
+                             cpu_state(d, i),
+                             i == d->sel ? " (gdb's current thread)" : "");
+            if (k < 0)
+                return -EINVAL;
+            n += (size_t)k;
+        }
+        return n < cap ? (int)n : (int)cap - 1;
+    }
     snprintf(out, cap, "unknown monitor command '%s'; try 'monitor help'\n",
              cmd);
     return -ENOENT;
@@ -792,7 +1009,84 @@ static void set_mem_view(void *ctx, const struct gdb_mem_view *view)
     d->view = view ? *view : (struct gdb_mem_view){0};
 }
 
+static int nr_threads(void *ctx)
+{
+    struct dbg *d = ctx;
+
+    return (int)d->n;
+}
+
+static int select_thread(void *ctx, int t)
+{
+    struct dbg *d = ctx;
+
+    if (t < 0 || (unsigned)t >= d->n)
+        return -EINVAL;
+    select_cpu(d, (unsigned)t);
+    return 0;
+}
+
+/* What a vCPU is doing, as KVM's multiprocessing state says. */
+static const char *cpu_state(struct dbg *d, unsigned i)
+{
+    uint32_t mp;
+
+    if (!d->smp)
+        return "running"; /* no irqchip needed: the one CPU runs */
+    if (vcpu_get_mp_state(d->cpu[i].runner->vcpu, &mp) < 0)
+        return "unknown";
+    switch (mp) {
+    case KVM_MP_STATE_RUNNABLE:
+        return "running";
+    case KVM_MP_STATE_HALTED:
+        return "halted";
+    case KVM_MP_STATE_UNINITIALIZED:
+    case KVM_MP_STATE_INIT_RECEIVED:
+        return "wait-for-SIPI";
+    case KVM_MP_STATE_SIPI_RECEIVED:
+        return "SIPI received";
+    default:
+        return "unknown";
+    }
+}
+
+static int thread_info(void *ctx, int t, char *out, size_t cap)
+{
+    struct dbg *d = ctx;
+
+    if (t < 0 || (unsigned)t >= d->n || cap == 0)
+        return -EINVAL;
+    int n = snprintf(out, cap, "CPU#%d [%s]", t, cpu_state(d, (unsigned)t));
+    return n < 0 ? -EINVAL : (size_t)n >= cap ? (int)cap - 1 : n;
+}
+
+static int thread_stop(void *ctx, int t, struct gdb_stop *stop)
+{
+    struct dbg *d = ctx;
+
+    if (t < 0 || (unsigned)t >= d->n)
+        return -EINVAL;
+    *stop = d->cpu[t].stop;
+    return 0;
+}
+
+static bool thread_waits(void *ctx, int t)
+{
+    struct dbg *d = ctx;
+    uint32_t mp;
+
+    if (!d->smp || t < 0 || (unsigned)t >= d->n)
+        return false;
+    return vcpu_get_mp_state(d->cpu[t].runner->vcpu, &mp) == 0 &&
+           mp != KVM_MP_STATE_RUNNABLE;
+}
+
 const struct gdb_target_ops dbg_target_ops = {
+    .thread_waits = thread_waits,
+    .nr_threads = nr_threads,
+    .select_thread = select_thread,
+    .thread_info = thread_info,
+    .thread_stop = thread_stop,
     .set_mem_view = set_mem_view,
     .get_caps = get_caps,
     .get_regs = get_regs,

@@ -9,10 +9,29 @@
 #include "gdbstub/target.h"
 #include "probe.h"
 #include "run.h"
+#include "smp.h"
 
 struct rec;
 struct snapmon;
 
+/* A vCPU's debug state while another one is selected (fields private). */
+struct dbg_cpu {
+    struct runner *runner;
+    struct run_result last;
+    bool stepping, tf;
+    /* The last resume: what prep saw, and the vCPU's own outcome. */
+    bool step, tf_next, tf_was;
+    int inject;
+    uint64_t int_len, ret_ip;
+    uint16_t ret_cs;
+    struct gdb_stop stop;
+};
+
+/*
+ * The target. runner, last, stepping and tf are the selected vCPU's
+ * (select_thread); the others' are kept in cpu[]. All fields belong to
+ * the thread that drives the gdb session.
+ */
 struct dbg {
     struct runner *runner;
     struct probe_result caps;
@@ -28,9 +47,22 @@ struct dbg {
     bool stepping;
     bool tf;
     struct gdb_mem_view view; /* the stub's view of guest memory, if any */
+    unsigned n, sel;          /* vCPUs; the selected one */
+    struct dbg_cpu *cpu;      /* n, heap */
+    struct smp *smp;          /* NULL with one vCPU: it runs in this thread */
+    enum smp_mode *modes;     /* n, scratch */
+    unsigned crash_cpu;       /* the vCPU of the last GDB_STOP_CRASHED */
+    unsigned power_cpu;       /* the vCPU whose device request ended it */
 };
 
-void dbg_init(struct dbg *d, struct runner *r, const struct probe_result *caps);
+/*
+ * A target over n vCPUs (runners[i] runs vCPU i); smp runs them when
+ * n > 1 (NULL: one vCPU, run in the calling thread). Returns 0 or
+ * -ENOMEM. runners and smp must outlive d; dbg_destroy frees d.
+ */
+int dbg_init(struct dbg *d, struct runner *runners, unsigned n, struct smp *smp,
+             const struct probe_result *caps);
+void dbg_destroy(struct dbg *d);
 
 /* The operations; ctx is a struct dbg *. */
 extern const struct gdb_target_ops dbg_target_ops;

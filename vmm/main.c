@@ -36,6 +36,7 @@
 #include "snapmon.h"
 #include "snapshot.h"
 #include "run.h"
+#include "smp.h"
 #include "term.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -53,13 +54,16 @@ struct machine {
     struct pio_console serial_con; /* COM1's output to serial_fd */
     struct vm vm;
     struct mem mem;
-    struct vcpu vcpu;
+    unsigned ncpus;
+    struct vcpu *vcpus;     /* ncpus of them; vcpus[0] boots */
+    struct runner *runners; /* one per vCPU */
+    bool threaded;          /* ncpus > 1: vCPU threads (smp) */
+    struct smp smp;
     struct pio_bus bus;
     struct pio_console console;
     struct power power;
     struct board board;
     struct memmap map;
-    struct runner runner;
     struct disk floppy, hd; /* --floppy, --drive */
     struct firmware fw;     /* --bios */
     /* --kernel: where the BIOS's int 19h hands over (boot_kernel). */
@@ -87,12 +91,16 @@ static int fail_vm(const struct vm *vm, int neg_errno)
     return EXIT_RUNTIME;
 }
 
-static void report_crash(struct machine *m)
+static void report_crash(struct machine *m, unsigned cpu)
 {
-    const struct run_crash *c = &m->runner.crash;
+    const struct run_crash *c = &m->runners[cpu].crash;
     char buf[2048];
 
-    fprintf(stderr, "vmm: guest crashed: %s\n", c->what);
+    if (m->ncpus > 1)
+        fprintf(stderr, "vmm: guest crashed: %s on vCPU %u\n", c->what,
+                c->vcpu);
+    else
+        fprintf(stderr, "vmm: guest crashed: %s\n", c->what);
     fprintf(stderr, "vmm: exit reason %u (%s)", c->exit_reason,
             run_exit_name(c->exit_reason));
     if (c->suberror)
@@ -101,7 +109,7 @@ static void report_crash(struct machine *m)
         fprintf(stderr, ", hardware reason 0x%llx",
                 (unsigned long long)c->hw_reason);
     fprintf(stderr, "\n");
-    if (dump_regs(&m->vcpu, &m->mem, buf, sizeof(buf)) >= 0)
+    if (dump_regs(&m->vcpus[cpu], &m->mem, buf, sizeof(buf)) >= 0)
         fputs(buf, stderr);
 }
 
@@ -168,6 +176,39 @@ static int wire_machine(struct machine *m, const struct cli_opts *o,
 static int build_boot(struct machine *m, const struct cli_opts *o,
                       bool stdout_closed);
 
+/*
+ * Create every vCPU: vCPU 0 is the bootstrap processor; the others wait
+ * for INIT and STARTUP IPIs (wait-for-SIPI), as a PC's application
+ * processors do after reset (Intel SDM vol. 3, "MP Initialization"),
+ * and the in-kernel local APIC starts them. Returns 0, -E2BIG (more
+ * vCPUs than this KVM allows: printed here) or -errno (vm->err_op).
+ */
+static int create_vcpus(struct machine *m)
+{
+    int max = vm_check_cap(&m->vm, KVM_CAP_MAX_VCPUS);
+    int e;
+
+    if (max <= 0)
+        max = vm_check_cap(&m->vm, KVM_CAP_NR_VCPUS);
+    if (max <= 0)
+        max = 4; /* KVM API doc, KVM_CAP_NR_VCPUS: "assume 4" */
+    if (m->ncpus > (unsigned)max) {
+        fprintf(stderr,
+                "vmm: --smp %u: this host's KVM allows at most %d "
+                "vCPUs\n",
+                m->ncpus, max);
+        return -E2BIG;
+    }
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        if ((e = vcpu_create(&m->vcpus[i], &m->vm, i)) < 0)
+            return e;
+        if (i > 0 && (e = vcpu_set_mp_state(&m->vcpus[i],
+                                            KVM_MP_STATE_INIT_RECEIVED)) < 0)
+            return e;
+    }
+    return 0;
+}
+
 /* --kernel: a Multiboot kernel on the pc machine, entered in 32-bit
  * protected mode as the spec says. */
 static int build_kernel(struct machine *m, const struct cli_opts *o,
@@ -197,8 +238,10 @@ static int build_kernel(struct machine *m, const struct cli_opts *o,
      */
     m->kernel_entry = entry;
     m->kernel_pending = true;
-    if ((e = vcpu_create(&m->vcpu, &m->vm, 0)) < 0 ||
-        (e = firmware_start(&m->vcpu, 0xf000, BIOS_GPA, BIOS_RESET_IP)) < 0)
+    if ((e = create_vcpus(m)) == -E2BIG)
+        return EXIT_USAGE;
+    if (e < 0 ||
+        (e = firmware_start(&m->vcpus[0], 0xf000, BIOS_GPA, BIOS_RESET_IP)) < 0)
         return fail_vm(&m->vm, e);
     return wire_machine(m, o, stdout_closed);
 }
@@ -219,9 +262,11 @@ static int build_machine(struct machine *m, const struct cli_opts *o,
         /* The machine as the snapshot has it; RAM holds the image. */
         if ((e = vm_open(&m->vm)) < 0 ||
             (pc && (e = vm_create_pc_chips(&m->vm)) < 0) ||
-            (e = map_ram(m, o)) < 0 ||
-            (e = vcpu_create(&m->vcpu, &m->vm, 0)) < 0 ||
-            (e = vcpu_reset_real_mode(&m->vcpu)) < 0)
+            (e = map_ram(m, o)) < 0)
+            return fail_vm(&m->vm, e);
+        if ((e = create_vcpus(m)) == -E2BIG)
+            return EXIT_USAGE;
+        if (e < 0 || (e = vcpu_reset_real_mode(&m->vcpus[0])) < 0)
             return fail_vm(&m->vm, e);
         return wire_machine(m, o, stdout_closed);
     }
@@ -249,15 +294,16 @@ static int build_machine(struct machine *m, const struct cli_opts *o,
         fprintf(stderr, "vmm: %s: %s\n", o->image, why);
         return EXIT_USAGE;
     }
-    if ((e = vcpu_create(&m->vcpu, &m->vm, 0)) < 0 ||
-        (e = vcpu_reset_real_mode(&m->vcpu)) < 0)
+    if ((e = create_vcpus(m)) == -E2BIG)
+        return EXIT_USAGE;
+    if (e < 0 || (e = vcpu_reset_real_mode(&m->vcpus[0])) < 0)
         return fail_vm(&m->vm, e);
     if (o->entry_set || o->load_set) {
         uint16_t cs =
             o->entry_set ? o->entry_cs : (uint16_t)(o->load_addr >> 4);
         uint16_t ip =
             o->entry_set ? o->entry_ip : (uint16_t)(o->load_addr & 15);
-        if ((e = firmware_start(&m->vcpu, cs, (uint32_t)cs << 4, ip)) < 0)
+        if ((e = firmware_start(&m->vcpus[0], cs, (uint32_t)cs << 4, ip)) < 0)
             return fail_vm(&m->vm, e);
     }
     return wire_machine(m, o, stdout_closed);
@@ -299,9 +345,11 @@ static int build_boot(struct machine *m, const struct cli_opts *o,
                 m->fw.err ? m->fw.err : strerror(-e));
         return EXIT_USAGE;
     }
-    if ((e = vcpu_create(&m->vcpu, &m->vm, 0)) < 0 ||
-        (e = firmware_start(&m->vcpu, 0xf000, o->bios ? 0xffff0000u : BIOS_GPA,
-                            BIOS_RESET_IP)) < 0)
+    if ((e = create_vcpus(m)) == -E2BIG)
+        return EXIT_USAGE;
+    if (e < 0 || (e = firmware_start(&m->vcpus[0], 0xf000,
+                                     o->bios ? 0xffff0000u : BIOS_GPA,
+                                     BIOS_RESET_IP)) < 0)
         return fail_vm(&m->vm, e);
     e = wire_machine(m, o, stdout_closed);
     /* The firmware's window below 1 MiB is its own, not the board's
@@ -322,6 +370,17 @@ static int wire_machine(struct machine *m, const struct cli_opts *o,
     m->console.fd = stdout_closed ? -1 : STDOUT_FILENO;
     m->console.wake_fd[0] = m->quit_fd;
     m->console.wake_fd[1] = m->io_fd;
+    if (m->threaded) {
+        /*
+         * The vCPU threads do the device I/O; the coordinator takes the
+         * machine's signals, and ends a console wait with a stop-all.
+         */
+        e = smp_init(&m->smp, m->ncpus, o->gdb != NULL, pc ? m->event_sig : 0,
+                     board_poll, &m->board);
+        if (e < 0)
+            return fail_errno(m->smp.err_op, e);
+        m->console.wake_fd[1] = m->smp.stop_fd;
+    }
     /*
      * A pipe, terminal or socket can fill up; SIGTERM and a debugger's
      * Ctrl-C must still be heard while the reader stalls. A pipe or
@@ -342,6 +401,7 @@ static int wire_machine(struct machine *m, const struct cli_opts *o,
             }
         }
     }
+    m->board.ncpus = m->ncpus;
     if (pc && o->pit_discard && (e = vm_set_pit_reinject(&m->vm, false)) < 0)
         return fail_vm(&m->vm, e);
     if (pc && o->serial_file) {
@@ -354,6 +414,7 @@ static int wire_machine(struct machine *m, const struct cli_opts *o,
         }
         m->serial_con = (struct pio_console){.fd = m->serial_fd,
                                              .wake_fd = {m->quit_fd, m->io_fd}};
+        m->serial_con.wake_fd[1] = m->console.wake_fd[1]; /* see above */
         m->board.uart_con = &m->serial_con;
     }
     m->board.no_uart = o->serial_none;
@@ -389,14 +450,29 @@ static int wire_machine(struct machine *m, const struct cli_opts *o,
                                       .wake = board_sleep_wake,
                                       .ctx = &m->board};
     }
-    if ((e = run_init(&m->runner, &m->vcpu, &m->mem, &m->bus, &rc)) < 0)
-        return fail_vm(&m->vm, e);
+    if (m->threaded) {
+        rc.kick_signo = SMP_SIG_KICK;
+        rc.dev_lock = &m->smp.dev_lock;
+        rc.events.signo = 0; /* the coordinator takes it */
+        /*
+         * S3 resumes one vCPU at the waking vector; with several, the
+         * others' state would need saving too (not modelled): a sleep
+         * request ends the machine, as it did before S3 was.
+         */
+        rc.sleep = (struct run_sleep){0};
+    }
+    for (unsigned i = 0; i < m->ncpus; i++)
+        if ((e = run_init(&m->runners[i], &m->vcpus[i], &m->mem, &m->bus,
+                          &rc)) < 0)
+            return fail_vm(&m->vm, e);
+    if (m->threaded && (e = smp_start(&m->smp, m->runners)) < 0)
+        return fail_errno(m->smp.err_op, e);
     m->sm = (struct snap_machine){.vm = &m->vm,
                                   .mem = &m->mem,
-                                  .vcpu = &m->vcpu,
+                                  .vcpu = &m->vcpus[0],
                                   .nr_vcpus = 1,
                                   .board = &m->board,
-                                  .runner = &m->runner,
+                                  .runner = &m->runners[0],
                                   .pc = pc};
     if (m->restore && (e = snap_restore(&m->sm, m->restore)) < 0) {
         if (m->sm.why[0])
@@ -414,11 +490,18 @@ static void destroy_machine(struct machine *m)
     if (m->out_fd >= 0)
         close(m->out_fd);
     m->out_fd = -1;
+    if (m->threaded)
+        smp_destroy(&m->smp);
     if (m->serial_fd >= 0)
         close(m->serial_fd);
     m->serial_fd = -1;
     board_destroy(&m->board);
-    vcpu_destroy(&m->vcpu);
+    for (unsigned i = 0; m->vcpus && i < m->ncpus; i++)
+        vcpu_destroy(&m->vcpus[i]);
+    free(m->vcpus);
+    free(m->runners);
+    m->vcpus = NULL;
+    m->runners = NULL;
     mem_unmap(&m->mem);
     vm_close(&m->vm);
     firmware_unmap(&m->fw);
@@ -471,6 +554,38 @@ static int power_status(const struct power *p)
 }
 
 /*
+ * One run of the boot vCPU alone (the APs wait for their SIPI): in its
+ * thread when the machine is threaded. Returns 0 with *res, or -errno.
+ */
+static int boot_run(struct machine *m, struct run_result *res)
+{
+    if (!m->threaded)
+        return run_vcpu(&m->runners[0], RUN_CONT, res);
+    enum smp_mode *modes = calloc(m->ncpus, sizeof(*modes));
+    struct smp_result sr;
+    int e;
+
+    if (!modes)
+        return -ENOMEM;
+    modes[0] = SMP_CONT; /* the others SMP_STAY (0) */
+    for (;;) {
+        if ((e = smp_run(&m->smp, modes, &sr)) < 0)
+            break;
+        if (sr.first == 0) {
+            e = m->smp.cpu[0].err;
+            *res = m->smp.cpu[0].res;
+            break;
+        }
+        if (sr.quit) {
+            *res = (struct run_result){.stop = RUN_STOP_SIGNAL, .quit = true};
+            break;
+        }
+    }
+    free(modes);
+    return e;
+}
+
+/*
  * --kernel: run the BIOS's POST until its int 19h asks for the kernel,
  * then enter it in the Multiboot state. Before any debugger is served,
  * so gdb still stops on the kernel's first instruction. Returns EXIT_OK
@@ -485,12 +600,12 @@ static int boot_kernel(struct machine *m)
     if (!m->kernel_pending)
         return EXIT_OK;
     while (m->kernel_pending) {
-        if ((e = run_vcpu(&m->runner, RUN_CONT, &res)) < 0)
+        if ((e = boot_run(m, &res)) < 0)
             return fail_vm(&m->vm, e);
         switch (res.stop) {
         case RUN_STOP_POWER:
             if (res.power != POWER_BOOT)
-                return power_status(&m->runner.taken);
+                return power_status(&m->runners[0].taken);
             m->kernel_pending = false;
             break;
         case RUN_STOP_SIGNAL:
@@ -499,7 +614,7 @@ static int boot_kernel(struct machine *m)
             break;
         case RUN_STOP_CRASH:
             fprintf(stderr, "vmm: the BIOS crashed before the kernel\n");
-            report_crash(m);
+            report_crash(m, 0);
             return EXIT_RUNTIME;
         case RUN_STOP_OUTPUT_CLOSED:
             return EXIT_OK;
@@ -508,17 +623,82 @@ static int boot_kernel(struct machine *m)
             break;
         }
     }
-    if ((e = vcpu_reset_flat32(&m->vcpu, k->eip, k->eax, k->ebx)) < 0)
+    if ((e = vcpu_reset_flat32(&m->vcpus[0], k->eip, k->eax, k->ebx)) < 0)
         return fail_vm(&m->vm, e);
     return EXIT_OK;
+}
+
+/* One vCPU's stop as run_plain acts on it: 1 go on, else the status. */
+static int plain_stop(struct machine *m, unsigned cpu,
+                      const struct run_result *res, int *status)
+{
+    switch (res->stop) {
+    case RUN_STOP_HALTED:
+    case RUN_STOP_OUTPUT_CLOSED:
+        *status = EXIT_OK;
+        return 0;
+    case RUN_STOP_SIGNAL:
+        if (res->quit) {
+            *status = EXIT_OK;
+            return 0;
+        }
+        return 1;
+    case RUN_STOP_CRASH:
+        report_crash(m, cpu);
+        *status = EXIT_RUNTIME;
+        return 0;
+    case RUN_STOP_POWER:
+        *status = power_status(&m->runners[cpu].taken);
+        return 0;
+    case RUN_STOP_DEBUG:
+        break; /* no debugger: nothing asked for this; go on */
+    }
+    return 1;
+}
+
+/* Every vCPU in its thread until one ends the machine or a signal. */
+static int run_plain_smp(struct machine *m)
+{
+    enum smp_mode *modes = calloc(m->ncpus, sizeof(*modes));
+    struct smp_result sr;
+    int status = EXIT_OK;
+
+    if (!modes)
+        return fail_errno("allocate", -ENOMEM);
+    for (unsigned i = 0; i < m->ncpus; i++)
+        modes[i] = SMP_CONT;
+    for (;;) {
+        int e = smp_run(&m->smp, modes, &sr);
+        if (e < 0) {
+            status = fail_errno(m->smp.err_op, e);
+            break;
+        }
+        if (sr.first >= 0) {
+            const struct smp_cpu *c = &m->smp.cpu[sr.first];
+            if (c->err < 0) {
+                status = fail_vm(&m->vm, c->err);
+                break;
+            }
+            if (plain_stop(m, (unsigned)sr.first, &c->res, &status) == 0)
+                break;
+        }
+        if (sr.quit) {
+            status = EXIT_OK;
+            break;
+        }
+    }
+    free(modes);
+    return status;
 }
 
 static int run_plain(struct machine *m)
 {
     struct run_result res;
 
+    if (m->threaded)
+        return run_plain_smp(m);
     for (;;) {
-        int e = run_vcpu(&m->runner, RUN_CONT, &res);
+        int e = run_vcpu(&m->runners[0], RUN_CONT, &res);
         if (e < 0)
             return fail_vm(&m->vm, e);
         switch (res.stop) {
@@ -530,10 +710,10 @@ static int run_plain(struct machine *m)
                 return EXIT_OK;
             break;
         case RUN_STOP_CRASH:
-            report_crash(m);
+            report_crash(m, 0);
             return EXIT_RUNTIME;
         case RUN_STOP_POWER:
-            return power_status(&m->runner.taken);
+            return power_status(&m->runners[0].taken);
         case RUN_STOP_DEBUG:
             break; /* no debugger: nothing asked for this; go on */
         }
@@ -560,11 +740,15 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
     e = probe_host(&caps);
     if (e < 0)
         return fail_errno(caps.err_op ? caps.err_op : "probe", e);
-    dbg_init(&dbg, &m->runner, &caps);
+    if ((e = dbg_init(&dbg, m->runners, m->ncpus, m->threaded ? &m->smp : NULL,
+                      &caps)) < 0)
+        return fail_errno("gdb session", e);
     snapmon_init(&snaps, &m->sm);
-    dbg.snaps = &snaps;
+    /* Snapshots and record mode know one vCPU (snapshot.h). */
+    if (m->ncpus == 1)
+        dbg.snaps = &snaps;
     if (o->record) {
-        e = rec_init(&rec, &m->sm, &m->runner, &m->console, o->record);
+        e = rec_init(&rec, &m->sm, &m->runners[0], &m->console, o->record);
         if (e < 0) {
             rec_destroy(&rec);
             snapmon_destroy(&snaps);
@@ -589,9 +773,12 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
                     "--host-info\n",
                     names[o->mechanism], caps.sw_bp ? "yes" : "no",
                     caps.hw_bp ? "yes" : "no", caps.singlestep ? "yes" : "no");
-            return EXIT_USAGE;
+            ret = EXIT_USAGE;
+        } else {
+            ret = fail_errno("gdb session", -errno);
         }
-        return fail_errno("gdb session", -errno);
+        dbg_destroy(&dbg);
+        return ret;
     }
     if (o->gdb_nowait)
         gdb_cmd_detach(cmd); /* no breakpoints yet: the guest runs freely */
@@ -620,12 +807,12 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
     }
     switch (e) {
     case GDB_SRV_CRASHED:
-        report_crash(m);
+        report_crash(m, dbg.crash_cpu);
         ret = EXIT_RUNTIME;
         break;
     case GDB_SRV_EXITED:
         /* gdb was told W with the same status. */
-        ret = power_status(&m->runner.taken);
+        ret = power_status(&m->runners[dbg.power_cpu].taken);
         break;
     default:
         ret = EXIT_OK;
@@ -636,6 +823,7 @@ out:
     gdb_cmd_free(cmd);
     rec_destroy(&rec);
     snapmon_destroy(&snaps);
+    dbg_destroy(&dbg);
     return ret;
 }
 
@@ -678,7 +866,7 @@ int main(int argc, char **argv)
         .serial_fd = -1,
         .vm = {.fd = -1, .kvm_fd = -1},
         .mem = {.host = MAP_FAILED},
-        .vcpu = {.fd = -1, .run = MAP_FAILED},
+        .smp = {.stop_fd = -1},
     };
     char err[256];
     int ret;
@@ -720,6 +908,7 @@ int main(int argc, char **argv)
     case CLI_RUN:
         break;
     }
+
     /*
      * Keep fds 0-2 taken so that /dev/kvm or a socket never lands on them:
      * guest bytes written to "stdout" must not go into another file. A
@@ -766,6 +955,20 @@ int main(int argc, char **argv)
         if (m.io_fd < 0)
             return fail_errno("signalfd", -errno);
     }
+    m.ncpus = o.smp;
+    m.threaded = o.smp > 1;
+    m.vcpus = calloc(m.ncpus, sizeof(*m.vcpus));
+    m.runners = calloc(m.ncpus, sizeof(*m.runners));
+    if (!m.vcpus || !m.runners) {
+        free(m.vcpus);
+        free(m.runners);
+        ret = fail_errno("allocate the vCPUs", -ENOMEM);
+        m.vcpus = NULL;
+        m.runners = NULL;
+        goto out;
+    }
+    for (unsigned i = 0; i < m.ncpus; i++)
+        m.vcpus[i] = (struct vcpu){.fd = -1, .run = MAP_FAILED};
     ret = check_cpu(&o);
     struct snap restore;
     if (ret == EXIT_OK && o.restore) {
@@ -804,6 +1007,7 @@ int main(int argc, char **argv)
         ret = o.gdb ? run_gdb(&m, &o) : run_plain(&m);
     term_restore(&m.term);
     report_boot(&m, &o);
+out:
     destroy_machine(&m);
     close(m.quit_fd);
     if (m.io_fd >= 0)

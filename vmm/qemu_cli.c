@@ -162,24 +162,43 @@ static enum cli_action opt_mem(struct qstate *q, const char *arg)
     return CLI_RUN;
 }
 
-/* -smp [cpus=]N[,sockets=,cores=,threads=,maxcpus=,dies=]: one vCPU. */
+/*
+ * -smp [cpus=]N[,sockets=,dies=,cores=,threads=,maxcpus=]: --smp with the
+ * CPU count (cpus, else the topology's product); the topology itself is
+ * not modelled (every vCPU is its own package, as CPUID says).
+ */
 static enum cli_action opt_smp(struct qstate *q, const char *arg)
 {
     struct props p;
+    uint64_t cpus = 0, prod = 1, v;
 
     if (props_split(&p, arg) < 0)
         return refuse(q, "invalid -smp '", arg, "'");
     for (int i = 0; i < p.n; i++) {
-        const char *v = !p.val[i] && i == 0 ? p.key[i] : p.val[i];
-        if (p.val[i] && !is(p.key[i], "cpus") && !is(p.key[i], "sockets") &&
-            !is(p.key[i], "cores") && !is(p.key[i], "threads") &&
-            !is(p.key[i], "dies") && !is(p.key[i], "maxcpus"))
+        const char *k = p.key[i], *val = !p.val[i] && i == 0 ? k : p.val[i];
+        if (p.val[i] && !is(k, "cpus") && !is(k, "sockets") &&
+            !is(k, "cores") && !is(k, "threads") && !is(k, "dies") &&
+            !is(k, "maxcpus"))
             return not_implemented(q, "smp", arg, NULL);
-        if (!is(v, "1"))
+        if (val && cli_parse_uint(val, UINT64_MAX, &v) == 0 && v > CLI_MAX_SMP)
             /* kvm-unit-tests reads the maximum from the last word. */
-            return not_implemented(q, "smp", arg,
-                                   "one vCPU only; the max SMP CPUs is 1");
+            return not_implemented(q, "smp", arg, "the max SMP CPUs is 254");
+        if (!val || cli_parse_uint(val, CLI_MAX_SMP, &v) < 0 || v == 0)
+            return refuse(q, "invalid -smp '", arg, "'");
+        if (!p.val[i] || is(k, "cpus"))
+            cpus = v;
+        else if (!is(k, "maxcpus"))
+            prod *= v;
     }
+    if (!cpus)
+        cpus = prod;
+    if (cpus > CLI_MAX_SMP)
+        return not_implemented(q, "smp", arg, "the max SMP CPUs is 254");
+    char num[16];
+    snprintf(num, sizeof(num), "%llu", (unsigned long long)cpus);
+    const char *k = keep(q, num);
+    if (!k || push(q, "--smp") < 0 || push(q, k) < 0)
+        return refuse(q, "too many options", "", "");
     return CLI_RUN;
 }
 

@@ -23,9 +23,13 @@ int run_init(struct runner *r, struct vcpu *vcpu, struct mem *mem,
 
     *r = (struct runner){.vcpu = vcpu, .mem = mem, .bus = bus, .cfg = *cfg};
     sigemptyset(&r->wake);
-    sigaddset(&r->wake, SIGINT);
-    sigaddset(&r->wake, SIGTERM);
-    sigaddset(&r->wake, SIGIO);
+    if (cfg->kick_signo > 0) {
+        sigaddset(&r->wake, cfg->kick_signo);
+    } else {
+        sigaddset(&r->wake, SIGINT);
+        sigaddset(&r->wake, SIGTERM);
+        sigaddset(&r->wake, SIGIO);
+    }
     if (cfg->events.signo > 0)
         sigaddset(&r->wake, cfg->events.signo);
     if (sigprocmask(SIG_BLOCK, &r->wake, &cur) < 0)
@@ -66,11 +70,34 @@ const char *run_exit_name(uint32_t reason)
     return "unknown exit reason";
 }
 
-static int poll_events(struct runner *r, bool signalled)
+static void dev_lock(struct runner *r)
+{
+    if (r->cfg.dev_lock)
+        pthread_mutex_lock(r->cfg.dev_lock);
+}
+
+static void dev_unlock(struct runner *r)
+{
+    if (r->cfg.dev_lock)
+        pthread_mutex_unlock(r->cfg.dev_lock);
+}
+
+/* Callers hold the device lock. */
+static int poll_events_locked(struct runner *r, bool signalled)
 {
     if (!r->cfg.events.poll)
         return 0;
     return r->cfg.events.poll(r->cfg.events.ctx, signalled);
+}
+
+static int poll_events(struct runner *r, bool signalled)
+{
+    if (!r->cfg.events.poll)
+        return 0;
+    dev_lock(r);
+    int e = poll_events_locked(r, signalled);
+    dev_unlock(r);
+    return e;
 }
 
 /*
@@ -94,6 +121,8 @@ static int drain_signals_ev(struct runner *r, struct run_result *res,
         }
         if (s == SIGIO)
             res->io = true;
+        else if (r->cfg.kick_signo > 0 && s == r->cfg.kick_signo)
+            res->kicked = true;
         else if (r->cfg.events.signo > 0 && s == r->cfg.events.signo)
             *event = true;
         else
@@ -120,7 +149,7 @@ static int on_signal(struct runner *r, struct run_result *res)
 
     if (e < 0)
         return e;
-    if (event && !res->quit && !res->io)
+    if (event && !res->quit && !res->io && !res->kicked)
         return 1;
     res->stop = RUN_STOP_SIGNAL;
     return 0;
@@ -377,8 +406,8 @@ static void record_crash(struct runner *r, const char *what)
 {
     struct kvm_run *run = r->vcpu->run;
 
-    r->crash =
-        (struct run_crash){.what = what, .exit_reason = run->exit_reason};
+    r->crash = (struct run_crash){
+        .what = what, .exit_reason = run->exit_reason, .vcpu = r->vcpu->index};
     if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
         r->crash.suberror = run->internal.suberror;
     if (run->exit_reason == KVM_EXIT_FAIL_ENTRY)
@@ -429,10 +458,12 @@ static void handle_mmio(struct runner *r)
 int run_vcpu(struct runner *r, enum run_mode mode, struct run_result *res)
 {
     struct kvm_run *run = r->vcpu->run;
-    int e;
+    int e, pe;
 
     *res = (struct run_result){0};
+    dev_lock(r);
     e = pio_flush(r->bus); /* output an interrupted OUT still owes */
+    dev_unlock(r);
     if (e == -EINTR) {
         res->stop = RUN_STOP_SIGNAL;
         return drain_signals(r, res);
@@ -478,12 +509,25 @@ int run_vcpu(struct runner *r, enum run_mode mode, struct run_result *res)
                 return e;
             continue;
         }
+        if (e == -EAGAIN)
+            continue; /* an AP left wait-for-SIPI (KVM API doc, KVM_RUN) */
         if (e < 0)
             return e;
         r->exits++;
         switch (run->exit_reason) {
         case KVM_EXIT_IO:
+            dev_lock(r);
             e = handle_io(r);
+            if (e == 0 && power_pending(r->cfg.power)) {
+                /* Done after the instruction that asked, as on hardware. */
+                r->taken = *r->cfg.power;
+                r->cfg.power->req = POWER_NONE;
+                e = r->taken.req == POWER_SLEEP && r->cfg.sleep.enter ? 3 : 2;
+            }
+            pe = e == 0 ? poll_events_locked(r, false) : 0;
+            dev_unlock(r);
+            if (pe < 0)
+                return pe;
             if (e == 1) {
                 res->stop = RUN_STOP_CRASH;
                 return 0;
@@ -504,10 +548,7 @@ int run_vcpu(struct runner *r, enum run_mode mode, struct run_result *res)
                 errno = -e;
                 return vm_fail(r->vcpu->vm, "write guest output to stdout");
             }
-            if (power_pending(r->cfg.power) &&
-                r->cfg.power->req == POWER_SLEEP && r->cfg.sleep.enter) {
-                r->taken = *r->cfg.power;
-                r->cfg.power->req = POWER_NONE;
+            if (e == 3) { /* S3: sleep, then resume at the waking vector */
                 if ((e = vcpu_complete_io(r->vcpu)) < 0 ||
                     (e = enter_suspend(r)) < 0)
                     return e;
@@ -519,17 +560,12 @@ int run_vcpu(struct runner *r, enum run_mode mode, struct run_result *res)
                 }
                 continue;
             }
-            if (power_pending(r->cfg.power)) {
-                /* Done after the instruction that asked, as on hardware. */
-                r->taken = *r->cfg.power;
-                r->cfg.power->req = POWER_NONE;
+            if (e == 2) {
                 res->stop = RUN_STOP_POWER;
                 res->power = r->taken.req;
                 res->power_status = r->taken.status;
                 return vcpu_complete_io(r->vcpu);
             }
-            if ((e = poll_events(r, false)) < 0)
-                return e;
             if (mode != RUN_CONT) {
                 /* The instruction is done once KVM completes the I/O. */
                 res->stop = RUN_STOP_DEBUG;
@@ -537,7 +573,9 @@ int run_vcpu(struct runner *r, enum run_mode mode, struct run_result *res)
             }
             break;
         case KVM_EXIT_MMIO:
+            dev_lock(r);
             handle_mmio(r);
+            dev_unlock(r);
             if (mode != RUN_CONT) {
                 res->stop = RUN_STOP_DEBUG;
                 return vcpu_complete_io(r->vcpu);

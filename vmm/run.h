@@ -8,6 +8,7 @@
  * signal that arrives at any moment ends the run at once and none is lost.
  */
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -74,6 +75,19 @@ struct run_config {
     struct run_events events;
     struct run_mmio mmio;
     struct run_sleep sleep;
+    /*
+     * A vCPU thread of an SMP machine (vmm/smp.h): kick_signo is the only
+     * wake signal (the machine's signals are the coordinating thread's),
+     * and it ends a run as RUN_STOP_SIGNAL with kicked set. 0: the vCPU
+     * runs in the thread that owns the machine, as with one vCPU.
+     */
+    int kick_signo;
+    /*
+     * Held around every device access (port I/O, MMIO, output flushes,
+     * event polls, power requests) when several vCPU threads share the
+     * devices; NULL with one vCPU (no locking at all).
+     */
+    pthread_mutex_t *dev_lock;
 };
 
 enum run_mode {
@@ -96,6 +110,7 @@ struct run_crash {
     uint32_t exit_reason; /* KVM_EXIT_* */
     uint32_t suberror;    /* KVM_EXIT_INTERNAL_ERROR */
     uint64_t hw_reason;   /* KVM_EXIT_FAIL_ENTRY */
+    unsigned vcpu;        /* the index of the vCPU that crashed */
 };
 
 struct run_result {
@@ -104,6 +119,7 @@ struct run_result {
     uint64_t dr6;
     bool quit;            /* RUN_STOP_SIGNAL: SIGINT or SIGTERM arrived */
     bool io;              /* RUN_STOP_SIGNAL: SIGIO arrived */
+    bool kicked;          /* RUN_STOP_SIGNAL: kick_signo arrived */
     enum power_req power; /* RUN_STOP_POWER: what was asked */
     int power_status;     /* RUN_STOP_POWER with POWER_EXIT */
 };

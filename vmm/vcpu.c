@@ -394,10 +394,10 @@ int vcpu_complete_io(struct vcpu *c)
         return 0;
     invalidate(c);
     c->io_pending = false;
-    c->run->immediate_exit = 1;
+    __atomic_store_n(&c->run->immediate_exit, 1, __ATOMIC_RELAXED);
     int r = ioctl(c->fd, KVM_RUN, 0);
     int e = errno;
-    c->run->immediate_exit = 0;
+    __atomic_store_n(&c->run->immediate_exit, 0, __ATOMIC_RELAXED);
     if (r < 0 && e != EINTR) {
         errno = e;
         return vm_fail(c->vm, "KVM_RUN (complete I/O)");
@@ -439,6 +439,25 @@ int vcpu_translate(struct vcpu *c, uint64_t linear, uint64_t *gpa)
     if (!t.valid)
         return -EFAULT;
     *gpa = t.physical_address;
+    return 0;
+}
+
+int vcpu_get_mp_state(struct vcpu *c, uint32_t *state)
+{
+    struct kvm_mp_state mp;
+
+    if (ioctl(c->fd, KVM_GET_MP_STATE, &mp) < 0)
+        return vm_fail(c->vm, "KVM_GET_MP_STATE");
+    *state = mp.mp_state;
+    return 0;
+}
+
+int vcpu_set_mp_state(struct vcpu *c, uint32_t state)
+{
+    struct kvm_mp_state mp = {.mp_state = state};
+
+    if (ioctl(c->fd, KVM_SET_MP_STATE, &mp) < 0)
+        return vm_fail(c->vm, "KVM_SET_MP_STATE");
     return 0;
 }
 

@@ -107,6 +107,14 @@ int vcpu_complete_io(struct vcpu *c);
  */
 int vcpu_set_signal_mask(struct vcpu *c, const sigset_t *mask);
 
+/*
+ * KVM_GET_MP_STATE / KVM_SET_MP_STATE (in-kernel irqchip only): the
+ * vCPU's KVM_MP_STATE_* (RUNNABLE, HALTED, INIT_RECEIVED = wait-for-SIPI,
+ * ...). Returns 0 or -errno (vm->err_op).
+ */
+int vcpu_get_mp_state(struct vcpu *c, uint32_t *state);
+int vcpu_set_mp_state(struct vcpu *c, uint32_t state);
+
 /* Guest linear address -> guest physical, as the vCPU sees it now. */
 int vcpu_translate(struct vcpu *c, uint64_t linear, uint64_t *gpa);
 

@@ -35,6 +35,8 @@ BIOS=$OUT/qemu-bios.bin
 HELLO=$BUILD/guest/hello.bin
 OUT1M=$BUILD/tests/guests/out_1m.bin
 SPIN=$BUILD/tests/guests/spin.bin
+SMP_IMG=$BUILD/tests/guests/pc_smp.bin # APs spin at 0x300 with stay set
+QEMU_EXTRA=() # more QEMU options for qemu_cmd (-smp 4 for rows 10)
 RSP=$BUILD/tests/tools/rspclient
 
 if [ "$QUICK" = 1 ]; then
@@ -133,7 +135,7 @@ qemu_cmd() {
         -serial none -bios "$BIOS" -m "$3"
         -device "loader,file=$1,addr=0"
         -device isa-debugcon,iobase=0xf1,chardev=out
-        -chardev "file,id=out,path=$2" "${@:4}")
+        -chardev "file,id=out,path=$2" "${QEMU_EXTRA[@]}" "${@:4}")
 }
 
 if [ "$QEMU_STATE" != "not installed" ]; then
@@ -231,8 +233,12 @@ def_row rev_stepi "10c reverse-stepi, $((REV_PASSES * 22008)) insns of history" 
 def_row savevm "10d savevm, 64 MiB touched" ms lower mul 0.001
 def_row loadvm "10e loadvm, 64 MiB touched" ms lower mul 0.001
 
+def_row smp_intr "11a Ctrl-C to stop, 4 vCPUs spinning" us lower mul 1
+def_row smp_bp "11b break+continue, 4 vCPUs" trips/s higher rate \
+    "$((CONTS))e6"
+
 for r in cold_gdb mem_dump mem_restore intr_spin intr_hlt rec_speed \
-    norec_speed rev_stepi savevm loadvm; do
+    norec_speed rev_stepi savevm loadvm smp_intr smp_bp; do
     note "$r" f "n/a"
 done
 for r in "${ROWS[@]}"; do
@@ -629,6 +635,36 @@ else
     fi
 fi
 
+# ---------------------------------------------------------------- 10
+# pc_smp with its `stay` byte set: the BSP starts three APs, one spins in
+# ap_loop (0x300), the BSP in bsp_loop. kvmstub --machine pc --smp 4
+# against QEMU -smp 4 on the same image.
+SMP_STAY=$T_TMP/pc_smp_stay.bin
+if cp "$SMP_IMG" "$SMP_STAY" 2>>"$LOG" &&
+    printf '\001' | dd of="$SMP_STAY" bs=1 seek=512 conv=notrunc \
+        status=none 2>>"$LOG"; then
+    say "11a Ctrl-C latency x$INTRS, 4 vCPUs spinning"
+    ROW_PIN=("${PIN[@]}")
+    PIN=()
+    qemu_saved=("${QEMU_EXTRA[@]}")
+    intr_row smp_intr k "$SMP_STAY" --machine pc --smp 4
+    QEMU_EXTRA=(-smp 4)
+    [ "$HAVE_QEMU" = 1 ] && intr_row smp_intr q "$SMP_STAY"
+    QEMU_EXTRA=("${qemu_saved[@]}")
+    PIN=("${ROW_PIN[@]}")
+    say "11b break+continue x$CONTS at the AP loop, 4 vCPUs ($REPS sessions each)"
+    bp_script hbreak 0x300 >"$T_TMP/bp_smp.gdb"
+    gdb_row smp_bp k "$SMP_STAY" "$T_TMP/bp_smp.gdb" --machine pc --smp 4
+    if [ "$HAVE_QEMU" = 1 ]; then
+        QEMU_EXTRA=(-smp 4)
+        gdb_row smp_bp q "$SMP_STAY" "$T_TMP/bp_smp.gdb"
+        QEMU_EXTRA=("${qemu_saved[@]}")
+    fi
+else
+    note smp_intr k failed
+    note smp_bp k failed
+fi
+
 # ---------------------------------------------------------------- 2
 if [ "$QUICK" = 1 ]; then
     say "2  port-I/O exits: time to $PIO_BYTES bytes written"
@@ -808,6 +844,8 @@ target "breakpoint round trips >= 2x QEMU" "${RATIO_Q[bp_loop]}" ge 2
 target "Ctrl-C latency < 1 ms, spinning (us)" "${MED_K[intr_spin]}" lt 1000
 target "Ctrl-C latency < 1 ms, in HLT (us)" "${MED_K[intr_hlt]}" lt 1000
 target "1 MiB dump >= 5x QEMU" "${RATIO_Q[mem_dump]}" ge 5
+target "Ctrl-C latency < 1 ms, 4 vCPUs spinning (us)" "${MED_K[smp_intr]}" \
+    lt 1000
 
 {
     echo "{"

@@ -356,12 +356,12 @@ fi
 
 # --- monitor commands -------------------------------------------------------
 
-name="monitor help lists regs, sregs, host, stats, breakpoints"
+name="monitor help lists regs [N], sregs [N], cpus, host, stats, breakpoints"
 if need "$name" "$HELLO"; then
     if vmm_gdb_start --max-halts 1 --hlt-sleep 0 "$HELLO"; then
         gdb_run -ex 'monitor help'
         ok=0
-        for c in regs sregs host stats breakpoints; do
+        for c in 'regs \[N\]' 'sregs \[N\]' cpus host stats breakpoints; do
             gdb_has "^$c +[a-zA-Z]" || ok=1
         done
         t_check "$name" $ok "$(why)"

@@ -216,10 +216,12 @@ fi
 # 200 MB of address space cannot hold 1 GiB of guest RAM: a clean exit 1
 # that names the problem, no crash (no signal, no core).
 name="--mem 1G under ulimit -v 200000: exit 1, message names guest RAM/mmap"
-# AddressSanitizer reserves terabytes of shadow address space at start, so
-# a sanitizer build cannot run under any ulimit -v at all.
+# AddressSanitizer and ThreadSanitizer reserve terabytes of shadow address
+# space at start, so a sanitizer build cannot run under any ulimit -v.
 if grep -q __asan_init "$VMM" 2>/dev/null; then
     t_skip "$name" "AddressSanitizer build cannot run under ulimit -v"
+elif grep -q __tsan_init "$VMM" 2>/dev/null; then
+    t_skip "$name" "ThreadSanitizer build cannot run under ulimit -v"
 elif need "$name" "$HELLO"; then
     t0=$(now_ms)
     (

@@ -185,8 +185,8 @@ fi
 # ---- refused by name -----------------------------------------------------
 refused "-netdev" "kvmstub does not implement -netdev" -kernel "$MB32" -netdev user,id=n
 refused "--netdev (double dash)" "kvmstub does not implement -netdev" -kernel "$MB32" --netdev user
-refused "-smp 2 (the max is 1)" "the max SMP CPUs is 1" -kernel "$MB32" -smp 2
-refused "-smp cpus=1,sockets=2" "kvmstub does not implement -smp" -kernel "$MB32" -smp cpus=1,sockets=2
+refused "-smp 255 (the max is 254)" "the max SMP CPUs is 254" -kernel "$MB32" -smp 255
+refused "-smp cpus=1,books=2" "kvmstub does not implement -smp" -kernel "$MB32" -smp cpus=1,books=2
 refused "-cpu qemu64,+x2apic" "kvmstub does not implement -cpu qemu64,+x2apic" -kernel "$MB32" -cpu qemu64,+x2apic
 refused "-cpu max,+avx9000 (no such flag)" "CPUID edits" -kernel "$MB32" -cpu max,+avx9000
 # +F/-F claim what the host's KVM offers (CPUID is not edited): of
@@ -256,9 +256,9 @@ run_to "$T_TMP/p" --no-reboot -nodefaults -global kvm-pit.lost_tick_policy=disca
 t_check "kvm-unit-tests' probe: '_NO_FILE_4Uhere_' could not load kernel, exit 2" \
     "$(grep _NO_FILE_4Uhere_ "$T_TMP/p.err" | grep -q 'could not load kernel' &&
         [ "$RC" -eq 2 ]; echo $?)" "$(cat "$T_TMP/p.err")"
-run_to "$T_TMP/p" -kernel _NO_FILE_4Uhere_ -smp 4
-t_check "kvm-unit-tests' --probe-maxsmp reads 1 from the last word" \
-    "$(grep 'SMP CPUs' "$T_TMP/p.err" | grep -q ' 1$'; echo $?)" "$(cat "$T_TMP/p.err")"
+run_to "$T_TMP/p" -kernel _NO_FILE_4Uhere_ -smp 12345
+t_check "kvm-unit-tests' --probe-maxsmp reads 254 from the last word" \
+    "$(grep 'SMP CPUs' "$T_TMP/p.err" | grep -q ' 254$'; echo $?)" "$(cat "$T_TMP/p.err")"
 
 # kvm-unit-tests' own runner, when a built checkout is named (KUT=DIR).
 name="kvm-unit-tests run_tests.sh setjmp under QEMU=kvmstub"

@@ -163,9 +163,18 @@ static void test_refused(void)
     CHECK_EQ(parse(0, "-kernel", "k", "-netdev", "user", NULL),
              CLI_USAGE_ERROR);
     CHECK(!strcmp(err, "kvmstub does not implement -netdev"));
-    CHECK_EQ(parse(0, "-kernel", "k", "-smp", "2", NULL), CLI_USAGE_ERROR);
-    CHECK(strstr(err, "-smp 2") && strstr(err, "SMP CPUs is 1"));
+    CHECK_EQ(parse(0, "-kernel", "k", "-smp", "12345", NULL), CLI_USAGE_ERROR);
+    CHECK(strstr(err, "-smp 12345") && strstr(err, "SMP CPUs is 254"));
+    CHECK_EQ(parse(0, "-kernel", "k", "-smp", "cpus=1,books=2", NULL),
+             CLI_USAGE_ERROR);
+    CHECK_EQ(parse(0, "-kernel", "k", "-smp", "0", NULL), CLI_USAGE_ERROR);
     CHECK_EQ(parse(0, "-kernel", "k", "-smp", "1", NULL), CLI_RUN);
+    CHECK_EQ(opts.smp, 1);
+    CHECK_EQ(parse(0, "-kernel", "k", "-smp", "4", NULL), CLI_RUN);
+    CHECK_EQ(opts.smp, 4);
+    CHECK_EQ(parse(0, "-kernel", "k", "-smp", "sockets=2,cores=3", NULL),
+             CLI_RUN);
+    CHECK_EQ(opts.smp, 6);
     CHECK_EQ(parse(0, "-kernel", "k", "-smp", "cpus=1,sockets=1", NULL),
              CLI_RUN);
     CHECK_EQ(parse(0, "-kernel", "k", "-cpu", "max,+avx9000", NULL),
