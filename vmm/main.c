@@ -474,6 +474,11 @@ static int wire_machine(struct machine *m, const struct cli_opts *o,
                                   .board = &m->board,
                                   .runner = &m->runners[0],
                                   .pc = pc};
+    /* Snapshots record the boot disks' identity (snapdisk.h). */
+    if (o->floppy)
+        m->sm.disk_path[m->sm.nr_disks++] = o->floppy;
+    if (o->drive)
+        m->sm.disk_path[m->sm.nr_disks++] = o->drive;
     if (m->restore && (e = snap_restore(&m->sm, m->restore)) < 0) {
         if (m->sm.why[0])
             fprintf(stderr, "vmm: --restore %s: %s\n", o->restore, m->sm.why);

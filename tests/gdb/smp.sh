@@ -145,7 +145,7 @@ if need "$name" "$SMP"; then
             sleep 0.2
             gdb_interrupt
             if gdb_has 'received signal SIGINT' &&
-                [ "$(grep -cE '^[ *] +[1-4] +Thread [1-4] \(CPU#[0-3] ' "$GDB_OUT")" -eq 4 ] &&
+                [ "$(grep -cE '^[ *] +[0-9]+ +Thread [1-4] \(CPU#[0-3] ' "$GDB_OUT")" -eq 4 ] &&
                 gdb_has 'Thread [234] \(CPU#[123] \[running\]\) 0x0000030'; then
                 t_pass "$name"
             else
@@ -218,13 +218,15 @@ fi
 name="raw: qfThreadInfo, qC, qThreadExtraInfo, Hg, T with --smp 4; the MP tables"
 if need "$name" "$SMP" "$RSP"; then
     if vmm_gdb_start --machine pc --smp 4 "$SMP"; then
-        # "CPU#2 [wait-for-SIPI]" in hex
+        # "CPU#2 [wait-for-SIPI]" in hex; an AP waiting for its SIPI is at
+        # the reset vector, CS base 0xffff0000 + IP 0xfff0 (gdb's pc is
+        # linear in 16-bit code).
         hex=$(printf 'CPU#2 [wait-for-SIPI]' | od -An -tx1 | tr -d ' \n')
         if rsp "$T_TMP/r" pkt:qfThreadInfo expect:m1,2,3,4 \
             pkt:qsThreadInfo expect:l pkt:qC expect:QC1 \
             "pkt:qThreadExtraInfo,3" "expect:$hex" pkt:T4 expect:OK \
             pkt:T5 'expect:E*' pkt:Hg3 expect:OK pkt:qC expect:QC3 \
-            pkt:p8 expect:f0ff0000 pkt:Hg1 expect:OK pkt:p8 expect:00000000 \
+            pkt:p8 expect:f0ffffff pkt:Hg1 expect:OK pkt:p8 expect:00000000 \
             pkt:Hg5 'expect:E*' 'pkt:vCont;c:5' 'expect:E*' \
             'pkt:vCont;t:2' 'expect:T00thread:1;*' \
             pkt:m9fc00,4 expect:5f4d505f pkt:mee000,4 expect:50434d50; then

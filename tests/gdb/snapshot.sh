@@ -195,4 +195,28 @@ if need "$name" && [ -s "$SNAP" ]; then
     t_check "$name" "$ok"
 fi
 
+# A boot floppy: the snapshot records its identity, and loadvm refuses
+# once the image changed (disk contents from two points in time).
+name="loadvm refuses when a boot disk image changed since savevm"
+FLOPPY_SRC=$BUILD/tests/guests/boot_gdb.bin
+if need "$name" "$FLOPPY_SRC"; then
+    cp "$FLOPPY_SRC" "$T_TMP/fl.img" && truncate -s 1474560 "$T_TMP/fl.img"
+    if vmm_gdb_start --floppy "$T_TMP/fl.img"; then
+        gdb_script "monitor savevm a
+monitor loadvm a
+shell printf X | dd of=$T_TMP/fl.img bs=1 seek=1000 conv=notrunc status=none
+monitor loadvm a
+kill"
+        if [ "$(grep -c "snapshot 'a' loaded" "$GDB_OUT")" -eq 1 ] &&
+            gdb_has 'changed since the snapshot \(contents\)'; then
+            t_pass "$name"
+        else
+            t_fail "$name" "$(why)"
+        fi
+    else
+        t_fail "$name" "the VMM did not start: $(head -c 300 "$VERR")"
+    fi
+    vmm_stop
+fi
+
 t_done
