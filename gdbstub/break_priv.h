@@ -46,6 +46,12 @@ struct gdb_bp_entry *gdb_bp_find_id(const struct gdb_bp *b, unsigned id);
 struct gdb_bp_entry *gdb_bp_break_at(const struct gdb_bp *b, uint64_t pc);
 struct gdb_bp_entry *gdb_bp_int3_at(const struct gdb_bp *b, uint64_t pc);
 bool gdb_bp_has_where(const struct gdb_bp *b, enum gdb_bp_where w);
+
+/*
+ * The stepping watchpoint (if any) whose bytes changed since its shadow;
+ * every shadow is refreshed. Compares at most GDB_BP_STEP_WATCH_BYTES.
+ */
+const struct gdb_bp_entry *gdb_bp_watch_changed(struct gdb_bp *b);
 void gdb_bp_set_where(struct gdb_bp *b, struct gdb_bp_entry *e,
                       enum gdb_bp_where w);
 

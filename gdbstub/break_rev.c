@@ -23,29 +23,6 @@ static void refresh_watches(struct gdb_bp *b)
     }
 }
 
-/* A stepping watchpoint whose bytes changed since its shadow; refreshes. */
-static const struct gdb_bp_entry *changed(struct gdb_bp *b)
-{
-    const struct gdb_bp_shadow *hit = NULL;
-    uint8_t buf[256];
-
-    for (size_t i = 0; i < b->nr_shadow; i++) {
-        struct gdb_bp_shadow *sh = &b->shadow[i];
-        for (uint64_t off = 0; off < sh->len; off += sizeof(buf)) {
-            size_t n =
-                sh->len - off < sizeof(buf) ? sh->len - off : sizeof(buf);
-            if (gdb_bp_read_mem(b, sh->addr + off, buf, n) < 0)
-                continue;
-            if (memcmp(buf, sh->bytes + off, n) != 0) {
-                memcpy(sh->bytes + off, buf, n);
-                if (!hit)
-                    hit = sh;
-            }
-        }
-    }
-    return hit ? gdb_bp_find_id(b, hit->id) : NULL;
-}
-
 static int seek(struct gdb_bp *b, uint64_t n, struct gdb_bp_stop *stop)
 {
     int r = b->ops->seek(b->ctx, n);
@@ -95,7 +72,7 @@ static int scan(struct gdb_bp *b, uint64_t lo, uint64_t hi, uint64_t *at,
             stop->ev = GDB_BP_EV_INTERRUPTED;
             return 1;
         }
-        if ((e = changed(b))) {
+        if ((e = gdb_bp_watch_changed(b))) {
             *hit = e;
             *at = c;
         }

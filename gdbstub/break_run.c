@@ -153,7 +153,7 @@ dr_hit(const struct gdb_bp *b, const struct gdb_resume *how, uint64_t dr6)
  * Stepping watchpoints whose bytes changed; all are refreshed. Only the
  * shadow table is walked (at most GDB_BP_STEP_WATCH_BYTES compared).
  */
-static const struct gdb_bp_entry *watch_changed(struct gdb_bp *b)
+const struct gdb_bp_entry *gdb_bp_watch_changed(struct gdb_bp *b)
 {
     const struct gdb_bp_shadow *hit = NULL;
     uint8_t buf[256];
@@ -258,7 +258,7 @@ static int judge(struct gdb_bp *b, const struct gdb_resume *how,
      */
     if (prev_tf && !how->inject)
         b->inject = VEC_DB;
-    if ((e = watch_changed(b))) {
+    if ((e = gdb_bp_watch_changed(b))) {
         report(out, e);
         return REPORT;
     }
@@ -399,7 +399,7 @@ static int judge_thread(struct gdb_bp *b, const struct gdb_resume *how,
         b->inject_thread = t;
         return REDO;
     }
-    if ((e = watch_changed(b)) ||
+    if ((e = gdb_bp_watch_changed(b)) ||
         (mode == GDB_RESUME_STEP_RUN && (e = gdb_bp_break_at(b, pc)))) {
         report(out, e);
         out->thread = t;
