@@ -980,7 +980,8 @@ int main(int argc, char **argv)
         char why[256];
         if (snap_file_read(o.restore, &restore, why, sizeof(why)) < 0) {
             fprintf(stderr, "vmm: --restore %s: %s\n", o.restore, why);
-            return EXIT_USAGE;
+            ret = EXIT_USAGE;
+            goto out;
         }
         m.restore = &restore;
         o.machine =
@@ -997,7 +998,8 @@ int main(int argc, char **argv)
         if (bad) {
             fprintf(stderr, "vmm: --restore %s: %s\n", o.restore, bad);
             snap_free(&restore);
-            return EXIT_USAGE;
+            ret = EXIT_USAGE;
+            goto out;
         }
     }
     if (ret == EXIT_OK)
