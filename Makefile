@@ -110,7 +110,7 @@ $(OBJ)/vmm/bios/blob.o: vmm/bios/blob.S $(BIOS_BIN)
 	$(Q)$(CC) -c -DBIOS_BIN='"$(BIOS_BIN)"' -o $@ $<
 
 # Guests: 16-bit code assembled as ELF, linked at 0, flattened.
-$(BUILD)/%.bin: %.S
+$(BUILD)/%.bin: %.S $(wildcard tests/guests/*.inc)
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	@mkdir -p $(dir $(OBJ)/$*)

@@ -18,54 +18,7 @@
     .text
     .globl _start
 _start:
-    cli
-    xor %ax, %ax
-    mov %ax, %ds
-    mov %ax, %ss
-    mov $0x8000, %sp
-    mov $'R', %al
-    outb %al, $0xf1
-    mov $' ', %al
-    outb %al, $0xf1
-
-    lgdtl gdt_desc
-    mov %cr0, %eax
-    or $1, %eax                 /* CR0.PE */
-    mov %eax, %cr0
-    ljmpl $0x08, $pm32
-
-    .code32
-pm32:
-    mov $0x10, %ax
-    mov %ax, %ds
-    mov %ax, %es
-    mov %ax, %ss
-    mov $0x8000, %esp
-    mov $'P', %al
-    outb %al, $0xf1
-    mov $' ', %al
-    outb %al, $0xf1
-
-    mov %cr4, %eax
-    or $0x20, %eax              /* CR4.PAE */
-    mov %eax, %cr4
-    mov $pml4, %eax
-    mov %eax, %cr3
-    mov $0xc0000080, %ecx       /* IA32_EFER */
-    rdmsr
-    or $0x100, %eax             /* EFER.LME */
-    wrmsr
-    mov %cr0, %eax
-    or $0x80000000, %eax        /* CR0.PG: now IA-32e mode is active */
-    mov %eax, %cr0
-    ljmpl $0x18, $lm64
-
-    .code64
-lm64:
-    mov $'L', %al
-    outb %al, $0xf1
-    mov $'\n', %al
-    outb %al, $0xf1
+    .include "tests/guests/enter_long.inc"
     mov $idt_desc, %eax         /* absolute addresses through a register: */
     lidt (%rax)                 /* an ELF32 object has no 32S relocation */
     mov $0x30, %ax
