@@ -1,6 +1,6 @@
 # kvmstub: a small VMM on /dev/kvm with a GDB stub. See README.md.
 .DELETE_ON_ERROR:
-.PHONY: all run test sanitize tsan fuzz bench kut format format-check hdrcheck clean \
+.PHONY: all run test sanitize tsan fuzz bench beyond kut format format-check hdrcheck clean \
         valgrind install uninstall
 
 CC      ?= cc
@@ -215,6 +215,11 @@ fuzz: $(OBJ)/vmm/bios/blob.o
 
 bench: all
 	$(Q)BUILD=$(BUILD) bash tests/bench/run.sh
+
+# What gdb gets from kvmstub and from QEMU's gdbstub, side by side (README
+# "Beyond QEMU"): the table to stdout and $(BUILD)/beyond.md.
+beyond: all
+	$(Q)BUILD=$(BUILD) bash tests/bench/beyond.sh
 
 # kvm-unit-tests under kvmstub and QEMU side by side: make kut KUT=DIR
 # (a built checkout; without it the target says "skipped").
