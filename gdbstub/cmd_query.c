@@ -26,7 +26,10 @@ static const char supported_rec[] =
 static const char monitor_help[] =
     "breakpoints  list breakpoints and the mechanism in use\n"
     "pc [linear|offset]  gdb's pc outside 64-bit code: CS base + IP\n"
-    "             (linear, the default) or IP\n";
+    "             (linear, the default) or IP\n"
+    "console [stdout|gdb|both]  where guest console output goes: the\n"
+    "             VMM's stdout (default), gdb while the guest runs, or both\n"
+    "xp ADDR [LEN]  physical memory in hex (also xp /NFU ADDR, as QEMU)\n";
 
 static const char *const point_name[] = {"break", "hbreak", "watch", "rwatch",
                                          "awatch"};
@@ -196,6 +199,10 @@ static enum gdb_cmd_result rcmd(struct gdb_cmd *s, const char *p,
                 : "pc: linear (gdb's pc is CS base + IP, as breakpoints)");
     } else if (strcmp(cmd, "breakpoints") == 0) {
         n = describe(s, out, tcap);
+    } else if ((r = gdb_cmd_views_monitor(s, cmd, out, tcap)) != -ENOENT) {
+        /* console ..., xp ...: a usage message with the error */
+        out[tcap - 1] = '\0';
+        n = strlen(out);
     } else {
         r = s->ops->monitor(s->ctx, cmd, out, tcap);
         if (r < 0 && r != -ENOENT)
@@ -289,6 +296,10 @@ enum gdb_cmd_result gdb_cmd_query(struct gdb_cmd *s, const char *pkt,
             memcpy(reply + *reply_len, ";exec-events+", 13);
             *reply_len += 13;
         }
+        if (gdb_cmd_has_memory_map(s) && *reply_len + 24 <= cap) {
+            memcpy(reply + *reply_len, ";qXfer:memory-map:read+", 23);
+            *reply_len += 23;
+        }
         return GDB_CMD_REPLY;
     }
     /* QStartNoAckMode */
@@ -324,6 +335,13 @@ enum gdb_cmd_result gdb_cmd_query(struct gdb_cmd *s, const char *pkt,
     /* qXfer:features:read:annex:offset,length */
     if (has_prefix(pkt, len, "qXfer:features:read:"))
         return xfer_features(s, pkt + 20, end, reply, cap, reply_len);
+    /* qXfer:memory-map:read::offset,length */
+    if (has_prefix(pkt, len, "qXfer:memory-map:read:"))
+        return gdb_cmd_xfer_memory_map(s, pkt + 22, end, reply, cap, reply_len);
+    /* Qqemu.PhyMemMode:0|1, qqemu.PhyMemMode */
+    if (has_prefix(pkt, len, "Qqemu.PhyMemMode:") ||
+        is(pkt, len, "qqemu.PhyMemMode"))
+        return gdb_cmd_phy_mem_mode(s, pkt, len, reply, cap, reply_len);
     /* qRcmd,command-hex */
     if (has_prefix(pkt, len, "qRcmd,"))
         return rcmd(s, pkt + 6, end, reply, cap, reply_len);

@@ -748,6 +748,9 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
     if ((e = dbg_init(&dbg, m->runners, m->ncpus, m->threaded ? &m->smp : NULL,
                       &caps)) < 0)
         return fail_errno("gdb session", e);
+    dbg.map = &m->map;
+    dbg.fw = &m->fw;
+    dbg.console = &m->console;
     snapmon_init(&snaps, &m->sm);
     /* Snapshots and record mode know one vCPU (snapshot.h). */
     if (m->ncpus == 1)

@@ -70,8 +70,8 @@ static void shape_of(enum pt_mode m, bool pse, struct shape *s)
         *s = (struct shape){3, {30, 21, 12}, {4, 512, 512}, 8, 0, 1};
         break;
     case PT_LONG:
-        *s = (struct shape){4, {39, 30, 21, 12}, {512, 512, 512, 512}, 8, 47,
-                            1};
+        *s =
+            (struct shape){4, {39, 30, 21, 12}, {512, 512, 512, 512}, 8, 47, 1};
         break;
     case PT_LA57:
         *s = (struct shape){
@@ -134,8 +134,8 @@ static int walk_level(struct walk *w, int lvl, uint64_t table, uint64_t base,
         bool last = lvl == s->levels - 1;
         bool large = !last && lvl >= (int)s->large_from && (e & PTE_PS);
         if (!last && !large) {
-            uint64_t next = s->esize == 4 ? (e & 0xfffff000ull)
-                                          : (e & ADDR_MASK);
+            uint64_t next =
+                s->esize == 4 ? (e & 0xfffff000ull) : (e & ADDR_MASK);
             if ((r = walk_level(w, lvl + 1, next, la, f)) != 0)
                 return r;
             continue;
@@ -221,8 +221,7 @@ static int width(const struct pt_cfg *c)
 }
 
 /* "START-END" with an exclusive END (2^64 written out). */
-static void range(char *buf, size_t cap, int wd, uint64_t start,
-                  uint64_t size)
+static void range(char *buf, size_t cap, int wd, uint64_t start, uint64_t size)
 {
     uint64_t end = start + size;
 

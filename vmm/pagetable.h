@@ -65,9 +65,8 @@ const char *pt_mode_name(enum pt_mode mode);
  * (-EINVAL for PT_OFF).
  */
 #define PT_MAX_LEAVES (1u << 22)
-int pt_walk(const struct pt_cfg *c, int (*visit)(void *arg,
-                                                 const struct pt_map *m),
-            void *arg);
+int pt_walk(const struct pt_cfg *c,
+            int (*visit)(void *arg, const struct pt_map *m), void *arg);
 
 /*
  * `info mem`: one line per run of linear addresses mapped with the same

@@ -71,12 +71,12 @@ static void test_mode_of(void)
 static void build_long(void)
 {
     memset(phys, 0, sizeof(phys));
-    set64(0x1000, 0x2000 | 0x7);          /* user, RW at the top */
-    set64(0x2000, 0x3000 | 0x7);          /* PDPT[0] */
-    set64(0x2008, 0x0 | 0x183);           /* PDPT[1]: 1 GiB, G */
-    set64(0x3000, 0x0 | 0x83);            /* PD[0]: 2 MiB, RW, supervisor */
-    set64(0x3008, 0x4000 | 0x7);          /* PD[1] -> PT */
-    set64(0x4000, 0x5000 | 0x1);          /* read-only, supervisor */
+    set64(0x1000, 0x2000 | 0x7); /* user, RW at the top */
+    set64(0x2000, 0x3000 | 0x7); /* PDPT[0] */
+    set64(0x2008, 0x0 | 0x183);  /* PDPT[1]: 1 GiB, G */
+    set64(0x3000, 0x0 | 0x83);   /* PD[0]: 2 MiB, RW, supervisor */
+    set64(0x3008, 0x4000 | 0x7); /* PD[1] -> PT */
+    set64(0x4000, 0x5000 | 0x1); /* read-only, supervisor */
     set64(0x4008, 0x6000 | 0x67 | (1ull << 63)); /* U, RW, A, D, XD */
     set64(0x1000 + 511 * 8, 0x7000 | 0x3);
     set64(0x7000 + 510 * 8, 0x40000000 | 0x83);
@@ -131,12 +131,10 @@ static void test_long_text(void)
     CHECK(strstr(out, "ffffffff80000000-ffffffffc0000000") != NULL);
     n = pt_info_tlb(&c, out, sizeof(out));
     CHECK(n > 0);
-    CHECK(strstr(out, "0000000000201000: 0000000006000 4K X-DA--UW\n") !=
-          NULL);
+    CHECK(strstr(out, "0000000000201000: 0000000006000 4K X-DA--UW\n") != NULL);
     CHECK(strstr(out, "0000000040000000: 0000000000000 1G -G----UW\n") ==
           NULL); /* supervisor: no U */
-    CHECK(strstr(out, "0000000040000000: 0000000000000 1G -G-----W\n") !=
-          NULL);
+    CHECK(strstr(out, "0000000040000000: 0000000000000 1G -G-----W\n") != NULL);
     CHECK(strstr(out, "ffffffff80000000: 0000040000000 1G") != NULL);
 }
 
@@ -166,8 +164,8 @@ static void test_32bit(void)
     char out[1024];
 
     memset(phys, 0, sizeof(phys));
-    set32(0x1000, 0x2000 | 0x7);                 /* PDE 0 -> PT */
-    set32(0x2000 + 4 * 1, 0x8000 | 0x3);         /* linear 0x1000 */
+    set32(0x1000, 0x2000 | 0x7);         /* PDE 0 -> PT */
+    set32(0x2000 + 4 * 1, 0x8000 | 0x3); /* linear 0x1000 */
     set32(0x1000 + 4 * 0x300, 0x400000u | 0x83 | (1u << 13)); /* 4 MiB */
     CHECK_EQ(pt_walk(&c, collect, &s), 0);
     CHECK_EQ(s.n, 2);
@@ -239,8 +237,8 @@ static void test_bounds(void)
 int main(void)
 {
     static const struct test_case tests[] = {
-        TEST(test_mode_of),   TEST(test_long_walk), TEST(test_long_text),
-        TEST(test_merge),     TEST(test_32bit),     TEST(test_pae),
+        TEST(test_mode_of), TEST(test_long_walk), TEST(test_long_text),
+        TEST(test_merge),   TEST(test_32bit),     TEST(test_pae),
         TEST(test_bounds),
     };
     return test_main(tests, TEST_COUNT(tests));
