@@ -54,13 +54,13 @@ static int map_xml(struct gdb_cmd *s, char *out, size_t cap)
         if (r[i].length == 0 ||
             __builtin_add_overflow(r[i].start, r[i].length, &end))
             to_end = true;
-        n += (size_t)snprintf(out + n, cap - n,
-                              "<memory type=\"%s\" start=\"0x%llx\" "
-                              "length=\"0x%llx\"/>\n",
-                              r[i].type == GDB_MEM_ROM ? "rom" : "ram",
-                              (unsigned long long)r[i].start,
-                              (unsigned long long)(to_end ? -r[i].start
-                                                          : r[i].length));
+        n += (size_t)snprintf(
+            out + n, cap - n,
+            "<memory type=\"%s\" start=\"0x%llx\" "
+            "length=\"0x%llx\"/>\n",
+            r[i].type == GDB_MEM_ROM ? "rom" : "ram",
+            (unsigned long long)r[i].start,
+            (unsigned long long)(to_end ? -r[i].start : r[i].length));
         top = end;
     }
     /* start + length wraps to 0: gdb takes that as the end of memory. */
@@ -178,8 +178,9 @@ static int console_cmd(struct gdb_cmd *s, const char *arg, char *out,
         }
         if (m != GDB_CONSOLE_STDOUT &&
             (!s->ops->set_console_sink || !s->sink.write)) {
-            snprintf(out, cap, "console: this target cannot send its "
-                               "output to the debugger\n");
+            snprintf(out, cap,
+                     "console: this target cannot send its "
+                     "output to the debugger\n");
             return -EINVAL;
         }
         s->console = (enum gdb_console_mode)m;
@@ -247,8 +248,8 @@ static int xp_cmd(struct gdb_cmd *s, const char *arg, char *out, size_t cap)
             unit = 1ull << (u - sizes);
         }
         arg = sp + 1;
-        if (count == 0 || count > XP_MAX || !parse_num(arg, arg + strlen(arg),
-                                                       &addr))
+        if (count == 0 || count > XP_MAX ||
+            !parse_num(arg, arg + strlen(arg), &addr))
             goto bad;
         len = count * unit;
     } else {
@@ -266,15 +267,14 @@ static int xp_cmd(struct gdb_cmd *s, const char *arg, char *out, size_t cap)
         size_t chunk = len - off < 16 ? (size_t)(len - off) : 16;
         int r = s->ops->read_phys(s->ctx, addr + off, buf, chunk);
         if (r < 0) {
-            n += (size_t)snprintf(out + n, cap - n,
-                                  "%016llx: cannot read (%s)\n",
-                                  (unsigned long long)(addr + off),
-                                  r == -EFAULT ? "not RAM or ROM"
-                                               : strerror(-r));
+            n += (size_t)snprintf(
+                out + n, cap - n, "%016llx: cannot read (%s)\n",
+                (unsigned long long)(addr + off),
+                r == -EFAULT ? "not RAM or ROM" : strerror(-r));
             break;
         }
-        n += (size_t)snprintf(out + n, cap - n, "%016llx:",
-                              (unsigned long long)(addr + off));
+        n += (size_t)snprintf(out + n, cap - n,
+                              "%016llx:", (unsigned long long)(addr + off));
         for (size_t i = 0; i + unit <= chunk && n + 1 < cap; i += unit) {
             uint64_t v = 0;
             for (size_t b = unit; b-- > 0;)

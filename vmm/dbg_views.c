@@ -16,7 +16,7 @@
 #include "vcpu.h"
 
 #define PAGE_SIZE 4096ull
-#define ISA_ROM   0xc0000ull  /* option ROMs, then the system BIOS */
+#define ISA_ROM   0xc0000ull /* option ROMs, then the system BIOS */
 #define ONE_MIB   0x100000ull
 #define CR4_PSE   (1ull << 4)
 #define EFER_NXE  (1ull << 11)
@@ -50,8 +50,7 @@ int dbg_memory_map(void *ctx, struct gdb_mem_region *out, size_t cap)
      * The pc machine's legacy window: its E820 map says the BIOS area is
      * not RAM. The VMM backs it with RAM, but the guest sees firmware.
      */
-    if (d->map && low >= ONE_MIB &&
-        !memmap_is_ram(d->map, 0xf0000, 0x10000)) {
+    if (d->map && low >= ONE_MIB && !memmap_is_ram(d->map, 0xf0000, 0x10000)) {
         e = add(out, cap, &n, 0, ISA_ROM, GDB_MEM_RAM);
         if (e == 0)
             e = add(out, cap, &n, ISA_ROM, ONE_MIB, GDB_MEM_ROM);

@@ -110,7 +110,7 @@ static unsigned rights(const struct walk *w, uint64_t e, unsigned in, int lvl)
         f &= ~PT_W;
     if (!(e & PTE_US))
         f &= ~PT_U;
-    if (w->c->nxe && w->sh.esize == 8 && (e & PTE_XD))
+    if (w->sh.esize == 8 && (e & PTE_XD))
         f |= PT_NX;
     return f;
 }
@@ -127,7 +127,11 @@ static int walk_level(struct walk *w, int lvl, uint64_t table, uint64_t base,
     for (unsigned i = 0; i < s->entries[lvl]; i++) {
         uint64_t e = 0;
         memcpy(&e, w->table[lvl] + (size_t)i * s->esize, s->esize);
-        if (!(e & PTE_P))
+        /*
+         * Not present; or XD set without EFER.NXE, a reserved bit: the
+         * access faults (SDM vol. 3, 4.7), so nothing is mapped there.
+         */
+        if (!(e & PTE_P) || (s->esize == 8 && !w->c->nxe && (e & PTE_XD)))
             continue;
         uint64_t la = base + ((uint64_t)i << s->shift[lvl]);
         unsigned f = rights(w, e, in, lvl);

@@ -27,7 +27,7 @@ struct pt_cfg {
     enum pt_mode mode;
     uint64_t cr3;
     bool pse; /* CR4.PSE (32-bit paging only; PAE and long mode have PS) */
-    bool nxe; /* EFER.NXE: bit 63 is XD, else reserved (ignored here) */
+    bool nxe; /* EFER.NXE: bit 63 is XD, else reserved (the entry faults) */
     pt_read_fn read;
     void *ctx;
 };

@@ -284,9 +284,8 @@ static void test_server_o_packets(void)
 int main(void)
 {
     static const struct test_case tests[] = {
-        TEST(test_memory_map), TEST(test_phy_mem_mode),
-        TEST(test_xp),         TEST(test_console),
-        TEST(test_server_o_packets),
+        TEST(test_memory_map), TEST(test_phy_mem_mode),     TEST(test_xp),
+        TEST(test_console),    TEST(test_server_o_packets),
     };
     return test_main(tests, TEST_COUNT(tests));
 }
