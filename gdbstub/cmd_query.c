@@ -26,9 +26,13 @@ static const char supported_rec[] =
 static const char monitor_help[] =
     "breakpoints  list breakpoints and the mechanism in use\n"
     "pc [linear|offset]  gdb's pc outside 64-bit code: CS base + IP\n"
-    "             (linear, the default) or IP\n"
+    "             (linear, the default) or IP\n";
+
+/* Where the target has the ops they need. */
+static const char help_console[] =
     "console [stdout|gdb|both]  where guest console output goes: the\n"
-    "             VMM's stdout (default), gdb while the guest runs, or both\n"
+    "             VMM's stdout (default), gdb while the guest runs, or both\n";
+static const char help_xp[] =
     "xp ADDR [LEN]  physical memory in hex (also xp /NFU ADDR, as QEMU)\n";
 
 static const char *const point_name[] = {"break", "hbreak", "watch", "rwatch",
@@ -179,6 +183,10 @@ static enum gdb_cmd_result rcmd(struct gdb_cmd *s, const char *p,
     /* A bare `monitor` lists the commands, as `monitor help`. */
     if (strcmp(cmd, "help") == 0 || cmd[0] == '\0') {
         append(out, tcap, &n, monitor_help, strlen(monitor_help));
+        if (s->ops->set_console_sink)
+            append(out, tcap, &n, help_console, strlen(help_console));
+        if (s->ops->read_phys)
+            append(out, tcap, &n, help_xp, strlen(help_xp));
         r = s->ops->monitor(s->ctx, "help", out + n, tcap - n);
         if (r > 0)
             n += strlen(out + n);

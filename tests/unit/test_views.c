@@ -87,7 +87,7 @@ static const char *monitor(struct fake_sess *s, const char *cmd, char *text)
     const char *r = fake_pkt(s, pkt);
     size_t n = strlen(r);
     if (n % 2 || rsp_hex_decode(r, n, text) < 0)
-        snprintf(text, 64, "(raw) %s", r);
+        snprintf(text, 64, "(raw) %.50s", r);
     else
         text[n / 2] = '\0';
     return text;
@@ -216,6 +216,14 @@ static void test_console(void)
     CHECK(strstr(monitor(s, "console", t), "console: stdout") != NULL);
     /* The help names them. */
     CHECK(strstr(monitor(s, "help", t), "console [stdout|gdb|both]") != NULL);
+    CHECK(strstr(t, "\nxp ADDR [LEN]") != NULL);
+    fake_sess_free(s);
+    /* A target without the ops: neither is offered. */
+    s = fake_sess_new(false, true, false, GDB_BP_AUTO);
+    CHECK(strstr(monitor(s, "help", t), "console") == NULL);
+    CHECK(strstr(t, "xp ADDR") == NULL);
+    CHECK(strstr(monitor(s, "console gdb", t), "cannot") != NULL);
+    CHECK(strstr(monitor(s, "xp 0 4", t), "cannot read physical") != NULL);
     fake_sess_free(s);
 }
 
