@@ -22,6 +22,7 @@
 #include "boot/multiboot.h"
 #include "cli.h"
 #include "dbg.h"
+#include "dbg_views.h"
 #include "dump.h"
 #include "gdbstub/cmd.h"
 #include "gdbstub/server.h"
@@ -827,6 +828,8 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
         break;
     }
 out:
+    /* The console must not write to a server that is gone. */
+    dbg_set_console_sink(&dbg, NULL);
     gdb_srv_close(&srv);
     gdb_cmd_free(cmd);
     rec_destroy(&rec);
