@@ -206,4 +206,32 @@ console_test "monitor console gdb on the pc machine, --smp 2" gdb 0 '^AB' \
 console_test "monitor console both on the pc machine" both 1 '^AB' \
     'continue' --drive "$BOOT"
 
+# After a detach the guest runs on with its output on stdout, and the
+# next debugger finds the console back at stdout.
+name="monitor console gdb, then detach: stdout again, also for the next gdb"
+if need "$name" "$HELLO"; then
+    if vmm_gdb_start --hlt-sleep 10 "$HELLO"; then
+        gdb_script 'monitor console gdb
+hbreak *0x18
+continue
+delete
+detach'
+        first_ok=0
+        gdb_has '^Hello' && first_ok=1
+        wait_file_line "$VOUT" '^Hello$' 1000
+        gdb_script 'monitor console
+kill'
+        n=$(grep -c '^Hello$' "$VOUT")
+        if [ "$first_ok" = 1 ] && [ "$n" -ge 1 ] &&
+            gdb_has '^console: stdout '; then
+            t_pass "$name"
+        else
+            t_fail "$name" "first gdb Hello: $first_ok, stdout Hello x$n; $(why)"
+        fi
+    else
+        t_fail "$name" "VMM did not listen: $(why)"
+    fi
+    vmm_stop
+fi
+
 t_done
