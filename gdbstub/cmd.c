@@ -298,7 +298,12 @@ static enum gdb_cmd_result read_mem(struct gdb_cmd *s, bool binary,
         max = RSP_MAX_PACKET;
     if (n > max)
         n = max;
-    if ((r = gdb_bp_read_mem(&s->bp, addr, s->buf, n)) < 0)
+    /* Physical memory (Qqemu.PhyMemMode): int3 patches are linear. */
+    if (s->phys_mem)
+        r = s->ops->read_phys(s->ctx, addr, s->buf, n);
+    else
+        r = gdb_bp_read_mem(&s->bp, addr, s->buf, n);
+    if (r < 0)
         return gdb_cmd_reply_err(r, reply, cap, len);
     if (binary) {
         reply[0] = 'b';
@@ -330,7 +335,13 @@ static enum gdb_cmd_result write_mem(struct gdb_cmd *s, bool binary,
     } else if (dlen != 2 * n || rsp_hex_decode(arg, dlen, s->buf) < 0) {
         return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
     }
-    if (n && (r = gdb_bp_write_mem(&s->bp, addr, s->buf, n)) < 0)
+    if (n && s->phys_mem)
+        r = s->ops->write_phys(s->ctx, addr, s->buf, n);
+    else if (n)
+        r = gdb_bp_write_mem(&s->bp, addr, s->buf, n);
+    else
+        r = 0;
+    if (r < 0)
         return gdb_cmd_reply_err(r, reply, cap, len);
     return gdb_cmd_reply_str("OK", reply, cap, len);
 }

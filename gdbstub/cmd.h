@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "target.h"
 
@@ -83,6 +84,21 @@ void gdb_cmd_interrupt(struct gdb_cmd *s, int sig, char *reply, size_t cap,
  * freely through gdb_cmd_run.
  */
 void gdb_cmd_detach(struct gdb_cmd *s);
+
+/*
+ * The server's writer of guest console output as O packets (see struct
+ * gdb_console_sink), used by `monitor console gdb|both`; write NULL: none.
+ */
+void gdb_cmd_set_console_writer(struct gdb_cmd *s,
+                                size_t (*write)(void *arg, const uint8_t *buf,
+                                                size_t len),
+                                void *arg);
+
+/*
+ * A debugger left: its session settings go back to the defaults (console
+ * on stdout only, virtual addresses for m and M).
+ */
+void gdb_cmd_reset_views(struct gdb_cmd *s);
 
 /* Whether the guest is currently stopped (as opposed to running freely). */
 bool gdb_cmd_is_stopped(const struct gdb_cmd *s);

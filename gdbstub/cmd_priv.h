@@ -68,6 +68,14 @@ struct gdb_cmd {
     uint8_t *act; /* scratch: enum gdb_bp_act per thread */
     uint8_t *buf; /* scratch, RSP_MAX_PACKET + 1 bytes */
     char *text;   /* monitor output, RSP_MAX_PACKET / 2 + 1 bytes */
+    /* Qqemu.PhyMemMode:1: m, M, x and X take physical addresses. */
+    bool phys_mem;
+    /*
+     * `monitor console`: the mode, and the server's writer of O packets
+     * (write NULL: no server, e.g. in unit tests without one).
+     */
+    enum gdb_console_mode console;
+    struct gdb_console_sink sink;
 };
 
 /* Reply helpers: set *len and return GDB_CMD_REPLY. */
@@ -133,6 +141,29 @@ bool gdb_cmd_is_recording(struct gdb_cmd *s);
  * memory and monitor operations. A no-op with one thread.
  */
 void gdb_cmd_use_thread(struct gdb_cmd *s, int t);
+
+/*
+ * Memory views (cmd_views.c). qXfer:memory-map:read::offset,length (p
+ * after "qXfer:memory-map:read:"); Qqemu.PhyMemMode:v and
+ * qqemu.PhyMemMode (pkt whole). Both reply like gdb_cmd_query.
+ */
+enum gdb_cmd_result gdb_cmd_xfer_memory_map(struct gdb_cmd *s, const char *p,
+                                            const char *end, char *reply,
+                                            size_t cap, size_t *len);
+enum gdb_cmd_result gdb_cmd_phy_mem_mode(struct gdb_cmd *s, const char *pkt,
+                                         size_t plen, char *reply, size_t cap,
+                                         size_t *len);
+/* Whether the target can give gdb a memory map (qSupported). */
+bool gdb_cmd_has_memory_map(const struct gdb_cmd *s);
+
+/*
+ * `monitor xp ...` and `monitor console ...` (cmd the whole command,
+ * blanks squeezed): text in out (at most cap - 1 bytes plus a NUL).
+ * Return its length, -ENOENT if cmd is neither, -EINVAL for bad syntax
+ * (out then holds the message for the user).
+ */
+int gdb_cmd_views_monitor(struct gdb_cmd *s, const char *cmd, char *out,
+                          size_t cap);
 
 /* q..., Q... packets. */
 enum gdb_cmd_result gdb_cmd_query(struct gdb_cmd *s, const char *pkt,

@@ -28,6 +28,13 @@ static const char monitor_help[] =
     "pc [linear|offset]  gdb's pc outside 64-bit code: CS base + IP\n"
     "             (linear, the default) or IP\n";
 
+/* Where the target has the ops they need. */
+static const char help_console[] =
+    "console [stdout|gdb|both]  where guest console output goes: the\n"
+    "             VMM's stdout (default), gdb while the guest runs, or both\n";
+static const char help_xp[] =
+    "xp ADDR [LEN]  physical memory in hex (also xp /NFU ADDR, as QEMU)\n";
+
 static const char *const point_name[] = {"break", "hbreak", "watch", "rwatch",
                                          "awatch"};
 
@@ -176,6 +183,10 @@ static enum gdb_cmd_result rcmd(struct gdb_cmd *s, const char *p,
     /* A bare `monitor` lists the commands, as `monitor help`. */
     if (strcmp(cmd, "help") == 0 || cmd[0] == '\0') {
         append(out, tcap, &n, monitor_help, strlen(monitor_help));
+        if (s->ops->set_console_sink)
+            append(out, tcap, &n, help_console, strlen(help_console));
+        if (s->ops->read_phys)
+            append(out, tcap, &n, help_xp, strlen(help_xp));
         r = s->ops->monitor(s->ctx, "help", out + n, tcap - n);
         if (r > 0)
             n += strlen(out + n);
@@ -196,6 +207,10 @@ static enum gdb_cmd_result rcmd(struct gdb_cmd *s, const char *p,
                 : "pc: linear (gdb's pc is CS base + IP, as breakpoints)");
     } else if (strcmp(cmd, "breakpoints") == 0) {
         n = describe(s, out, tcap);
+    } else if ((r = gdb_cmd_views_monitor(s, cmd, out, tcap)) != -ENOENT) {
+        /* console ..., xp ...: a usage message with the error */
+        out[tcap - 1] = '\0';
+        n = strlen(out);
     } else {
         r = s->ops->monitor(s->ctx, cmd, out, tcap);
         if (r < 0 && r != -ENOENT)
@@ -289,6 +304,10 @@ enum gdb_cmd_result gdb_cmd_query(struct gdb_cmd *s, const char *pkt,
             memcpy(reply + *reply_len, ";exec-events+", 13);
             *reply_len += 13;
         }
+        if (gdb_cmd_has_memory_map(s) && *reply_len + 24 <= cap) {
+            memcpy(reply + *reply_len, ";qXfer:memory-map:read+", 23);
+            *reply_len += 23;
+        }
         return GDB_CMD_REPLY;
     }
     /* QStartNoAckMode */
@@ -324,6 +343,13 @@ enum gdb_cmd_result gdb_cmd_query(struct gdb_cmd *s, const char *pkt,
     /* qXfer:features:read:annex:offset,length */
     if (has_prefix(pkt, len, "qXfer:features:read:"))
         return xfer_features(s, pkt + 20, end, reply, cap, reply_len);
+    /* qXfer:memory-map:read::offset,length */
+    if (has_prefix(pkt, len, "qXfer:memory-map:read:"))
+        return gdb_cmd_xfer_memory_map(s, pkt + 22, end, reply, cap, reply_len);
+    /* Qqemu.PhyMemMode:0|1, qqemu.PhyMemMode */
+    if (has_prefix(pkt, len, "Qqemu.PhyMemMode:") ||
+        is(pkt, len, "qqemu.PhyMemMode"))
+        return gdb_cmd_phy_mem_mode(s, pkt, len, reply, cap, reply_len);
     /* qRcmd,command-hex */
     if (has_prefix(pkt, len, "qRcmd,"))
         return rcmd(s, pkt + 6, end, reply, cap, reply_len);

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@ void gdb_srv_init(struct gdb_srv *s)
 {
     *s = (struct gdb_srv){
         .listen_fd = -1, .client_fd = -1, .busy_fd = -1, .quit_fd = -1};
+    s->con_lock_ok = pthread_mutex_init(&s->con_lock, NULL) == 0;
 }
 
 const char *gdb_srv_address(const struct gdb_srv *s)
@@ -287,7 +289,9 @@ int gdb_srv_listen(struct gdb_srv *s, const char *spec, char *err, size_t errsz)
     s->reply = malloc(RSP_MAX_PACKET + 1);
     s->frame = malloc(RSP_MAX_FRAME);
     s->inbuf = malloc(GDB_SRV_INBUF);
-    if (!s->parser || !s->reply || !s->frame || !s->inbuf) {
+    s->con_buf = malloc(GDB_SRV_CONSOLE_BUF);
+    if (!s->parser || !s->reply || !s->frame || !s->inbuf || !s->con_buf ||
+        !s->con_lock_ok) {
         snprintf(err, errsz, "out of memory");
         return -ENOMEM;
     }
@@ -317,11 +321,27 @@ int gdb_srv_listen(struct gdb_srv *s, const char *spec, char *err, size_t errsz)
     return 0;
 }
 
+static void con_lock(struct gdb_srv *s)
+{
+    if (s->con_lock_ok)
+        pthread_mutex_lock(&s->con_lock);
+}
+
+static void con_unlock(struct gdb_srv *s)
+{
+    if (s->con_lock_ok)
+        pthread_mutex_unlock(&s->con_lock);
+}
+
 static void close_client(struct gdb_srv *s)
 {
+    con_lock(s);
     if (s->client_fd >= 0)
         close(s->client_fd);
     s->client_fd = -1;
+    s->con_armed = false;
+    s->con_off = s->con_len = 0;
+    con_unlock(s);
     s->noack = false;
     s->in_pos = s->in_len = 0;
     s->frame_len = 0;
@@ -386,6 +406,11 @@ void gdb_srv_close(struct gdb_srv *s)
     free(s->reply);
     free(s->frame);
     free(s->inbuf);
+    free(s->con_buf);
+    s->con_buf = NULL;
+    if (s->con_lock_ok)
+        pthread_mutex_destroy(&s->con_lock);
+    s->con_lock_ok = false;
     s->parser = NULL;
     s->reply = NULL;
     s->frame = NULL;
@@ -416,10 +441,127 @@ static void drop_client(struct gdb_srv *s, struct gdb_cmd *cmd, const char *why)
              why, s->address);
     close_client(s);
     gdb_cmd_detach(cmd);
+    gdb_cmd_reset_views(cmd);
     s->running = true;
 }
 
+/*
+ * Send what the socket takes now of the console's framed bytes. Returns
+ * 0 (all sent or EAGAIN) or -errno. Under con_lock.
+ */
+static int con_flush_some(struct gdb_srv *s)
+{
+    while (s->con_off < s->con_len) {
+        ssize_t n = send(s->client_fd, s->con_buf + s->con_off,
+                         s->con_len - s->con_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return errno == EAGAIN ? 0 : -errno;
+        s->con_off += (size_t)n;
+    }
+    s->con_off = s->con_len = 0;
+    return 0;
+}
+
+size_t gdb_srv_console_write(void *arg, const uint8_t *buf, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    struct gdb_srv *s = arg;
+    size_t taken = 0;
+
+    /* Never wait: the server holds the lock only while it sends. */
+    if (!s->con_lock_ok || pthread_mutex_trylock(&s->con_lock) != 0)
+        return 0;
+    if (!s->con_armed || s->client_fd < 0 || !s->con_buf)
+        goto out;
+    if (con_flush_some(s) < 0)
+        goto out; /* the server sees the error at its next send */
+    if (s->con_off && s->con_off == s->con_len)
+        s->con_off = s->con_len = 0;
+    if (s->con_off) { /* make room at the end */
+        memmove(s->con_buf, s->con_buf + s->con_off, s->con_len - s->con_off);
+        s->con_len -= s->con_off;
+        s->con_off = 0;
+    }
+    while (taken < len) {
+        /* "$O" + 2 hex digits a byte + "#xx", at most 2 KiB a packet */
+        size_t room = GDB_SRV_CONSOLE_BUF - s->con_len, chunk = len - taken;
+        if (room < 7)
+            break;
+        if (chunk > (room - 5) / 2)
+            chunk = (room - 5) / 2;
+        if (chunk > 1024)
+            chunk = 1024;
+        uint8_t *f = s->con_buf + s->con_len;
+        unsigned sum = 'O';
+        f[0] = '$';
+        f[1] = 'O';
+        for (size_t i = 0; i < chunk; i++) {
+            uint8_t b = buf[taken + i];
+            f[2 + 2 * i] = (uint8_t)hex[b >> 4];
+            f[3 + 2 * i] = (uint8_t)hex[b & 15];
+            sum += (unsigned)hex[b >> 4] + (unsigned)hex[b & 15];
+        }
+        f[2 + 2 * chunk] = '#';
+        f[3 + 2 * chunk] = (uint8_t)hex[(sum >> 4) & 15];
+        f[4 + 2 * chunk] = (uint8_t)hex[sum & 15];
+        s->con_len += 2 * chunk + 5;
+        taken += chunk;
+    }
+    (void)con_flush_some(s);
+out:
+    pthread_mutex_unlock(&s->con_lock);
+    return taken;
+}
+
+static int send_raw(struct gdb_srv *s, const void *buf, size_t len);
+
+/* Wait until the socket has room, or quit_fd is readable (-ECANCELED). */
+static int wait_room(struct gdb_srv *s)
+{
+    struct pollfd pfd[2] = {
+        {.fd = s->client_fd, .events = POLLOUT},
+        {.fd = s->quit_fd, .events = POLLIN},
+    };
+
+    if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+        return -errno;
+    return pfd[1].revents ? -ECANCELED : 0;
+}
+
+/*
+ * Console bytes not sent yet go out before anything else: packets must
+ * not interleave on the socket. Returns 0 or -errno.
+ */
+static int con_flush_all(struct gdb_srv *s)
+{
+    int e = 0;
+
+    con_lock(s);
+    while (s->client_fd >= 0 && s->con_len) {
+        if ((e = con_flush_some(s)) < 0 || !s->con_len)
+            break;
+        con_unlock(s);
+        e = wait_room(s);
+        con_lock(s);
+        if (e < 0)
+            break;
+    }
+    con_unlock(s);
+    return e;
+}
+
 static int send_all(struct gdb_srv *s, const void *buf, size_t len)
+{
+    int e = con_flush_all(s);
+
+    if (e < 0)
+        return e;
+    return send_raw(s, buf, len);
+}
+
+static int send_raw(struct gdb_srv *s, const void *buf, size_t len)
 {
     const uint8_t *p = buf;
 
@@ -434,14 +576,9 @@ static int send_all(struct gdb_srv *s, const void *buf, size_t len)
              * A debugger that does not read: wait for room, but never past
              * a SIGINT/SIGTERM (the socket is non-blocking for this).
              */
-            struct pollfd pfd[2] = {
-                {.fd = s->client_fd, .events = POLLOUT},
-                {.fd = s->quit_fd, .events = POLLIN},
-            };
-            if (poll(pfd, 2, -1) < 0 && errno != EINTR)
-                return -errno;
-            if (pfd[1].revents)
-                return -ECANCELED;
+            int e = wait_room(s);
+            if (e < 0)
+                return e;
             continue;
         }
         p += n;
@@ -450,9 +587,15 @@ static int send_all(struct gdb_srv *s, const void *buf, size_t len)
     return 0;
 }
 
-/* Frame and send a reply; kept for retransmission on '-'. */
+/*
+ * Frame and send a reply; kept for retransmission on '-'. Any reply ends
+ * the time when O packets may be sent.
+ */
 static int send_reply(struct gdb_srv *s, const char *payload, size_t len)
 {
+    con_lock(s);
+    s->con_armed = false;
+    con_unlock(s);
     s->frame_len = rsp_frame(payload, len, s->frame, RSP_MAX_FRAME);
     if (s->frame_len == 0)
         return -EMSGSIZE;
@@ -566,6 +709,9 @@ static int process_input(struct gdb_srv *s, struct gdb_cmd *cmd)
                 break;
             case GDB_CMD_RESUME:
                 s->running = true;
+                con_lock(s);
+                s->con_armed = true; /* gdb waits for the stop reply */
+                con_unlock(s);
                 return IN_MORE;
             case GDB_CMD_DETACH:
                 send_reply(s, s->reply, len);
@@ -623,6 +769,7 @@ int gdb_srv_serve(struct gdb_srv *s, struct gdb_cmd *cmd, int quit_fd)
     /* Detached before serving (--gdb-nowait): the guest runs at once. */
     s->running = !gdb_cmd_is_stopped(cmd);
     s->quit_fd = quit_fd;
+    gdb_cmd_set_console_writer(cmd, gdb_srv_console_write, s);
     for (;;) {
         int nfds = s->client_fd >= 0 ? 4 : 3;
         pfd[POLL_LISTEN] = (struct pollfd){s->listen_fd, POLLIN, 0};

@@ -12,6 +12,7 @@
  * before it polls, so none is lost.
  */
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,6 +22,12 @@
 
 #define GDB_SRV_ADDR_MAX 160
 #define GDB_SRV_INBUF    65536
+/*
+ * Guest console output framed as O packets that the socket did not take
+ * yet: when full, gdb_srv_console_write takes no more and the target
+ * writes the guest's bytes to its own output instead.
+ */
+#define GDB_SRV_CONSOLE_BUF 65536
 
 /*
  * Lines logged per connection (attached, refused, closed, dropped): at
@@ -53,6 +60,18 @@ struct gdb_srv {
     int64_t log_window_ms;        /* CLOCK_MONOTONIC start of the window */
     unsigned log_shown;           /* connection lines logged in it */
     unsigned long log_suppressed; /* connection lines not logged yet */
+    /*
+     * Console output for the debugger (gdb_srv_console_write), shared
+     * with the threads that run the guest: con_lock guards con_* and the
+     * writes to client_fd; con_armed says a debugger waits for a stop
+     * reply (O packets are allowed only then); con_buf[con_off, con_len)
+     * are framed bytes not sent yet.
+     */
+    pthread_mutex_t con_lock;
+    bool con_lock_ok;
+    bool con_armed;
+    uint8_t *con_buf; /* GDB_SRV_CONSOLE_BUF */
+    size_t con_off, con_len;
 };
 
 /* How gdb_srv_serve ended. */
@@ -89,6 +108,18 @@ bool gdb_srv_is_loopback(const struct gdb_srv *s);
  * GDB_SRV_LOG_BURST) and the server keeps serving.
  */
 int gdb_srv_serve(struct gdb_srv *s, struct gdb_cmd *cmd, int quit_fd);
+
+/*
+ * Send up to len guest console bytes to the debugger as O packets (hex,
+ * RSP "Stop Reply Packets"), only while it waits for a stop reply (after
+ * a resume packet, before its reply), and never waiting: what the socket
+ * cannot take now is buffered (GDB_SRV_CONSOLE_BUF) and sent first by the
+ * next write on the socket, at the latest before the stop reply. Returns
+ * the bytes taken (0 with no debugger waiting or the buffer full: the
+ * caller writes them elsewhere). Any thread; arg is the struct gdb_srv.
+ * Bytes buffered when the debugger goes away are dropped with it.
+ */
+size_t gdb_srv_console_write(void *arg, const uint8_t *buf, size_t len);
 
 /*
  * Close every socket, unlink a Unix socket, free buffers; log how many

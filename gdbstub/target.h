@@ -184,6 +184,41 @@ struct gdb_stop {
     int thread;      /* the thread (0-based) the stop is about */
 };
 
+/*
+ * One range of the guest's physical address space for gdb's memory map
+ * (qXfer:memory-map:read; gdb's memory-map DTD): RAM, or ROM, where gdb
+ * writes nothing and puts hardware breakpoints instead of int3 patches.
+ */
+enum gdb_mem_type {
+    GDB_MEM_RAM,
+    GDB_MEM_ROM,
+};
+
+struct gdb_mem_region {
+    uint64_t start, length; /* length 0: up to the end of the 64-bit space */
+    enum gdb_mem_type type;
+};
+
+/* Where `monitor console` sends the guest's console output. */
+enum gdb_console_mode {
+    GDB_CONSOLE_STDOUT, /* the VMM's stdout only (the default) */
+    GDB_CONSOLE_GDB,    /* the debugger only (O packets) */
+    GDB_CONSOLE_BOTH,   /* both */
+};
+
+/*
+ * The stub's side of the console: write takes up to len guest bytes for
+ * the debugger and returns how many it took; the target writes the rest
+ * to its own output, so none is lost (it takes none while no debugger
+ * waits for a stop reply, or while its buffer is full). Called from any
+ * thread, even several at once; never blocks.
+ */
+struct gdb_console_sink {
+    enum gdb_console_mode mode;
+    size_t (*write)(void *arg, const uint8_t *buf, size_t len);
+    void *arg;
+};
+
 /* Reads guest memory with read_mem's contract. */
 struct gdb_mem_view {
     int (*read)(void *vctx, uint64_t addr, void *buf, size_t len);
@@ -265,6 +300,25 @@ struct gdb_target_ops {
      * so that a step of it may not finish until one comes.
      */
     bool (*thread_waits)(void *ctx, int t);
+    /*
+     * Optional: the guest's physical memory layout, for gdb's memory map.
+     * Writes at most cap regions, sorted by start and not overlapping, to
+     * out; returns how many, or -errno. Addresses are physical.
+     */
+    int (*memory_map)(void *ctx, struct gdb_mem_region *out, size_t cap);
+    /*
+     * Optional: read_mem and write_mem at guest physical addresses (no
+     * paging), for Qqemu.PhyMemMode and `monitor xp`. Same contract, with
+     * -EFAULT for bytes outside RAM and ROM.
+     */
+    int (*read_phys)(void *ctx, uint64_t gpa, void *buf, size_t len);
+    int (*write_phys)(void *ctx, uint64_t gpa, const void *buf, size_t len);
+    /*
+     * Optional: send the guest's console output as sink says (a copy is
+     * kept; NULL: all of it to the target's own output again). Called
+     * while the guest is stopped.
+     */
+    void (*set_console_sink)(void *ctx, const struct gdb_console_sink *sink);
 };
 
 /*

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "dbg_views.h"
 #include "dump.h"
 #include "hw/vga.h"
 #include "mem.h"
@@ -436,7 +437,7 @@ static int access_mem(struct dbg *d, uint64_t addr, uint8_t *buf, size_t len,
         int e = vcpu_translate(d->runner->vcpu, addr, &gpa);
         if (e < 0)
             return -EFAULT;
-        uint8_t *hva = mem_gpa_to_hva(d->runner->mem, gpa, chunk);
+        uint8_t *hva = dbg_phys_hva(d, gpa, chunk); /* RAM or --bios ROM */
         if (!hva)
             return -EFAULT;
         if (do_copy) {
@@ -920,6 +921,8 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
             "stats        VM exits and HLTs so far, per vCPU\n"
             "screen       the 80x25 text screen at 0xB8000\n"
             "record       record mode: history, checkpoints, memory\n"
+            "info mem     mapped linear ranges and their rights (paging)\n"
+            "info tlb     each mapped page: linear -> physical, flags\n"
             "%s",
             d->snaps ? snapmon_help : "");
     }
@@ -935,6 +938,8 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
     }
     if (!strcmp(cmd, "screen"))
         return monitor_screen(d->runner, out, cap);
+    if ((a = dbg_views_monitor(d, cmd, out, cap)) != -ENOENT)
+        return a;
     if ((a = cpu_arg(d, cmd, "regs", &cpu)) != 0 ||
         (a = cpu_arg(d, cmd, "sregs", &cpu)) != 0) {
         if (a < 0) {
@@ -1098,4 +1103,8 @@ const struct gdb_target_ops dbg_target_ops = {
     .monitor = monitor,
     .history = history,
     .seek = seek,
+    .memory_map = dbg_memory_map,
+    .read_phys = dbg_read_phys,
+    .write_phys = dbg_write_phys,
+    .set_console_sink = dbg_set_console_sink,
 };

@@ -11,6 +11,9 @@
 #include "run.h"
 #include "smp.h"
 
+struct firmware;
+struct memmap;
+struct pio_console;
 struct rec;
 struct snapmon;
 
@@ -53,6 +56,14 @@ struct dbg {
     enum smp_mode *modes;     /* n, scratch */
     unsigned crash_cpu;       /* the vCPU of the last GDB_STOP_CRASHED */
     unsigned power_cpu;       /* the vCPU whose device request ended it */
+    /*
+     * Memory views and the console (dbg_views.h), set by the VMM after
+     * dbg_init; NULL when absent. map: the machine's E820 map; fw: the
+     * --bios ROM; console: the console a debugger may take output from.
+     */
+    const struct memmap *map;
+    const struct firmware *fw;
+    struct pio_console *console;
 };
 
 /*

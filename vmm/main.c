@@ -22,6 +22,7 @@
 #include "boot/multiboot.h"
 #include "cli.h"
 #include "dbg.h"
+#include "dbg_views.h"
 #include "dump.h"
 #include "gdbstub/cmd.h"
 #include "gdbstub/server.h"
@@ -748,6 +749,9 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
     if ((e = dbg_init(&dbg, m->runners, m->ncpus, m->threaded ? &m->smp : NULL,
                       &caps)) < 0)
         return fail_errno("gdb session", e);
+    dbg.map = &m->map;
+    dbg.fw = &m->fw;
+    dbg.console = &m->console;
     snapmon_init(&snaps, &m->sm);
     /* Snapshots and record mode know one vCPU (snapshot.h). */
     if (m->ncpus == 1)
@@ -824,6 +828,8 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
         break;
     }
 out:
+    /* The console must not write to a server that is gone. */
+    dbg_set_console_sink(&dbg, NULL);
     gdb_srv_close(&srv);
     gdb_cmd_free(cmd);
     rec_destroy(&rec);

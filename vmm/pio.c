@@ -155,6 +155,15 @@ int pio_console_write(struct pio_console *con, const uint8_t *buf, size_t len)
         return -EPIPE;
     if (con->mute)
         return 0;
+    if (con->tap) {
+        size_t took = con->tap(con->tap_ctx, buf, len);
+        if (con->tap_only) {
+            buf += took;
+            len -= took;
+            if (!len)
+                return 0;
+        }
+    }
     /* Kept bytes go first: run_vcpu flushes them before the guest runs,
      * so none can be waiting when the guest writes more. */
     if ((e = pio_console_flush(con)) < 0)

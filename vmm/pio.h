@@ -82,6 +82,15 @@ struct pio_console {
     bool mute;
     size_t pend_len;
     uint8_t pend[PIO_CONSOLE_PEND];
+    /*
+     * A debugger's share of the output (optional, e.g. `monitor console
+     * gdb`): tap takes up to len bytes and returns how many it took; with
+     * tap_only those are not written to fd (the rest are, so none is
+     * lost). Changed only while the guest is stopped.
+     */
+    size_t (*tap)(void *ctx, const uint8_t *buf, size_t len);
+    void *tap_ctx;
+    bool tap_only;
 };
 
 /*

@@ -42,8 +42,33 @@ static void check_roundtrip(struct rsp_parser *back, const char *reply,
     check(plen == len && memcmp(p, reply, len) == 0, "reply round-trips");
 }
 
+/* Memory views for the fake (first byte's bit 6): a map with a hole. */
+static int fuzz_map(void *ctx, struct gdb_mem_region *out, size_t cap)
+{
+    (void)ctx;
+    if (cap < 2)
+        return -ENOSPC;
+    out[0] = (struct gdb_mem_region){0, 0x8000, GDB_MEM_RAM};
+    out[1] = (struct gdb_mem_region){0xc000, 0x4000, GDB_MEM_ROM};
+    return 2;
+}
+
+static size_t fuzz_writer(void *arg, const uint8_t *buf, size_t len)
+{
+    (void)arg;
+    (void)buf;
+    return len;
+}
+
+static void fuzz_sink(void *ctx, const struct gdb_console_sink *sink)
+{
+    (void)ctx;
+    check(!sink || sink->write == fuzz_writer, "the server's writer");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    static struct gdb_target_ops ops;
     static struct rsp_parser parser, back;
     static char reply[RSP_MAX_PACKET + 1];
     static uint8_t frame[RSP_MAX_FRAME];
@@ -57,12 +82,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fake.exit_after = 5000; /* bound every run */
     fake.interrupt_after = (sel & 8) ? 7 : 0;
     cfg.mechanism = (enum gdb_bp_mechanism)((sel >> 4) & 3);
-    struct gdb_cmd *cmd = gdb_cmd_new(fake_ops(), &fake, &cfg);
+    ops = *fake_ops();
+    if (sel & 0x40) {
+        ops.memory_map = fuzz_map;
+        ops.read_phys = fake_read_mem;
+        ops.write_phys = fake_write_mem;
+        ops.set_console_sink = fuzz_sink;
+    }
+    struct gdb_cmd *cmd = gdb_cmd_new(&ops, &fake, &cfg);
     if (!cmd) {
         cfg.mechanism = GDB_BP_AUTO;
-        cmd = gdb_cmd_new(fake_ops(), &fake, &cfg);
+        cmd = gdb_cmd_new(&ops, &fake, &cfg);
         check(cmd != NULL, "AUTO mechanism always works");
     }
+    gdb_cmd_set_console_writer(cmd, fuzz_writer, NULL);
     rsp_init(&parser);
     for (size_t i = size ? 1 : 0; i < size; i++) {
         enum rsp_event ev = rsp_feed(&parser, data[i]);

@@ -184,4 +184,23 @@ elif have_lldb "$name" "$SPIN"; then
     vmm_stop
 fi
 
+# `monitor console gdb` through lldb's raw qRcmd: lldb prints the guest's
+# O packets as the inferior's output; the VMM's stdout stays empty.
+name="lldb: monitor console gdb shows the guest's Hello"
+if have_lldb "$name" "$HELLO"; then
+    if vmm_gdb_start --hlt-sleep 100000 "$HELLO"; then
+        lldb_run -o 'process plugin packet monitor console gdb' \
+            -o 'breakpoint set -a 0x18' -o continue -o 'process kill'
+        if lldb_has '^Hello$' && lldb_has 'stop reason = breakpoint 1\.1' &&
+            [ ! -s "$VOUT" ]; then
+            t_pass "$name"
+        else
+            t_fail "$name" "stdout '$(cat "$VOUT")'; $(lldb_why)"
+        fi
+    else
+        t_fail "$name" "VMM did not listen: $(stderr_why)"
+    fi
+    vmm_stop
+fi
+
 t_done

@@ -63,6 +63,35 @@ t_query() {
 }
 run "'?' gives T05 first; qSupported has PacketSize" t_query "$HELLO"
 
+# Memory views as raw packets: the memory map is advertised and served,
+# Qqemu.PhyMemMode is accepted and answered (real mode: m reads the same).
+t_views() {
+    rsp "$T_TMP/o" 'pkt:qSupported' 'expect:*qXfer:memory-map:read+*' \
+        'pkt:qXfer:memory-map:read::0,fff' 'expect:l<?xml*<memory type="ram" start="0x0" length="0x100000"/>*</memory-map>*' \
+        'pkt:m0,2' 'expect:b048' \
+        'pkt:qqemu.PhyMemMode' 'expect:0' \
+        'pkt:Qqemu.PhyMemMode:1' 'expect:OK' \
+        'pkt:qqemu.PhyMemMode' 'expect:1' \
+        'pkt:m0,2' 'expect:b048' \
+        'pkt:Qqemu.PhyMemMode:x' 'expect:E01'
+}
+run "memory map and Qqemu.PhyMemMode as raw packets" t_views "$HELLO"
+
+# `monitor console gdb` (hex of "console gdb"), then c: each byte of
+# "Hello\n" is an O packet before the stop reply; stdout gets none.
+t_opkt() {
+    rsp "$T_TMP/o" 'pkt:qRcmd,636f6e736f6c6520676462' 'expect:*' \
+        'pkt:c' 'expect:O48' reply 'expect:O65' reply 'expect:O6c' \
+        reply 'expect:O6c' reply 'expect:O6f' reply 'expect:O0a' \
+        sleep:100 intr reply 'expect:T02*' || return 1
+    if [ -s "$VOUT" ]; then
+        DETAIL="stdout has '$(cat "$VOUT")'"
+        return 1
+    fi
+}
+run "monitor console gdb: O packets between c and its stop reply" t_opkt \
+    --hlt-sleep 100000 "$HELLO"
+
 # Ctrl-C on a guest that never exits to the VMM: T02, and it stays stopped
 # (two g reads agree).
 t_intr_spin() {
