@@ -231,7 +231,7 @@ x/i $pc'
 continue'
 
     row memmap "gdb info mem (the target's memory map)" "$LM" \
-        'ram|rom|Using|no regions|Num' 'info mem'
+        '^[0-9]+ +y|no memory regions' 'info mem'
 
     row xp "monitor xp of physical memory" "$LM" \
         '^0|rror|nknown|not' 'monitor xp /4xb 0'
