@@ -276,8 +276,9 @@ static int place_watch(struct gdb_bp *b, struct gdb_bp_entry *e)
      * Page protection: every kind, no cost until the guest touches the
      * page. Not in the STEP mechanism (record mode steps everything).
      */
-    if (b->caps.page_watch && b->mech != GDB_BP_STEP &&
-        e->len <= GDB_BP_WATCH_MAX && b->nr_page < GDB_BP_PAGE_WATCH_MAX) {
+    bool page = b->caps.page_watch && b->mech != GDB_BP_STEP;
+    if (page && e->len <= GDB_BP_WATCH_MAX &&
+        b->nr_page < GDB_BP_PAGE_WATCH_MAX) {
         static const enum gdb_watch_kind kind[] = {
             [GDB_BP_WRITE] = GDB_WATCH_WRITE,
             [GDB_BP_READ] = GDB_WATCH_READ,
@@ -290,7 +291,7 @@ static int place_watch(struct gdb_bp *b, struct gdb_bp_entry *e)
         return 0;
     }
     if (e->type != GDB_BP_WRITE || !b->caps.singlestep)
-        return hw || b->caps.page_watch ? -ENOSPC : -EOPNOTSUPP;
+        return hw || page ? -ENOSPC : -EOPNOTSUPP;
     if (e->len > GDB_BP_WATCH_MAX)
         return -EINVAL;
     /* Bounded, so that a debugger cannot make every step cost more. */
