@@ -13,6 +13,7 @@
 
 struct rec;
 struct snapmon;
+struct pagewatch;
 
 /* A vCPU's debug state while another one is selected (fields private). */
 struct dbg_cpu {
@@ -53,6 +54,11 @@ struct dbg {
     enum smp_mode *modes;     /* n, scratch */
     unsigned crash_cpu;       /* the vCPU of the last GDB_STOP_CRASHED */
     unsigned power_cpu;       /* the vCPU whose device request ended it */
+    /*
+     * Watchpoints by page protection (caps.page_watch), or NULL: one vCPU,
+     * not recording. The runner's MMIO handler must be pagewatch_mmio.
+     */
+    struct pagewatch *pw;
 };
 
 /*

@@ -28,6 +28,7 @@
 #include "loader.h"
 #include "mem.h"
 #include "pio.h"
+#include "pagewatch.h"
 #include "probe.h"
 #include "qemu_cli.h"
 #include "qemu_cpu.h"
@@ -153,8 +154,14 @@ static int host_info(void)
     printf("breakpoint mechanism (auto): %s\n", p.sw_bp   ? "int3"
                                                 : p.hw_bp ? "dr"
                                                           : "step");
+    printf("read-only memslot writes exit: %s\n",
+           p.ro_write_exits ? "yes" : "no");
+    printf("memory-hole reads exit: %s\n", p.hole_read_exits ? "yes" : "no");
     printf("watchpoint mechanism (auto): %s\n",
-           p.hw_watch ? "dr" : "step (write watchpoints only)");
+           p.hw_watch ? "dr"
+           : p.ro_write_exits && p.hole_read_exits && p.singlestep
+               ? "page protection (one vCPU, not --record), else step"
+               : "step (write watchpoints only)");
     printf("probe time: %.0f us\n", p.usec);
     return EXIT_OK;
 }
@@ -748,6 +755,21 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
     if ((e = dbg_init(&dbg, m->runners, m->ncpus, m->threaded ? &m->smp : NULL,
                       &caps)) < 0)
         return fail_errno("gdb session", e);
+    /*
+     * Watchpoints by page protection where this host's KVM makes writes to
+     * read-only slots and reads of holes exit (and can step code out of a
+     * hole): one vCPU (the layout is the VM's), not in record mode (which
+     * steps everything and keeps the slots for dirty logging).
+     */
+    struct pagewatch pw;
+    struct run_mmio plain_mmio = m->runners[0].cfg.mmio;
+    if (m->ncpus == 1 && !o->record && caps.ro_write_exits &&
+        caps.hole_read_exits && caps.singlestep) {
+        pagewatch_init(&pw, &m->vm, &m->mem, plain_mmio);
+        m->runners[0].cfg.mmio = (struct run_mmio){.fn = pagewatch_mmio,
+                                                   .ctx = &pw};
+        dbg.pw = &pw;
+    }
     snapmon_init(&snaps, &m->sm);
     /* Snapshots and record mode know one vCPU (snapshot.h). */
     if (m->ncpus == 1)
@@ -783,6 +805,7 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
             ret = fail_errno("gdb session", -errno);
         }
         dbg_destroy(&dbg);
+        m->runners[0].cfg.mmio = plain_mmio;
         return ret;
     }
     if (o->gdb_nowait)
@@ -829,6 +852,7 @@ out:
     rec_destroy(&rec);
     snapmon_destroy(&snaps);
     dbg_destroy(&dbg);
+    m->runners[0].cfg.mmio = plain_mmio; /* pw goes with this frame */
     return ret;
 }
 
