@@ -822,10 +822,10 @@ static int set_page_watch(struct dbg *d, const struct gdb_resume *how)
     if (how->nr_watch > PAGEWATCH_MAX_RANGES || (how->nr_watch && !how->watch))
         return -EINVAL;
     for (size_t i = 0; i < how->nr_watch; i++)
-        r[i] = (struct pagewatch_range){.addr = how->watch[i].addr,
-                                        .len = how->watch[i].len,
-                                        .kind = (enum pagewatch_kind)
-                                                    how->watch[i].kind};
+        r[i] = (struct pagewatch_range){
+            .addr = how->watch[i].addr,
+            .len = how->watch[i].len,
+            .kind = (enum pagewatch_kind)how->watch[i].kind};
     return pagewatch_set(d->pw, d->runner->vcpu, r, how->nr_watch);
 }
 

@@ -766,8 +766,8 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
     if (m->ncpus == 1 && !o->record && caps.ro_write_exits &&
         caps.hole_read_exits && caps.singlestep) {
         pagewatch_init(&pw, &m->vm, &m->mem, plain_mmio);
-        m->runners[0].cfg.mmio = (struct run_mmio){.fn = pagewatch_mmio,
-                                                   .ctx = &pw};
+        m->runners[0].cfg.mmio =
+            (struct run_mmio){.fn = pagewatch_mmio, .ctx = &pw};
         dbg.pw = &pw;
     }
     snapmon_init(&snaps, &m->sm);

@@ -117,9 +117,8 @@ static int lay_region(struct mem *m, struct vm *vm, uint32_t first,
     for (size_t i = 0; i < n; i++) {
         if (p[i].gpa < gpa || p[i].gpa >= end)
             continue;
-        if (p[i].gpa > at &&
-            (e = set_slot(vm, NEXT_SLOT(), at, p[i].gpa - at,
-                          host + (at - gpa))) < 0)
+        if (p[i].gpa > at && (e = set_slot(vm, NEXT_SLOT(), at, p[i].gpa - at,
+                                           host + (at - gpa))) < 0)
             return e;
         if (p[i].prot == MEM_PROT_READONLY &&
             (e = set_slot_flags(vm, NEXT_SLOT(), KVM_MEM_READONLY, p[i].gpa,

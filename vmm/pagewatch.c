@@ -4,13 +4,14 @@
 #include <linux/kvm.h>
 #include <string.h>
 
+#include "insn.h"
 #include "vcpu.h"
 #include "vm.h"
 
 #define CR0_PE       0x1ull
 #define EFER_LMA     (1ull << 10)
 #define DR6_B0_3     0xfull
-#define MAX_INSN_LEN 15 /* Intel SDM vol. 2, 2.3.11 */
+#define MAX_INSN_LEN 15           /* Intel SDM vol. 2, 2.3.11 */
 #define STEP_LIMIT   100000000ull /* instructions in a page per run */
 
 void pagewatch_init(struct pagewatch *pw, struct vm *vm, struct mem *mem,
@@ -89,9 +90,11 @@ int pagewatch_set(struct pagewatch *pw, struct vcpu *vcpu,
             if (e == 0 && mem_gpa_to_hva(pw->mem, gpa, (size_t)len)) {
                 if (pw->npieces == PAGEWATCH_MAX_PIECES)
                     return -ENOSPC;
-                pw->piece[pw->npieces++] = (struct pagewatch_piece){
-                    .gpa = gpa, .len = len, .addr = r[i].addr,
-                    .kind = r[i].kind};
+                pw->piece[pw->npieces++] =
+                    (struct pagewatch_piece){.gpa = gpa,
+                                             .len = len,
+                                             .addr = r[i].addr,
+                                             .kind = r[i].kind};
                 e = add_page(page, &npages, page_of(gpa),
                              (r[i].kind & PAGEWATCH_READ) ? MEM_PROT_HOLE
                                                           : MEM_PROT_READONLY);
@@ -129,9 +132,8 @@ int pagewatch_mmio(void *ctx, uint64_t gpa, bool is_write, uint32_t len,
     if (!find_page(pw, gpa) || len == 0 ||
         __builtin_add_overflow(gpa, (uint64_t)len, &end) ||
         !(hva = mem_gpa_to_hva(pw->mem, gpa, len)))
-        return pw->next.fn
-                   ? pw->next.fn(pw->next.ctx, gpa, is_write, len, data)
-                   : 0;
+        return pw->next.fn ? pw->next.fn(pw->next.ctx, gpa, is_write, len, data)
+                           : 0;
     /* The access the page's protection turned into an exit, done. */
     if (is_write)
         memcpy(hva, data, len);
@@ -140,7 +142,8 @@ int pagewatch_mmio(void *ctx, uint64_t gpa, bool is_write, uint32_t len,
     pw->accesses++;
     unsigned want = is_write ? PAGEWATCH_WRITE : PAGEWATCH_READ;
     for (size_t i = 0; i < pw->npieces; i++) {
-        if (!(pw->piece[i].kind & want) || gpa >= pw->piece[i].gpa + pw->piece[i].len ||
+        if (!(pw->piece[i].kind & want) ||
+            gpa >= pw->piece[i].gpa + pw->piece[i].len ||
             end <= pw->piece[i].gpa)
             continue;
         if (!pw->hit) {
@@ -151,6 +154,15 @@ int pagewatch_mmio(void *ctx, uint64_t gpa, bool is_write, uint32_t len,
         return 2;
     }
     return 1;
+}
+
+/* The linear address of the next instruction (CS base + IP). */
+static uint64_t lin_pc(const struct kvm_regs *r, const struct kvm_sregs *s)
+{
+    if ((s->efer & EFER_LMA) && s->cs.l)
+        return r->rip;
+    uint64_t ip = s->cs.db ? r->rip & 0xffffffff : r->rip & 0xffff;
+    return (s->cs.base + ip) & 0xffffffff;
 }
 
 /*
@@ -166,11 +178,7 @@ static int code_in_hole(struct pagewatch *pw, struct vcpu *c, bool *in)
     *in = false;
     if ((e = vcpu_get_regs(c, &r)) < 0 || (e = vcpu_get_sregs(c, &s)) < 0)
         return e;
-    uint64_t pc = r->rip;
-    if (!((s->efer & EFER_LMA) && s->cs.l)) {
-        uint64_t ip = s->cs.db ? r->rip & 0xffffffff : r->rip & 0xffff;
-        pc = (s->cs.base + ip) & 0xffffffff;
-    }
+    uint64_t pc = lin_pc(r, s);
     for (uint64_t a = pc; a <= pc + MAX_INSN_LEN - 1; a += MAX_INSN_LEN - 1) {
         uint64_t gpa;
         if (vcpu_translate(c, a, &gpa) < 0)
@@ -182,11 +190,109 @@ static int code_in_hole(struct pagewatch *pw, struct vcpu *c, bool *in)
     return 0;
 }
 
+/* The vCPU as the decoder needs it, before an instruction. */
+struct before {
+    struct insn_cpu cpu;
+    uint8_t code[MAX_INSN_LEN];
+    size_t n;
+};
+
+/* Read guest linear [a, a + len) as the vCPU would; bytes got. */
+static size_t read_linear(struct pagewatch *pw, struct vcpu *c, uint64_t a,
+                          uint8_t *buf, size_t len)
+{
+    size_t got = 0;
+
+    while (got < len) {
+        uint64_t gpa, room = MEM_PAGE - ((a + got) & (MEM_PAGE - 1));
+        size_t chunk = len - got < room ? len - got : (size_t)room;
+        const uint8_t *hva;
+        if (vcpu_translate(c, a + got, &gpa) < 0 ||
+            !(hva = mem_gpa_to_hva(pw->mem, gpa, chunk)))
+            break;
+        memcpy(buf + got, hva, chunk);
+        got += chunk;
+    }
+    return got;
+}
+
+static int snap_before(struct pagewatch *pw, struct vcpu *c, struct before *b)
+{
+    struct kvm_regs *r = NULL;
+    struct kvm_sregs *s = NULL;
+    int e;
+
+    if ((e = vcpu_get_regs(c, &r)) < 0 || (e = vcpu_get_sregs(c, &s)) < 0)
+        return e;
+    const struct kvm_segment *seg[6] = {&s->es, &s->cs, &s->ss,
+                                        &s->ds, &s->fs, &s->gs};
+    const uint64_t gpr[16] = {r->rax, r->rcx, r->rdx, r->rbx, r->rsp, r->rbp,
+                              r->rsi, r->rdi, r->r8,  r->r9,  r->r10, r->r11,
+                              r->r12, r->r13, r->r14, r->r15};
+    b->cpu = (struct insn_cpu){.long64 = (s->efer & EFER_LMA) && s->cs.l,
+                               .code32 = s->cs.db,
+                               .df = (r->rflags & (1u << 10)) != 0};
+    memcpy(b->cpu.gpr, gpr, sizeof(gpr));
+    for (int i = 0; i < 6; i++)
+        b->cpu.seg_base[i] = seg[i]->base;
+    b->n = read_linear(pw, c, lin_pc(r, s), b->code, sizeof(b->code));
+    return 0;
+}
+
+/* Whether guest linear [a, a + len) holds read-watched bytes; the hit. */
+static bool reads_watched(struct pagewatch *pw, struct vcpu *c, uint64_t a,
+                          uint64_t len)
+{
+    for (uint64_t off = 0; off < len;) {
+        uint64_t gpa, room = MEM_PAGE - ((a + off) & (MEM_PAGE - 1));
+        uint64_t chunk = len - off < room ? len - off : room;
+        if (vcpu_translate(c, a + off, &gpa) == 0) {
+            for (size_t i = 0; i < pw->npieces; i++) {
+                const struct pagewatch_piece *p = &pw->piece[i];
+                if ((p->kind & PAGEWATCH_READ) && gpa < p->gpa + p->len &&
+                    p->gpa < gpa + chunk) {
+                    if (!pw->hit) {
+                        pw->hit = true;
+                        pw->hit_addr = p->addr;
+                        pw->hit_kind = PAGEWATCH_READ;
+                    }
+                    return true;
+                }
+            }
+        }
+        off += chunk;
+    }
+    return false;
+}
+
+/*
+ * After a step of the instruction b saw: whether it read watched bytes
+ * (its writes exit on their own: the page is read-only meanwhile).
+ */
+static int stepped_read(struct pagewatch *pw, struct vcpu *c, struct before *b,
+                        bool *hit)
+{
+    struct kvm_regs *r = NULL;
+    struct insn_access acc[INSN_MAX_READS];
+    int e;
+
+    *hit = false;
+    if ((e = vcpu_get_regs(c, &r)) < 0)
+        return e;
+    b->cpu.next_rip = r->rip;
+    int k = insn_data_reads(b->code, b->n, &b->cpu, acc);
+    if (k < 0)
+        pw->undecoded++;
+    for (int i = 0; i < k && i < INSN_MAX_READS && !*hit; i++)
+        *hit = reads_watched(pw, c, acc[i].addr, acc[i].len);
+    return 0;
+}
+
 /* A run stop the stub must see during our own stepping. */
 static bool is_own_stop(const struct run_result *res)
 {
-    return res->stop != RUN_STOP_DEBUG || res->watch ||
-           res->exception == 3 || (res->dr6 & DR6_B0_3);
+    return res->stop != RUN_STOP_DEBUG || res->watch || res->exception == 3 ||
+           (res->dr6 & DR6_B0_3);
 }
 
 /*
@@ -198,8 +304,8 @@ static int step_in_holes(struct pagewatch *pw, struct runner *r,
                          enum run_mode mode, struct run_result *res)
 {
     struct vcpu *c = r->vcpu;
-    struct kvm_guest_debug saved = c->dbg_valid ? c->dbg
-                                                : (struct kvm_guest_debug){0};
+    struct kvm_guest_debug saved =
+        c->dbg_valid ? c->dbg : (struct kvm_guest_debug){0};
     struct kvm_guest_debug step = saved;
     int e, e2;
     bool in = true;
@@ -211,9 +317,22 @@ static int step_in_holes(struct pagewatch *pw, struct runner *r,
     if ((e = vcpu_set_guest_debug(c, &step)) < 0)
         return e;
     for (uint64_t k = 0; in && k < STEP_LIMIT; k++) {
+        struct before b;
+        bool hit;
+        if ((e = snap_before(pw, c, &b)) < 0)
+            break;
         e = run_vcpu(r, mode == RUN_STEP ? RUN_STEP : RUN_STEP_RUN, res);
         pw->steps++;
-        if (e < 0 || mode != RUN_CONT || is_own_stop(res))
+        if (e < 0)
+            break;
+        /* Went through (no breakpoint fault first): did it read? */
+        if (res->stop == RUN_STOP_DEBUG && !res->watch && res->exception != 3 &&
+            !(res->dr6 & DR6_B0_3)) {
+            if ((e = stepped_read(pw, c, &b, &hit)) < 0)
+                break;
+            res->watch = hit;
+        }
+        if (mode != RUN_CONT || is_own_stop(res))
             break;
         if ((e = code_in_hole(pw, c, &in)) < 0)
             break;

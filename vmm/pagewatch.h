@@ -12,7 +12,8 @@
  * An instruction fetched from a hole fails in KVM (an emulation failure,
  * KVM_EXIT_INTERNAL_ERROR): code in the same page as read-watched bytes
  * is single-stepped with the page read-only until the guest leaves it.
- * Writes by those instructions are still caught; their reads are not.
+ * Writes by those instructions still exit; their data reads are found
+ * by decoding each instruction (vmm/insn.h) before it is stepped.
  *
  * One vCPU: the layout is the VM's, the stepping fallback the vCPU's.
  * All of it belongs to the thread that runs the vCPU.
@@ -65,7 +66,7 @@ struct pagewatch {
     uint64_t hit_addr;
     unsigned hit_kind;
     /* Statistics: accesses done here, instructions stepped, layouts. */
-    uint64_t accesses, steps, relayouts;
+    uint64_t accesses, steps, relayouts, undecoded;
 };
 
 /*

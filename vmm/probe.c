@@ -175,11 +175,10 @@ static int probe_pages(struct probe_result *res, timer_t timer)
         if (run->exit_reason != (step < 2 ? KVM_EXIT_MMIO : KVM_EXIT_IO))
             break;
         if (step == 0) {
-            res->ro_write_exits = run->mmio.is_write &&
-                                  run->mmio.phys_addr == 0x1000 &&
-                                  run->mmio.len == 1 &&
-                                  run->mmio.data[0] == 0x55 &&
-                                  p.mem.host[0x1000] == 0;
+            res->ro_write_exits =
+                run->mmio.is_write && run->mmio.phys_addr == 0x1000 &&
+                run->mmio.len == 1 && run->mmio.data[0] == 0x55 &&
+                p.mem.host[0x1000] == 0;
         } else if (step == 1) {
             if (run->mmio.is_write || run->mmio.phys_addr != 0x2000)
                 break;

@@ -446,11 +446,10 @@ static int handle_mmio(struct runner *r)
     uint32_t len = run->mmio.len;
     if (len > sizeof(run->mmio.data))
         len = sizeof(run->mmio.data);
-    int took = r->cfg.mmio.fn ? r->cfg.mmio.fn(r->cfg.mmio.ctx,
-                                               run->mmio.phys_addr,
-                                               run->mmio.is_write, len,
-                                               run->mmio.data)
-                              : 0;
+    int took = r->cfg.mmio.fn
+                   ? r->cfg.mmio.fn(r->cfg.mmio.ctx, run->mmio.phys_addr,
+                                    run->mmio.is_write, len, run->mmio.data)
+                   : 0;
     if (took == 1 || took == 2)
         return took;
     /* Nothing is there: reads see all-ones. */
