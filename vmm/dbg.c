@@ -990,7 +990,18 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
         for (unsigned i = 0; i < d->n && n < cap; i++) {
             const struct runner *r = d->cpu[i].runner;
             int k;
-            if (stats && d->n == 1)
+            if (stats && d->n == 1 && d->pw)
+                k = snprintf(out + n, cap - n,
+                             "exits: %llu\nhalts: %llu\npage protection: "
+                             "%llu accesses done by the VMM, %llu "
+                             "instructions stepped in watched pages, %llu "
+                             "memslot layouts\n",
+                             (unsigned long long)r->exits,
+                             (unsigned long long)r->halts,
+                             (unsigned long long)d->pw->accesses,
+                             (unsigned long long)d->pw->steps,
+                             (unsigned long long)d->pw->relayouts);
+            else if (stats && d->n == 1)
                 k = snprintf(out + n, cap - n, "exits: %llu\nhalts: %llu\n",
                              (unsigned long long)r->exits,
                              (unsigned long long)r->halts);

@@ -151,17 +151,16 @@ static bool rm_not_read1(uint8_t op, uint8_t modrm)
 {
     unsigned reg = (modrm >> 3) & 7;
 
-    return op == 0x88 || op == 0x89 || op == 0x8c || op == 0x8d ||
-           op == 0xc6 || op == 0xc7 || op == 0x8f ||
-           (op == 0xff && (reg == 6 || reg == 7));
+    return op == 0x88 || op == 0x89 || op == 0x8c || op == 0x8d || op == 0xc6 ||
+           op == 0xc7 || op == 0x8f || (op == 0xff && (reg == 6 || reg == 7));
 }
 
 /* The ModRM operand's size: byte forms, x87, else the operand size. */
 static unsigned rm_size1(const struct dec *d, uint8_t op)
 {
-    if ((op < 0x40 && !(op & 1)) || op == 0x80 || op == 0x82 ||
-        op == 0x84 || op == 0x86 || op == 0x88 || op == 0x8a || op == 0xc0 ||
-        op == 0xc6 || op == 0xd0 || op == 0xd2 || op == 0xf6 || op == 0xfe)
+    if ((op < 0x40 && !(op & 1)) || op == 0x80 || op == 0x82 || op == 0x84 ||
+        op == 0x86 || op == 0x88 || op == 0x8a || op == 0xc0 || op == 0xc6 ||
+        op == 0xd0 || op == 0xd2 || op == 0xf6 || op == 0xfe)
         return 1;
     if (op >= 0xd8 && op <= 0xdf)
         return 10; /* x87: up to an 80-bit value */
@@ -235,7 +234,8 @@ int insn_data_reads(const uint8_t *code, size_t n, const struct insn_cpu *cpu,
         if ((op >= 0x80 && op <= 0x8f) || op == 0xa0 || op == 0xa1 ||
             op == 0xa8 || op == 0xa9 || (op >= 0xc8 && op <= 0xcf) ||
             op == 0x05 || op == 0x06 || op == 0x07 || op == 0x08 ||
-            op == 0x09 || op == 0x0b || op == 0xa2 || (op >= 0x30 && op <= 0x37))
+            op == 0x09 || op == 0x0b || op == 0xa2 ||
+            (op >= 0x30 && op <= 0x37))
             return (op == 0xa1 || op == 0xa9) ? stack_op(&d, out, 0, os) : 0;
         if (op == 0x38 || op == 0x3a) {
             uint8_t op3;
@@ -266,8 +266,7 @@ int insn_data_reads(const uint8_t *code, size_t n, const struct insn_cpu *cpu,
         int64_t off;
         if (!imm(&d, addr_size(&d), &off))
             return -1;
-        return add(out, 0, linear(&d, DS, (uint64_t)off),
-                   op == 0xa0 ? 1 : os);
+        return add(out, 0, linear(&d, DS, (uint64_t)off), op == 0xa0 ? 1 : os);
     }
     case 0xa4: /* movs */
     case 0xa5:
