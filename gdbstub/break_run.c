@@ -253,7 +253,7 @@ static int judge(struct gdb_bp *b, const struct gdb_resume *how,
             return r;
         if ((e = page_hit(b, st))) {
             /* The access's instruction is done; the guest's TF is owed. */
-            if (stepped && prev_tf && !how->inject)
+            if (((stepped && prev_tf) || st->trap_owed) && !how->inject)
                 b->inject = VEC_DB;
             report(out, e);
             return REPORT;

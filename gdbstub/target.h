@@ -218,6 +218,12 @@ struct gdb_stop {
     bool watch_hit;
     uint64_t watch_addr;
     enum gdb_watch_kind watch_kind;
+    /*
+     * With watch_hit after a GDB_RESUME_CONT: the guest's own TF was set
+     * and its single-step trap for that instruction is still owed (the
+     * stub delivers it with the next resume's inject).
+     */
+    bool trap_owed;
 };
 
 /* Reads guest memory with read_mem's contract. */

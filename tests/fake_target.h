@@ -376,8 +376,8 @@ static inline int fake_resume(void *ctx, const struct gdb_resume *how,
         if (wr) {
             /* After the instruction, as a target with protected pages. */
             f->page_stops++;
-            if (tf)
-                fake_deliver(f, 1, f->regs.rip);
+            /* The guest's own trap: the stub delivers it (a step's too). */
+            st->trap_owed = tf && !step;
             st->exception = 1;
             st->watch_hit = true;
             st->watch_addr = wr->addr;

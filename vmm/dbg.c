@@ -705,6 +705,7 @@ static void post(struct dbg *d, struct gdb_stop *stop)
         if (d->last.watch && d->pw && d->pw->hit) {
             stop->watch_hit = true;
             stop->watch_addr = d->pw->hit_addr;
+            stop->trap_owed = d->pw->trap_owed;
             stop->watch_kind = d->pw->hit_kind == PAGEWATCH_WRITE
                                    ? GDB_WATCH_WRITE
                                    : GDB_WATCH_READ;

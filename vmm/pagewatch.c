@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <linux/kvm.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include "insn.h"
 #include "vcpu.h"
@@ -11,6 +12,7 @@
 #define CR0_PE       0x1ull
 #define EFER_LMA     (1ull << 10)
 #define DR6_B0_3     0xfull
+#define RFLAGS_TF    0x100ull
 #define MAX_INSN_LEN 15           /* Intel SDM vol. 2, 2.3.11 */
 #define STEP_LIMIT   100000000ull /* instructions in a page per run */
 
@@ -347,15 +349,39 @@ static int step_in_holes(struct pagewatch *pw, struct runner *r,
     return mode == RUN_CONT && !is_own_stop(res) ? 1 : 0;
 }
 
+/*
+ * A watched access stopped a free run: the instruction is complete, but
+ * its single-step trap (the guest's TF) may not have been queued by KVM
+ * (a software KVM drops it; hardware KVM has it pending). Sets trap_owed.
+ */
+static int check_trap(struct pagewatch *pw, struct vcpu *c)
+{
+    struct kvm_regs *r = NULL;
+    struct kvm_vcpu_events ev;
+    int e;
+
+    if ((e = vcpu_get_regs(c, &r)) < 0)
+        return e;
+    if (!(r->rflags & RFLAGS_TF))
+        return 0;
+    if (ioctl(c->fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
+        return vm_fail(c->vm, "KVM_GET_VCPU_EVENTS");
+    pw->trap_owed = !((ev.exception.pending || ev.exception.injected) &&
+                      ev.exception.nr == 1);
+    return 0;
+}
+
 int pagewatch_run(struct pagewatch *pw, struct runner *r, enum run_mode mode,
                   struct run_result *res)
 {
     int e;
 
-    pw->hit = false;
+    pw->hit = pw->trap_owed = false;
     for (;;) {
         if ((e = run_vcpu(r, mode, res)) < 0)
             return e;
+        if (res->watch && mode == RUN_CONT)
+            return check_trap(pw, r->vcpu);
         if (res->stop != RUN_STOP_CRASH ||
             r->crash.exit_reason != KVM_EXIT_INTERNAL_ERROR || !pw->npages)
             return 0;

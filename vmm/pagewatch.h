@@ -65,6 +65,7 @@ struct pagewatch {
     bool hit;
     uint64_t hit_addr;
     unsigned hit_kind;
+    bool trap_owed; /* the guest's TF trap for that instruction is owed */
     /* Statistics: accesses done here, instructions stepped, layouts. */
     uint64_t accesses, steps, relayouts, undecoded;
 };
@@ -98,7 +99,9 @@ int pagewatch_mmio(void *ctx, uint64_t gpa, bool is_write, uint32_t len,
 /*
  * run_vcpu(r, mode, res) with the stepping fallback for code in protected
  * pages. res->watch says a watched access ended it (pw->hit_addr: the
- * range's address, pw->hit_kind: PAGEWATCH_WRITE or READ). Blocks.
+ * range's address, pw->hit_kind: PAGEWATCH_WRITE or READ; pw->trap_owed:
+ * in RUN_CONT, the guest's own TF was set and KVM did not queue its
+ * single-step trap when it completed the instruction). Blocks.
  * Returns 0 or -errno.
  */
 int pagewatch_run(struct pagewatch *pw, struct runner *r, enum run_mode mode,

@@ -912,6 +912,30 @@ static void test_page_watch(void)
     fake_sess_free(s);
 }
 
+/*
+ * A guest tracing itself (as guest_tf) past a page-protection hit: the
+ * stop says its trap is owed, the stub delivers it, 6 #DBs in all.
+ */
+static void test_page_watch_guest_tf(void)
+{
+    struct fake_sess *s = page_sess(false, GDB_BP_AUTO);
+
+    s->t.regs.rflags |= FAKE_TF;
+    s->t.mem[0x1005] = 0x9D;
+    s->t.mem[0x1800] = 0xCF;
+    s->t.db_vector = 0x1800;
+    s->t.mem[0x1010] = 0xF4;
+    fake_trigger(&s->t, 0x1002, 0x3000, 0x1, false);
+    z(s, "Z4", 0x3000, 1, "OK");
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;awatch:3000;", 0x1003);
+    fake_go(s, "c");
+    CHECK_STR(s->reply, "W00");
+    CHECK_EQ(s->t.guest_dbs, 6);
+    CHECK_EQ(s->t.injects, 1);
+    fake_sess_free(s);
+}
+
 /* Debug registers first where data breakpoints fire; pages after them. */
 static void test_page_watch_after_dr(void)
 {
@@ -975,6 +999,7 @@ int main(void)
         TEST(test_limits),
         TEST(test_page_watch),
         TEST(test_page_watch_after_dr),
+        TEST(test_page_watch_guest_tf),
     };
     return test_main(tests, TEST_COUNT(tests));
 }
