@@ -461,13 +461,18 @@ static int handle_mmio(struct runner *r)
 /*
  * Complete the instruction an MMIO exit stopped, serving the further
  * MMIO or I/O exits it makes on the way (a read-modify-write, a string
- * instruction's next piece). Returns 0 or -errno.
+ * instruction's next iterations). A string instruction that goes on
+ * exiting past FINISH_MAX is left with its last exit served but not
+ * completed: the next KVM_RUN completes it with the data given. Returns 0
+ * or -errno.
  */
+#define FINISH_MAX 65536
+
 static int finish_mmio(struct runner *r, struct run_result *res)
 {
     struct kvm_run *run = r->vcpu->run;
 
-    for (int k = 0; k < 64; k++) {
+    for (int k = 0; k < FINISH_MAX; k++) {
         int e = vcpu_complete_io_more(r->vcpu);
         if (e <= 0)
             return e;
@@ -483,7 +488,7 @@ static int finish_mmio(struct runner *r, struct run_result *res)
         if (e < 0 && e != -EINTR && e != -EPIPE)
             return e;
     }
-    return vcpu_complete_io(r->vcpu);
+    return 0;
 }
 
 int run_vcpu(struct runner *r, enum run_mode mode, struct run_result *res)

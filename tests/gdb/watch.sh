@@ -4,7 +4,7 @@
 # says the host's KVM makes read-only memslot writes and hole reads exit):
 # watch, rwatch and awatch in real mode (pw_real.bin) and long mode
 # (pw_long.bin), data in the code's own page, a range across a page
-# boundary, accesses to the page outside the range going on, gdb's values,
+# boundary, rep stosb/movsb across pages (pw_rep.bin), accesses to the page outside the range going on, gdb's values,
 # continue after a hit, delete then run freely; --record and --smp 2 fall
 # back to stepping (write watchpoints only) and say so.
 # Run from the repository root after `make`.
@@ -15,6 +15,7 @@ source tests/gdb/gdblib.sh
 
 REAL=$G/pw_real.bin
 LONG=$G/pw_long.bin
+REP=$G/pw_rep.bin
 SMP=$G/pc_smp.bin
 PRINT_PC='printf "PC=%#x\n", $pc'
 
@@ -145,6 +146,25 @@ awatch *(char*)0x5100
 continue
 $PRINT_PC" "0x208 0x20f 0x213 0x208 0x21a" \
     '^Old value = 0$' '^New value = 1$' '^Value = 1$' '^Value = 2$'
+
+page_test "rep stosb across pages 0/1: stops after the iteration writing 0x1004" \
+    "$REP" "watch *(char*)0x1004
+continue
+$PRINT_PC
+printf \"CX=%#x\\n\", \$cx" "0x1a" \
+    "^Old value = 0 '.000'$" "^New value = 85 'U'$" '^CX=0x3$'
+
+page_test "rep movsb from a hole: the read stops it, the copy is right" \
+    "$REP" "rwatch *(char*)0x2001
+continue
+x/xb 0x3005
+delete
+rwatch *(char*)0x2004
+hbreak *0x2c
+continue
+$PRINT_PC
+x/xb 0x3005" "0x2c" \
+    "^Value = 102 'f'$" '^0x3005:[[:space:]]+0x66$'
 
 # delete then continue: the guest runs freely (every HLT of --max-halts).
 name="real: after delete the guest runs to its end at full speed"
