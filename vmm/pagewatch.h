@@ -13,7 +13,7 @@
  * KVM_EXIT_INTERNAL_ERROR): code in the same page as read-watched bytes
  * is single-stepped with the page read-only until the guest leaves it.
  * Writes by those instructions still exit; their data reads are found
- * by decoding each instruction (vmm/insn.h) before it is stepped.
+ * by decoding each instruction (insn_data_reads) before it is stepped.
  *
  * One vCPU: the layout is the VM's, the stepping fallback the vCPU's.
  * All of it belongs to the thread that runs the vCPU.

@@ -3,7 +3,7 @@
  * rounds writes a byte elsewhere in RAM (0x3000, another page), then the
  * watched byte at 0x2000 is written once, then hlt.
  *
- * Fixed offsets (tests/bench/run.sh relies on them):
+ * Fixed offsets (the bench relies on them):
  *   0x2000 the watched byte
  */
     .code16

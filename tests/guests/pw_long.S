@@ -4,7 +4,7 @@
  * round increments the qword at 0x5000, reads it with a RIP-relative and
  * a base+index operand, writes its low byte to port 0xf1 and halts.
  *
- * Fixed offsets (tests/gdb/watch.sh relies on them):
+ * Fixed offsets (gdb scripts rely on them):
  *   0x200 lm_loop: incq 0x5000        (absolute: read and write)
  *   0x208          mov data(%rip), %rax
  *   0x20f          mov (%rsi,%rcx,8), %rdx  (rsi 0x4ff8, rcx 1: 0x5000)

@@ -4,7 +4,7 @@
  * The data sits in another page than the code (0x1000-0x2001), across a
  * page boundary (0x1fff) and in the code's own page (0x300).
  *
- * Fixed offsets (tests/gdb/watch.sh relies on them):
+ * Fixed offsets (gdb scripts rely on them):
  *   0x10 loop: incb 0x1000         read and write of the counter
  *   0x14       mov 0x1000, %al     a read of the counter
  *   0x17       movb %al, 0x1100    a write to the counter's page, elsewhere

@@ -4,7 +4,7 @@
  * 0 and 1), rep movsb of 8 bytes from 0x1ffc (pages 1 and 2) to 0x3000,
  * the byte at 0x3005 to port 0xf1, hlt.
  *
- * Fixed offsets (tests/gdb/watch.sh relies on them):
+ * Fixed offsets (gdb scripts rely on them):
  *   0x10 loop
  *   0x1a rep stosb
  *   0x25 rep movsb
