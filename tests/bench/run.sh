@@ -242,9 +242,9 @@ def_row smp_bp "11b break+continue, 4 vCPUs" trips/s higher rate \
 # watched byte; the time from continue to the watchpoint's stop, with the
 # mechanism auto picks (page protection where the host offers it) and
 # with --debug-mechanism step (a VM exit per instruction), same guest.
-def_row watch_page "12a watch hit after a 60k-insn loop, auto" ms lower \
+def_row watch_page "12a watch hit, 60k-insn loop, auto" ms lower \
     mul 0.001
-def_row watch_step "12b the same, --debug-mechanism step" ms lower mul 0.001
+def_row watch_step "12b the same, mechanism step" ms lower mul 0.001
 
 for r in cold_gdb mem_dump mem_restore intr_spin intr_hlt rec_speed \
     norec_speed rev_stepi savevm loadvm smp_intr smp_bp watch_page \
