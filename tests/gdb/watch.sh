@@ -28,6 +28,23 @@ if [ -z "$T_NEED_WHY" ] && [ -x "$VMM" ]; then
         grep -qE '^watchpoint mechanism \(auto\): page' && PAGE=1
 fi
 
+# The probe must find page protection wherever KVM has read-only slots
+# (KVM API doc: writes to them exit as MMIO), or every test here would
+# skip unnoticed.
+name="a host with KVM_CAP_READONLY_MEM offers page protection (--host-info)"
+if need "$name"; then
+    if ! printf '%s\n' "$HOST_INFO" |
+        grep -qE '^KVM_CAP_READONLY_MEM +[1-9]'; then
+        t_skip "$name" "this host's KVM has no read-only memslots"
+    else
+        printf '%s\n' "$HOST_INFO" |
+            grep -q '^read-only memslot writes exit: yes$' &&
+            printf '%s\n' "$HOST_INFO" |
+            grep -q '^memory-hole reads exit: yes$'
+        t_check "$name" $? "$(printf '%s\n' "$HOST_INFO" | grep -E 'exit:')"
+    fi
+fi
+
 # page_test NAME IMAGE SCRIPT WANT_PCS [REGEX...]: one session; passes when
 # the stops are WANT_PCS and gdb's output has every REGEX.
 page_test() {
