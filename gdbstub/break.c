@@ -272,8 +272,26 @@ static int place_watch(struct gdb_bp *b, struct gdb_bp_entry *e)
             return 0;
         }
     }
+    /*
+     * Page protection: every kind, no cost until the guest touches the
+     * page. Not in the STEP mechanism (record mode steps everything).
+     */
+    bool page = b->caps.page_watch && b->mech != GDB_BP_STEP;
+    if (page && e->len <= GDB_BP_WATCH_MAX &&
+        b->nr_page < GDB_BP_PAGE_WATCH_MAX) {
+        static const enum gdb_watch_kind kind[] = {
+            [GDB_BP_WRITE] = GDB_WATCH_WRITE,
+            [GDB_BP_READ] = GDB_WATCH_READ,
+            [GDB_BP_ACCESS] = GDB_WATCH_ACCESS,
+        };
+        b->page[b->nr_page] = (struct gdb_watch_range){
+            .addr = e->addr, .len = e->len, .kind = kind[e->type]};
+        b->page_id[b->nr_page++] = e->id;
+        gdb_bp_set_where(b, e, GDB_BP_AT_PAGE);
+        return 0;
+    }
     if (e->type != GDB_BP_WRITE || !b->caps.singlestep)
-        return hw ? -ENOSPC : -EOPNOTSUPP;
+        return hw || page ? -ENOSPC : -EOPNOTSUPP;
     if (e->len > GDB_BP_WATCH_MAX)
         return -EINVAL;
     /* Bounded, so that a debugger cannot make every step cost more. */
@@ -366,6 +384,14 @@ static int drop(struct gdb_bp *b, size_t i)
         free(b->shadow[k].bytes);
         b->shadow_bytes -= b->shadow[k].len;
         b->shadow[k] = b->shadow[--b->nr_shadow];
+        break;
+    }
+    for (size_t k = 0; k < b->nr_page; k++) {
+        if (b->page_id[k] != e->id)
+            continue;
+        b->nr_page--;
+        b->page[k] = b->page[b->nr_page];
+        b->page_id[k] = b->page_id[b->nr_page];
         break;
     }
     b->nr_where[e->where]--;
@@ -542,10 +568,11 @@ size_t gdb_bp_describe(const struct gdb_bp *b, char *out, size_t cap)
         return 0;
     out[0] = '\0';
     ADD("breakpoints by %s%s; host: int3 %s, hw breakpoints %s, hw "
-        "watchpoints %s, single-step %s\n",
+        "watchpoints %s, single-step %s%s\n",
         mech_name(b->mech), b->config == GDB_BP_AUTO ? " (auto)" : "",
         b->caps.sw_bp ? "yes" : "no", b->caps.hw_bp ? "yes" : "no",
-        b->caps.hw_watch ? "yes" : "no", b->caps.singlestep ? "yes" : "no");
+        b->caps.hw_watch ? "yes" : "no", b->caps.singlestep ? "yes" : "no",
+        b->caps.page_watch ? ", page protection yes" : "");
     for (size_t i = 0; i < b->n; i++) {
         const struct gdb_bp_entry *e = &b->v[i];
         ADD("%-7s 0x%llx", type_name[e->type], (unsigned long long)e->addr);
@@ -555,6 +582,8 @@ size_t gdb_bp_describe(const struct gdb_bp *b, char *out, size_t cap)
             ADD(" int3\n");
         } else if (e->where == GDB_BP_AT_STEP) {
             ADD(" single-step\n");
+        } else if (e->where == GDB_BP_AT_PAGE) {
+            ADD(" page protection\n");
         } else {
             ADD(" dr");
             for (int s = 0; s < GDB_BP_NR_SLOTS; s++)

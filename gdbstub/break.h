@@ -4,7 +4,8 @@
 /*
  * Breakpoint and watchpoint manager: gdb's Z/z packets carried out with
  * whatever the host offers (int3 patching, the four x86 debug registers,
- * or single-stepping and comparing), so that gdb sees the same stops
+ * page protection by the target (caps.page_watch), or single-stepping and
+ * comparing), so that gdb sees the same stops
  * whichever mechanism is in use. Internal to the stub: cmd.c drives it.
  *
  * Debug-register encoding (Intel SDM vol. 3, 17.2.4 "Debug Control
@@ -41,6 +42,8 @@ enum gdb_bp_type {
 #define GDB_BP_MAX_POINTS       4096
 #define GDB_BP_STEP_WATCH_MAX   64
 #define GDB_BP_STEP_WATCH_BYTES 65536
+/* Watchpoints done by page protection (each at most GDB_BP_WATCH_MAX). */
+#define GDB_BP_PAGE_WATCH_MAX 32
 
 /* What ended a gdb_bp_run, as gdb is to hear of it. */
 enum gdb_bp_event {
@@ -96,7 +99,7 @@ struct gdb_bp {
         uint64_t addr;
         uint64_t dr7_bits; /* R/W and LEN bits, in place */
     } slot[GDB_BP_NR_SLOTS];
-    unsigned nr_where[4]; /* entries by enum gdb_bp_where */
+    unsigned nr_where[5]; /* entries by enum gdb_bp_where */
     unsigned nr_hw;       /* Z1 entries: at most GDB_BP_NR_SLOTS */
     struct gdb_bp_shadow shadow[GDB_BP_STEP_WATCH_MAX];
     size_t nr_shadow, shadow_bytes;
@@ -110,6 +113,10 @@ struct gdb_bp {
     int turn;          /* the thread stepped last, one at a time */
     uint8_t *act;      /* enum gdb_bp_act, this resume */
     enum gdb_resume_mode *modes;
+    /* Watchpoints by page protection, as every resume hands them on. */
+    struct gdb_watch_range page[GDB_BP_PAGE_WATCH_MAX];
+    unsigned page_id[GDB_BP_PAGE_WATCH_MAX]; /* their entries */
+    size_t nr_page;
 };
 
 /*

@@ -26,6 +26,8 @@ enum gdb_bp_where {
     GDB_BP_AT_INT3, /* 0xCC patched over orig */
     GDB_BP_AT_DR,   /* debug registers (the slots naming its id) */
     GDB_BP_AT_STEP, /* checked after every single step */
+    GDB_BP_AT_PAGE, /* the target protects its pages (gdb_resume watch) */
+    GDB_BP_NR_WHERE,
 };
 
 struct gdb_bp_entry {

@@ -42,6 +42,10 @@ static void setup(const struct gdb_bp *b, enum gdb_resume_mode mode,
         (struct gdb_resume){.mode = mode,
                             .inject = b->inject,
                             .use_sw_bp = gdb_bp_has_where(b, GDB_BP_AT_INT3)};
+    if (b->nr_page) {
+        how->watch = b->page;
+        how->nr_watch = b->nr_page;
+    }
     for (int i = 0; i < GDB_BP_NR_SLOTS; i++) {
         uint64_t bits = b->slot[i].dr7_bits;
         bool exec =
@@ -135,6 +139,29 @@ static void report(struct gdb_bp_stop *out, const struct gdb_bp_entry *e)
     *out = (struct gdb_bp_stop){.ev = hit_event(e->type), .addr = e->addr};
 }
 
+/*
+ * The page-protection watchpoint a target's watch stop names: the one at
+ * that address whose type takes that access (for a write, a watch before
+ * an awatch; for a read, an rwatch before an awatch).
+ */
+static const struct gdb_bp_entry *page_hit(const struct gdb_bp *b,
+                                           const struct gdb_stop *st)
+{
+    const struct gdb_bp_entry *best = NULL;
+
+    if (!st->watch_hit)
+        return NULL;
+    for (size_t i = 0; i < b->nr_page; i++) {
+        const struct gdb_bp_entry *e = gdb_bp_find_id(b, b->page_id[i]);
+        if (!e || b->page[i].addr != st->watch_addr ||
+            !(b->page[i].kind & st->watch_kind))
+            continue;
+        if (!best || e->type != GDB_BP_ACCESS)
+            best = e;
+    }
+    return best;
+}
+
 /* A debug register that fired (DR6 B0-B3) among those loaded, if any. */
 static const struct gdb_bp_entry *
 dr_hit(const struct gdb_bp *b, const struct gdb_resume *how, uint64_t dr6)
@@ -224,6 +251,13 @@ static int judge(struct gdb_bp *b, const struct gdb_resume *how,
     case GDB_STOP_DEBUG:
         if ((r = get_pc(b, &pc)) < 0)
             return r;
+        if ((e = page_hit(b, st))) {
+            /* The access's instruction is done; the guest's TF is owed. */
+            if (((stepped && prev_tf) || st->trap_owed) && !how->inject)
+                b->inject = VEC_DB;
+            report(out, e);
+            return REPORT;
+        }
         if (st->exception == VEC_BP) {
             e = gdb_bp_int3_at(b, pc);
             if (e) {
@@ -379,6 +413,11 @@ static int judge_thread(struct gdb_bp *b, const struct gdb_resume *how,
     *out = (struct gdb_bp_stop){.ev = GDB_BP_EV_TRAP, .thread = t};
     if ((r = pc_of(b, t, &pc)) < 0)
         return r;
+    if ((e = page_hit(b, st))) {
+        report(out, e);
+        out->thread = t;
+        return REPORT;
+    }
     if (st->exception == VEC_BP) {
         if ((e = gdb_bp_int3_at(b, pc))) {
             report(out, e);

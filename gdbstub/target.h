@@ -123,6 +123,25 @@ struct gdb_target_caps {
     bool hw_watch;   /* debug-register data breakpoints fire */
     bool singlestep; /* single-step exits after one instruction */
     int nr_hw_slots; /* debug registers available (4 on x86) */
+    /*
+     * The target can watch guest memory by protecting its pages (struct
+     * gdb_resume watch): read, write and access watchpoints of any length
+     * without debug registers or stepping.
+     */
+    bool page_watch;
+};
+
+/* What a page-protection watch catches; also the access that hit one. */
+enum gdb_watch_kind {
+    GDB_WATCH_WRITE = 1,
+    GDB_WATCH_READ = 2,
+    GDB_WATCH_ACCESS = 3, /* read or write */
+};
+
+/* A watched range of guest linear addresses. */
+struct gdb_watch_range {
+    uint64_t addr, len; /* len >= 1, addr + len does not overflow */
+    enum gdb_watch_kind kind;
 };
 
 enum gdb_resume_mode {
@@ -164,6 +183,16 @@ struct gdb_resume {
      */
     const enum gdb_resume_mode *modes;
     int thread;
+    /*
+     * Targets with caps.page_watch: the ranges to watch during this resume
+     * (nr_watch of them, NULL when none). The target translates them to
+     * physical pages at each resume (what the guest maps later is not
+     * followed until the next one) and stops the guest right after an
+     * instruction that accessed one of them as its kind says: a
+     * GDB_STOP_DEBUG with watch_hit set.
+     */
+    const struct gdb_watch_range *watch;
+    size_t nr_watch;
 };
 
 enum gdb_stop_kind {
@@ -182,6 +211,19 @@ struct gdb_stop {
     int exit_code;   /* GDB_STOP_EXITED */
     const char *why; /* GDB_STOP_CRASHED: short text, static storage */
     int thread;      /* the thread (0-based) the stop is about */
+    /*
+     * GDB_STOP_DEBUG from a gdb_resume watch range: watch_addr is that
+     * range's addr as given, watch_kind the access (WRITE or READ).
+     */
+    bool watch_hit;
+    uint64_t watch_addr;
+    enum gdb_watch_kind watch_kind;
+    /*
+     * With watch_hit after a GDB_RESUME_CONT: the guest's own TF was set
+     * and its single-step trap for that instruction is still owed (the
+     * stub delivers it with the next resume's inject).
+     */
+    bool trap_owed;
 };
 
 /*

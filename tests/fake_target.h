@@ -29,6 +29,9 @@
  * read) a byte, to fire watchpoints and overwrite code. Knobs stop the
  * run after a number of instructions: exit_after (exited) and
  * interrupt_after (interrupted, once). Counters record the resumes.
+ * With caps.page_watch the ranges a resume lists are watched as page
+ * protection would (fake_page_hit): a stop after the accessing
+ * instruction with watch_hit set.
  *
  * Also here: a session helper driving gdb_cmd over the fake.
  */
@@ -79,6 +82,7 @@ struct fake_target {
     unsigned resumes, steps, conts, mem_writes, guest_dbs, guest_bps;
     unsigned injects;                  /* resumes that asked to inject */
     unsigned bad_step, bad_sw, bad_hw; /* asked for what caps lack */
+    unsigned page_stops, page_accesses, bad_page; /* page protection */
     struct gdb_resume last_how;
 };
 
@@ -198,6 +202,39 @@ static inline uint64_t fake_data_hit(const struct fake_target *f,
     return dr6;
 }
 
+/*
+ * The page-protection range (gdb_resume watch) an access to addr hits, if
+ * caps.page_watch: as a target emulating accesses to protected pages, it
+ * counts every access to a watched page in page_accesses (pages are
+ * FAKE_PAGE bytes) and reports those inside a range of the right kind.
+ */
+#define FAKE_PAGE 0x100
+static inline const struct gdb_watch_range *
+fake_page_hit(struct fake_target *f, const struct gdb_resume *how,
+              uint64_t addr, bool write)
+{
+    const struct gdb_watch_range *hit = NULL;
+    bool on_page = false;
+
+    if (!f->caps.page_watch)
+        return NULL;
+    if (how->nr_watch && !how->watch)
+        f->bad_page++;
+    for (size_t i = 0; i < how->nr_watch && how->watch; i++) {
+        const struct gdb_watch_range *w = &how->watch[i];
+        uint64_t first = w->addr / FAKE_PAGE;
+        uint64_t last = (w->addr + w->len - 1) / FAKE_PAGE;
+        if (addr / FAKE_PAGE >= first && addr / FAKE_PAGE <= last)
+            on_page = true;
+        if (addr >= w->addr && addr - w->addr < w->len && !hit &&
+            (w->kind & (write ? GDB_WATCH_WRITE : GDB_WATCH_READ)))
+            hit = w;
+    }
+    if (on_page)
+        f->page_accesses++;
+    return hit;
+}
+
 /* The guest takes exception vec (1 or 3), to return to ret_ip. */
 static inline void fake_deliver(struct fake_target *f, int vec, uint64_t ret_ip)
 {
@@ -300,6 +337,8 @@ static inline int fake_resume(void *ctx, const struct gdb_resume *how,
             st->why = "invalid opcode";
             return 0;
         }
+        const struct gdb_watch_range *wr = NULL;
+        enum gdb_watch_kind wk = GDB_WATCH_WRITE;
         for (int i = 0; i < FAKE_MAX_TRIGGERS; i++) {
             const struct fake_trigger *t = &f->trig[i];
             if (!t->used || t->pc != pc || t->addr >= FAKE_MEM_SIZE)
@@ -307,6 +346,12 @@ static inline int fake_resume(void *ctx, const struct gdb_resume *how,
             if (!t->read)
                 f->mem[t->addr] = t->val;
             dr6 |= fake_data_hit(f, how, t->addr, !t->read);
+            const struct gdb_watch_range *w =
+                fake_page_hit(f, how, t->addr, !t->read);
+            if (w && !wr) {
+                wr = w;
+                wk = t->read ? GDB_WATCH_READ : GDB_WATCH_WRITE;
+            }
         }
         f->executed++;
         if (f->mode_switch && pc == f->mode_pc)
@@ -327,6 +372,17 @@ static inline int fake_resume(void *ctx, const struct gdb_resume *how,
             if (op == 0x9D)
                 f->regs.rflags &= ~FAKE_TF;
             f->regs.rip = fake_ip_add(f, f->insn_len);
+        }
+        if (wr) {
+            /* After the instruction, as a target with protected pages. */
+            f->page_stops++;
+            /* The guest's own trap: the stub delivers it (a step's too). */
+            st->trap_owed = tf && !step;
+            st->exception = 1;
+            st->watch_hit = true;
+            st->watch_addr = wr->addr;
+            st->watch_kind = wk;
+            return 0;
         }
         if (step || (tf && f->caps.hw_bp && how->use_hw_bp))
             dr6 |= tf ? FAKE_DR6_BS : 0;

@@ -11,6 +11,7 @@
 #include "dump.h"
 #include "hw/vga.h"
 #include "mem.h"
+#include "pagewatch.h"
 #include "record.h"
 #include "snapmon.h"
 #include "vcpu.h"
@@ -73,6 +74,7 @@ static void get_caps(void *ctx, struct gdb_target_caps *caps)
         .hw_watch = d->caps.hw_watch,
         .singlestep = d->caps.singlestep,
         .nr_hw_slots = 4,
+        .page_watch = d->pw != NULL,
     };
 }
 
@@ -701,6 +703,14 @@ static void post(struct dbg *d, struct gdb_stop *stop)
         stop->kind = GDB_STOP_DEBUG;
         stop->exception = d->last.exception ? (int)d->last.exception : 1;
         stop->dr6 = d->last.exception ? d->last.dr6 : DR6_BS;
+        if (d->last.watch && d->pw && d->pw->hit) {
+            stop->watch_hit = true;
+            stop->watch_addr = d->pw->hit_addr;
+            stop->trap_owed = d->pw->trap_owed;
+            stop->watch_kind = d->pw->hit_kind == PAGEWATCH_WRITE
+                                   ? GDB_WATCH_WRITE
+                                   : GDB_WATCH_READ;
+        }
         break;
     case RUN_STOP_SIGNAL:
         stop->kind = d->last.quit ? GDB_STOP_TERMINATE : GDB_STOP_INTERRUPTED;
@@ -806,6 +816,21 @@ static int resume_smp(struct dbg *d, const struct gdb_resume *how,
     return 0;
 }
 
+/* The stub's watch ranges, translated and laid out for this resume. */
+static int set_page_watch(struct dbg *d, const struct gdb_resume *how)
+{
+    struct pagewatch_range r[PAGEWATCH_MAX_RANGES];
+
+    if (how->nr_watch > PAGEWATCH_MAX_RANGES || (how->nr_watch && !how->watch))
+        return -EINVAL;
+    for (size_t i = 0; i < how->nr_watch; i++)
+        r[i] = (struct pagewatch_range){
+            .addr = how->watch[i].addr,
+            .len = how->watch[i].len,
+            .kind = (enum pagewatch_kind)how->watch[i].kind};
+    return pagewatch_set(d->pw, d->runner->vcpu, r, how->nr_watch);
+}
+
 static int resume(void *ctx, const struct gdb_resume *how,
                   struct gdb_stop *stop)
 {
@@ -831,6 +856,11 @@ static int resume(void *ctx, const struct gdb_resume *how,
             return -EOPNOTSUPP;
         d->cpu[d->sel].step = false;
         e = rec_run(d->rec, modes[how->mode], &d->last);
+    } else if (d->pw) {
+        if ((e = prep(d, how, how->mode, how->inject)) < 0 ||
+            (e = set_page_watch(d, how)) < 0)
+            return e;
+        e = pagewatch_run(d->pw, d->runner, modes[how->mode], &d->last);
     } else {
         if ((e = prep(d, how, how->mode, how->inject)) < 0)
             return e;
@@ -966,7 +996,18 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
         for (unsigned i = 0; i < d->n && n < cap; i++) {
             const struct runner *r = d->cpu[i].runner;
             int k;
-            if (stats && d->n == 1)
+            if (stats && d->n == 1 && d->pw)
+                k = snprintf(out + n, cap - n,
+                             "exits: %llu\nhalts: %llu\npage protection: "
+                             "%llu accesses done by the VMM, %llu "
+                             "instructions stepped in watched pages, %llu "
+                             "memslot layouts\n",
+                             (unsigned long long)r->exits,
+                             (unsigned long long)r->halts,
+                             (unsigned long long)d->pw->accesses,
+                             (unsigned long long)d->pw->steps,
+                             (unsigned long long)d->pw->relayouts);
+            else if (stats && d->n == 1)
                 k = snprintf(out + n, cap - n, "exits: %llu\nhalts: %llu\n",
                              (unsigned long long)r->exits,
                              (unsigned long long)r->halts);

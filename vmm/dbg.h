@@ -16,6 +16,7 @@ struct memmap;
 struct pio_console;
 struct rec;
 struct snapmon;
+struct pagewatch;
 
 /* A vCPU's debug state while another one is selected (fields private). */
 struct dbg_cpu {
@@ -64,6 +65,11 @@ struct dbg {
     const struct memmap *map;
     const struct firmware *fw;
     struct pio_console *console;
+    /*
+     * Watchpoints by page protection (caps.page_watch), or NULL: one vCPU,
+     * not recording. The runner's MMIO handler must be pagewatch_mmio.
+     */
+    struct pagewatch *pw;
 };
 
 /*

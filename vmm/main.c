@@ -29,6 +29,7 @@
 #include "loader.h"
 #include "mem.h"
 #include "pio.h"
+#include "pagewatch.h"
 #include "probe.h"
 #include "qemu_cli.h"
 #include "qemu_cpu.h"
@@ -133,6 +134,7 @@ static int host_info(void)
         {KVM_CAP_SET_GUEST_DEBUG, "KVM_CAP_SET_GUEST_DEBUG"},
         {KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
         {KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
+        {KVM_CAP_READONLY_MEM, "KVM_CAP_READONLY_MEM"},
         {KVM_CAP_DEBUGREGS, "KVM_CAP_DEBUGREGS"},
         {KVM_CAP_SYNC_REGS, "KVM_CAP_SYNC_REGS"},
         {KVM_CAP_NR_MEMSLOTS, "KVM_CAP_NR_MEMSLOTS"},
@@ -154,8 +156,14 @@ static int host_info(void)
     printf("breakpoint mechanism (auto): %s\n", p.sw_bp   ? "int3"
                                                 : p.hw_bp ? "dr"
                                                           : "step");
+    printf("read-only memslot writes exit: %s\n",
+           p.ro_write_exits ? "yes" : "no");
+    printf("memory-hole reads exit: %s\n", p.hole_read_exits ? "yes" : "no");
     printf("watchpoint mechanism (auto): %s\n",
-           p.hw_watch ? "dr" : "step (write watchpoints only)");
+           p.hw_watch ? "dr"
+           : p.ro_write_exits && p.hole_read_exits && p.singlestep
+               ? "page protection (one vCPU, not --record), else step"
+               : "step (write watchpoints only)");
     printf("probe time: %.0f us\n", p.usec);
     return EXIT_OK;
 }
@@ -752,6 +760,21 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
     dbg.map = &m->map;
     dbg.fw = &m->fw;
     dbg.console = &m->console;
+    /*
+     * Watchpoints by page protection where this host's KVM makes writes to
+     * read-only slots and reads of holes exit (and can step code out of a
+     * hole): one vCPU (the layout is the VM's), not in record mode (which
+     * steps everything and keeps the slots for dirty logging).
+     */
+    struct pagewatch pw;
+    struct run_mmio plain_mmio = m->runners[0].cfg.mmio;
+    if (m->ncpus == 1 && !o->record && caps.ro_write_exits &&
+        caps.hole_read_exits && caps.singlestep) {
+        pagewatch_init(&pw, &m->vm, &m->mem, plain_mmio);
+        m->runners[0].cfg.mmio =
+            (struct run_mmio){.fn = pagewatch_mmio, .ctx = &pw};
+        dbg.pw = &pw;
+    }
     snapmon_init(&snaps, &m->sm);
     /* Snapshots and record mode know one vCPU (snapshot.h). */
     if (m->ncpus == 1)
@@ -787,6 +810,7 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
             ret = fail_errno("gdb session", -errno);
         }
         dbg_destroy(&dbg);
+        m->runners[0].cfg.mmio = plain_mmio;
         return ret;
     }
     if (o->gdb_nowait)
@@ -835,6 +859,7 @@ out:
     rec_destroy(&rec);
     snapmon_destroy(&snaps);
     dbg_destroy(&dbg);
+    m->runners[0].cfg.mmio = plain_mmio; /* pw goes with this frame */
     return ret;
 }
 

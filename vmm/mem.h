@@ -7,6 +7,7 @@
  * around a hole (the PC: RAM below 3 GiB at 0, the rest at 4 GiB).
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,7 +23,25 @@ struct mem {
     size_t size;   /* bytes, a multiple of the page size */
     size_t high_size;
     uint64_t high_base;
+    /* mem_protect: slots it added beyond 0 and 1 (fields private). */
+    unsigned nr_prot_slots;
+    bool protected_layout;
 };
+
+/* How mem_protect takes a page out of the plain RAM mapping. */
+enum mem_prot {
+    MEM_PROT_READONLY = 1, /* guest writes exit as KVM_EXIT_MMIO */
+    MEM_PROT_HOLE = 2,     /* every guest access exits as KVM_EXIT_MMIO */
+};
+
+struct mem_prot_page {
+    uint64_t gpa; /* MEM_PAGE aligned */
+    enum mem_prot prot;
+};
+
+#define MEM_PAGE           4096u
+#define MEM_PROT_SLOT_BASE 16u /* mem_protect's own memslots from here */
+#define MEM_PROT_MAX_PAGES 128
 
 /*
  * Map size bytes (rounded up to pages) of RAM, untouched until used
@@ -38,6 +57,18 @@ int mem_map(struct mem *m, struct vm *vm, uint64_t size);
  */
 int mem_map_split(struct mem *m, struct vm *vm, uint64_t size, uint64_t low_max,
                   uint64_t high_base);
+
+/*
+ * Register the RAM memslots anew with the n pages listed (sorted by gpa,
+ * no two alike, each inside RAM, n <= MEM_PROT_MAX_PAGES) protected as
+ * they say (KVM API doc, KVM_SET_USER_MEMORY_REGION: KVM_MEM_READONLY;
+ * a range without a slot is MMIO). n == 0 puts back the plain layout.
+ * The vCPUs must not be running. The host mapping does not change:
+ * mem_gpa_to_hva still reaches every page. Returns 0, -EINVAL for a bad
+ * list, or -errno (op in vm->err_op; the layout is then unknown).
+ */
+int mem_protect(struct mem *m, struct vm *vm, const struct mem_prot_page *p,
+                size_t n);
 
 /* Unmap. Safe on an unmapped mem. */
 void mem_unmap(struct mem *m);

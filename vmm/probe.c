@@ -129,6 +129,75 @@ out:
     return e;
 }
 
+/*
+ * Page protection: page 1 read-only, page 2 a hole. The guest does
+ * movb $0x55,0x1000; mov 0x2000,%al; out %al,$0x98; hlt. Wanted: an MMIO
+ * write of 0x55 at 0x1000 that left RAM alone, an MMIO read at 0x2000
+ * whose data (0x66) the guest got.
+ */
+static int probe_pages(struct probe_result *res, timer_t timer)
+{
+    static const uint8_t code[] = {0xc6, 0x06, 0x00, 0x10, 0x55, 0xa0,
+                                   0x00, 0x20, 0xe6, 0x98, 0xf4};
+    static const struct mem_prot_page prot[] = {
+        {0x1000, MEM_PROT_READONLY},
+        {0x2000, MEM_PROT_HOLE},
+    };
+    struct probe_vm p = {.vm = {.fd = -1, .kvm_fd = -1},
+                         .mem = {.host = MAP_FAILED},
+                         .vcpu = {.fd = -1, .run = MAP_FAILED}};
+    struct kvm_regs *regs = NULL;
+    int e;
+
+    if ((e = vm_open(&p.vm)) < 0 || (e = mem_map(&p.mem, &p.vm, 0x3000)) < 0)
+        goto fail;
+    if (vm_check_cap(&p.vm, KVM_CAP_READONLY_MEM) <= 0)
+        goto out;
+    memcpy(p.mem.host, code, sizeof(code));
+    if (mem_protect(&p.mem, &p.vm, prot, 2) < 0)
+        goto out; /* not offered: not supported */
+    if ((e = vcpu_create(&p.vcpu, &p.vm, 0)) < 0 ||
+        (e = vcpu_reset_real_mode(&p.vcpu)) < 0)
+        goto fail;
+    sigset_t none; /* the watchdog's signal deliverable inside KVM_RUN */
+    sigemptyset(&none);
+    if ((e = vcpu_set_signal_mask(&p.vcpu, &none)) < 0)
+        goto fail;
+    struct kvm_run *run = p.vcpu.run;
+    /* Each exit is the next expected one, or the probe says "no". */
+    for (int step = 0; step < 3; step++) {
+        if ((e = probe_run(&p, timer)) < 0) {
+            if (e != -EINTR)
+                goto fail;
+            e = 0; /* stuck: not supported */
+            goto out;
+        }
+        if (run->exit_reason != (step < 2 ? KVM_EXIT_MMIO : KVM_EXIT_IO))
+            break;
+        if (step == 0) {
+            res->ro_write_exits =
+                run->mmio.is_write && run->mmio.phys_addr == 0x1000 &&
+                run->mmio.len == 1 && run->mmio.data[0] == 0x55 &&
+                p.mem.host[0x1000] == 0;
+        } else if (step == 1) {
+            if (run->mmio.is_write || run->mmio.phys_addr != 0x2000)
+                break;
+            run->mmio.data[0] = 0x66;
+        } else if ((e = vcpu_get_regs(&p.vcpu, &regs)) < 0) {
+            goto fail;
+        } else {
+            res->hole_read_exits = (regs->rax & 0xff) == 0x66;
+        }
+    }
+    goto out;
+fail:
+    res->err_op = p.vm.err_op;
+    res->err = e;
+out:
+    probe_vm_destroy(&p);
+    return e < 0 ? e : 0;
+}
+
 int probe_host(struct probe_result *res)
 {
     /* 0: nop; 1: nop; 2: movb $0x55,0x200; 7: out 0x99; 9: hlt */
@@ -178,6 +247,8 @@ int probe_host(struct probe_result *res)
     if (e >= 0)
         e = try_one(code, sizeof(code), &hw, timer, res, 1, 7, &res->hw_watch);
 
+    if (e >= 0)
+        e = probe_pages(res, timer);
     timer_delete(timer);
     static const struct timespec zero = {0, 0};
     while (sigtimedwait(&alrm, NULL, &zero) > 0)

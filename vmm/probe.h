@@ -18,6 +18,14 @@ struct probe_result {
     double usec;        /* how long the probe took */
     const char *err_op; /* set when the probe itself failed */
     int err;            /* -errno then */
+    /*
+     * Page protection (KVM API doc, KVM_SET_USER_MEMORY_REGION): a guest
+     * write to a KVM_MEM_READONLY slot exits as KVM_EXIT_MMIO (and does
+     * not reach RAM); a guest read where no slot is exits as MMIO and
+     * takes the data the VMM gives.
+     */
+    bool ro_write_exits;
+    bool hole_read_exits;
 };
 
 /*

@@ -435,7 +435,7 @@ static int handle_io(struct runner *r)
                         run->io.count, data);
 }
 
-static void handle_mmio(struct runner *r)
+static int handle_mmio(struct runner *r)
 {
     struct kvm_run *run = r->vcpu->run;
 
@@ -446,13 +446,49 @@ static void handle_mmio(struct runner *r)
     uint32_t len = run->mmio.len;
     if (len > sizeof(run->mmio.data))
         len = sizeof(run->mmio.data);
-    if (r->cfg.mmio.fn &&
-        r->cfg.mmio.fn(r->cfg.mmio.ctx, run->mmio.phys_addr, run->mmio.is_write,
-                       len, run->mmio.data) == 1)
-        return;
+    int took = r->cfg.mmio.fn
+                   ? r->cfg.mmio.fn(r->cfg.mmio.ctx, run->mmio.phys_addr,
+                                    run->mmio.is_write, len, run->mmio.data)
+                   : 0;
+    if (took == 1 || took == 2)
+        return took;
     /* Nothing is there: reads see all-ones. */
     if (!run->mmio.is_write)
         memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+    return 0;
+}
+
+/*
+ * Complete the instruction an MMIO exit stopped, serving the further
+ * MMIO or I/O exits it makes on the way (a read-modify-write, a string
+ * instruction's next iterations). A string instruction that goes on
+ * exiting past FINISH_MAX is left with its last exit served but not
+ * completed: the next KVM_RUN completes it with the data given. Returns 0
+ * or -errno.
+ */
+#define FINISH_MAX 65536
+
+static int finish_mmio(struct runner *r, struct run_result *res)
+{
+    struct kvm_run *run = r->vcpu->run;
+
+    for (int k = 0; k < FINISH_MAX; k++) {
+        int e = vcpu_complete_io_more(r->vcpu);
+        if (e <= 0)
+            return e;
+        r->exits++;
+        dev_lock(r);
+        if (run->exit_reason == KVM_EXIT_MMIO)
+            e = handle_mmio(r) == 2 ? 2 : 0;
+        else
+            e = handle_io(r);
+        dev_unlock(r);
+        if (e == 2)
+            res->watch = true;
+        if (e < 0 && e != -EINTR && e != -EPIPE)
+            return e;
+    }
+    return 0;
 }
 
 int run_vcpu(struct runner *r, enum run_mode mode, struct run_result *res)
@@ -574,11 +610,12 @@ int run_vcpu(struct runner *r, enum run_mode mode, struct run_result *res)
             break;
         case KVM_EXIT_MMIO:
             dev_lock(r);
-            handle_mmio(r);
+            e = handle_mmio(r);
             dev_unlock(r);
-            if (mode != RUN_CONT) {
+            if (mode != RUN_CONT || e == 2) {
                 res->stop = RUN_STOP_DEBUG;
-                return vcpu_complete_io(r->vcpu);
+                res->watch = e == 2;
+                return finish_mmio(r, res);
             }
             break;
         case KVM_EXIT_HLT:

@@ -39,7 +39,9 @@ struct run_events {
 /*
  * Devices in guest-physical address space outside RAM: an MMIO exit goes
  * to fn, which returns 1 if a device took the access (data filled for a
- * read) or 0 if nothing is there (reads then see all-ones).
+ * read) or 0 if nothing is there (reads then see all-ones); 2 is 1 and
+ * the run must stop once the instruction is done (RUN_STOP_DEBUG with
+ * watch set, whatever the mode).
  */
 struct run_mmio {
     int (*fn)(void *ctx, uint64_t gpa, bool is_write, uint32_t len,
@@ -122,6 +124,8 @@ struct run_result {
     bool kicked;          /* RUN_STOP_SIGNAL: kick_signo arrived */
     enum power_req power; /* RUN_STOP_POWER: what was asked */
     int power_status;     /* RUN_STOP_POWER with POWER_EXIT */
+    /* RUN_STOP_DEBUG: the MMIO handler asked to stop (a watched access) */
+    bool watch;
 };
 
 struct runner {

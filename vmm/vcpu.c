@@ -465,3 +465,24 @@ int vcpu_supported_cpuid(struct vm *vm, struct kvm_cpuid2 **out)
 {
     return get_supported_cpuid(vm, out);
 }
+
+int vcpu_complete_io_more(struct vcpu *c)
+{
+    if (!c->io_pending)
+        return 0;
+    invalidate(c);
+    c->io_pending = false;
+    __atomic_store_n(&c->run->immediate_exit, 1, __ATOMIC_RELAXED);
+    int r = ioctl(c->fd, KVM_RUN, 0);
+    int e = errno;
+    __atomic_store_n(&c->run->immediate_exit, 0, __ATOMIC_RELAXED);
+    if (r < 0 && e != EINTR) {
+        errno = e;
+        return vm_fail(c->vm, "KVM_RUN (complete I/O)");
+    }
+    if (r < 0)
+        return 0; /* done: immediate_exit stopped it before the guest ran */
+    c->io_pending = c->run->exit_reason == KVM_EXIT_IO ||
+                    c->run->exit_reason == KVM_EXIT_MMIO;
+    return c->io_pending ? 1 : 0;
+}

@@ -125,4 +125,11 @@ int vcpu_translate(struct vcpu *c, uint64_t linear, uint64_t *gpa);
  */
 int vcpu_supported_cpuid(struct vm *vm, struct kvm_cpuid2 **out);
 
+/*
+ * vcpu_complete_io, for an instruction that may exit again on the way:
+ * returns 1 if it did (an I/O or MMIO exit, pending again: serve it and
+ * call again), 0 once the instruction is done, or -errno.
+ */
+int vcpu_complete_io_more(struct vcpu *c);
+
 #endif

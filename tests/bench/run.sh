@@ -237,8 +237,18 @@ def_row smp_intr "11a Ctrl-C to stop, 4 vCPUs spinning" us lower mul 1
 def_row smp_bp "11b break+continue, 4 vCPUs" trips/s higher rate \
     "$((CONTS))e6"
 
+# Row 12: guest speed with one write watchpoint set: pw_bench.bin's loop
+# of 20000 rounds (60002 instructions) writing another page, then the
+# watched byte; the time from continue to the watchpoint's stop, with the
+# mechanism auto picks (page protection where the host offers it) and
+# with --debug-mechanism step (a VM exit per instruction), same guest.
+def_row watch_page "12a watch hit, 60k-insn loop, auto" ms lower \
+    mul 0.001
+def_row watch_step "12b the same, mechanism step" ms lower mul 0.001
+
 for r in cold_gdb mem_dump mem_restore intr_spin intr_hlt rec_speed \
-    norec_speed rev_stepi savevm loadvm smp_intr smp_bp; do
+    norec_speed rev_stepi savevm loadvm smp_intr smp_bp watch_page \
+    watch_step; do
     note "$r" f "n/a"
 done
 for r in "${ROWS[@]}"; do
@@ -246,7 +256,8 @@ for r in "${ROWS[@]}"; do
 done
 if [ "$HAVE_QEMU" = 1 ]; then
     # QEMU's record/replay and savevm need its TCG CPU or a disk image.
-    for r in rec_speed norec_speed rev_stepi savevm loadvm; do
+    for r in rec_speed norec_speed rev_stepi savevm loadvm watch_page \
+        watch_step; do
         note "$r" q "n/a"
     done
     # HELLO's HLT (IF=0) never wakes under QEMU: after one pass, nothing.
@@ -765,6 +776,22 @@ else
     failed loadvm k "starting the target"
 fi
 
+# ---------------------------------------------------------------- 12
+PWB=$BUILD/tests/guests/pw_bench.bin
+say "12a/12b a write watchpoint hit after a loop, auto and by stepping"
+cat >"$T_TMP/watch.gdb" <<EOF
+watch *(char*)0x2000
+MARK
+continue
+MARK
+EOF
+ROW_REPS=$REPS
+[ "$QUICK" = 1 ] && REPS=1
+gdb_row watch_page k "$PWB" "$T_TMP/watch.gdb" --hlt-sleep 0
+gdb_row watch_step k "$PWB" "$T_TMP/watch.gdb" --hlt-sleep 0 \
+    --debug-mechanism step
+REPS=$ROW_REPS
+
 # ---------------------------------------------------------------- report
 # cell ROW COL: sets C_MED (raw median or empty) and C_TXT (table text)
 # and C_JSON.
@@ -846,6 +873,10 @@ target "Ctrl-C latency < 1 ms, in HLT (us)" "${MED_K[intr_hlt]}" lt 1000
 target "1 MiB dump >= 5x QEMU" "${RATIO_Q[mem_dump]}" ge 5
 target "Ctrl-C latency < 1 ms, 4 vCPUs spinning (us)" "${MED_K[smp_intr]}" \
     lt 1000
+read -r WATCH_RATIO _ <<<"$("$BT" ratio "${MED_K[watch_step]:--}" \
+    "${MED_K[watch_page]:--}")"
+target "write watchpoint: auto >= 10x faster than stepping (ratio)" \
+    "$WATCH_RATIO" ge 10
 
 {
     echo "{"

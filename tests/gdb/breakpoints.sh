@@ -327,8 +327,10 @@ $(cont_n 4)"
                     [ "$got" = "0 0x2" ] && vmm_alive && [ "$GDB_MS" -lt 20000 ]; then
                     echo "# [$M] $W refused: $(grep -m1 -iE 'could not|cannot' "$GDB_OUT")"
                     t_pass "$name"
-                elif [ "$W" = rwatch ] && [ "${got%% *}" = 0x17 ] &&
+                elif [ "$W" = rwatch ] && [ "${got%% *}" = 0x14 ] &&
                     gdb_has '^Value = 1'; then
+                    # The incb at 0x10 reads the byte first (a
+                    # read-modify-write): the stop is after it.
                     echo "# [$M] $W honoured"
                     t_pass "$name"
                 elif [ "$W" = awatch ] && [ "${got%% *}" = 0x14 ] &&

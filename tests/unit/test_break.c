@@ -825,6 +825,149 @@ static void test_monitor_breakpoints(void)
     fake_sess_free(s);
 }
 
+/* A session over a fake host whose target protects pages (caps.page_watch). */
+static struct fake_sess *page_sess(bool hw_watch, enum gdb_bp_mechanism mech)
+{
+    struct fake_sess *s = calloc(1, sizeof(*s));
+    struct gdb_cmd_config cfg = {.mechanism = mech};
+
+    if (!s)
+        return NULL;
+    fake_init(&s->t, false, true, hw_watch);
+    s->t.caps.page_watch = true;
+    s->cmd = gdb_cmd_new(fake_ops(), &s->t, &cfg);
+    if (!s->cmd) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void page_text(struct fake_sess *s, char *text, size_t cap)
+{
+    fake_pkt(s, "qRcmd,627265616b706f696e7473");
+    CHECK(s->len % 2 == 0 && s->len / 2 < cap);
+    CHECK_OK(rsp_hex_decode(s->reply, s->len, text));
+    text[s->len / 2] = '\0';
+}
+
+/* Every kind by page protection, without a step, stop after the access. */
+static void test_page_watch(void)
+{
+    struct fake_sess *s = page_sess(false, GDB_BP_AUTO);
+    char text[1024];
+
+    CHECK(s != NULL);
+    s->t.exit_after = 1000;
+    fake_trigger(&s->t, 0x1001, 0x3010, 0x1, false); /* page, not range */
+    fake_trigger(&s->t, 0x1002, 0x3001, 0x9, false);
+    fake_trigger(&s->t, 0x1003, 0x3104, 0x4, false); /* write: not rwatch */
+    fake_trigger(&s->t, 0x1004, 0x3104, 0, true);
+    fake_trigger(&s->t, 0x1006, 0x3205, 0, true);
+    fake_trigger(&s->t, 0x1008, 0x3206, 0x7, false);
+    fake_trigger(&s->t, 0x100a, 0x3301, 0x5, false); /* across 0x3300 */
+    CHECK_STR(fake_pkt(s, "Z2,3000,4"), "OK");
+    CHECK_STR(fake_pkt(s, "Z3,3104,1"), "OK");
+    CHECK_STR(fake_pkt(s, "Z4,3200,8"), "OK");
+    CHECK_STR(fake_pkt(s, "Z2,32fe,4"), "OK");
+    page_text(s, text, sizeof(text));
+    CHECK(strstr(text, "page protection yes"));
+    CHECK(strstr(text, "rwatch  0x3104 len 1 page protection"));
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;watch:3000;", 0x1003);
+    CHECK_EQ(s->t.steps, 0);
+    CHECK_EQ(s->t.last_how.nr_watch, 4);
+    CHECK_EQ(s->t.last_how.use_hw_bp, false);
+    CHECK_EQ(s->t.page_accesses, 2); /* 0x3010 went on without a stop */
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;rwatch:3104;", 0x1005);
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;awatch:3200;", 0x1007);
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;awatch:3200;", 0x1009);
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;watch:32fe;", 0x100b);
+    CHECK_EQ(s->t.steps, 0);
+    /* A user step over a watched write reports the watchpoint. */
+    fake_trigger(&s->t, 0x100b, 0x3002, 0x3, false);
+    fake_go(s, "s");
+    check_stop(s, "T05thread:1;watch:3000;", 0x100c);
+    /* Deleted: nothing handed on, the guest runs to its end. */
+    CHECK_STR(fake_pkt(s, "z2,3000,4"), "OK");
+    CHECK_STR(fake_pkt(s, "z3,3104,1"), "OK");
+    CHECK_STR(fake_pkt(s, "z4,3200,8"), "OK");
+    CHECK_STR(fake_pkt(s, "z2,32fe,4"), "OK");
+    s->t.mem[0x1010] = 0xF4;
+    fake_go(s, "c");
+    CHECK_STR(s->reply, "W00");
+    CHECK_EQ(s->t.last_how.nr_watch, 0);
+    CHECK_EQ(s->t.steps, 1);
+    CHECK_EQ(s->t.bad_page, 0);
+    /* Bounds: too long, too many. */
+    z(s, "Z3", 0x3000, 0x1001, "E1c");
+    for (unsigned k = 0; k < GDB_BP_PAGE_WATCH_MAX; k++)
+        z(s, "Z3", 0x4000 + k, 1, "OK");
+    z(s, "Z3", 0x5000, 1, "E1c");
+    z(s, "Z2", 0x5000, 1, "OK"); /* a write watch still has stepping */
+    fake_sess_free(s);
+}
+
+/*
+ * A guest tracing itself (as guest_tf) past a page-protection hit: the
+ * stop says its trap is owed, the stub delivers it, 6 #DBs in all.
+ */
+static void test_page_watch_guest_tf(void)
+{
+    struct fake_sess *s = page_sess(false, GDB_BP_AUTO);
+
+    s->t.regs.rflags |= FAKE_TF;
+    s->t.mem[0x1005] = 0x9D;
+    s->t.mem[0x1800] = 0xCF;
+    s->t.db_vector = 0x1800;
+    s->t.mem[0x1010] = 0xF4;
+    fake_trigger(&s->t, 0x1002, 0x3000, 0x1, false);
+    z(s, "Z4", 0x3000, 1, "OK");
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;awatch:3000;", 0x1003);
+    fake_go(s, "c");
+    CHECK_STR(s->reply, "W00");
+    CHECK_EQ(s->t.guest_dbs, 6);
+    CHECK_EQ(s->t.injects, 1);
+    fake_sess_free(s);
+}
+
+/* Debug registers first where data breakpoints fire; pages after them. */
+static void test_page_watch_after_dr(void)
+{
+    struct fake_sess *s = page_sess(true, GDB_BP_AUTO);
+    char text[1024];
+
+    s->t.exit_after = 1000;
+    fake_trigger(&s->t, 0x1002, 0x3100, 0, true);
+    for (int k = 0; k < 4; k++)
+        z(s, "Z2", 0x3000 + 8 * (uint64_t)k, 8, "OK");
+    CHECK_STR(fake_pkt(s, "Z3,3100,1"), "OK");
+    page_text(s, text, sizeof(text));
+    CHECK(strstr(text, "watch   0x3000 len 8 dr0"));
+    CHECK(strstr(text, "rwatch  0x3100 len 1 page protection"));
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;rwatch:3100;", 0x1003);
+    CHECK_EQ(s->t.steps, 0);
+    CHECK_EQ(s->t.last_how.use_hw_bp, true);
+    fake_sess_free(s);
+    /* The STEP mechanism (record mode) keeps to stepping. */
+    s = page_sess(false, GDB_BP_STEP);
+    CHECK_STR(fake_pkt(s, "Z3,3100,1"), "");
+    CHECK_STR(fake_pkt(s, "Z2,3100,1"), "OK");
+    fake_trigger(&s->t, 0x1001, 0x3100, 0x2, false);
+    s->t.exit_after = 1000;
+    fake_go(s, "c");
+    check_stop(s, "T05thread:1;watch:3100;", 0x1002);
+    CHECK_EQ(s->t.last_how.nr_watch, 0);
+    CHECK(s->t.steps >= 2);
+    fake_sess_free(s);
+}
+
 int main(void)
 {
     static const struct test_case tests[] = {
@@ -854,6 +997,9 @@ int main(void)
         TEST(test_int3_guest_overwrite),
         TEST(test_mem_view),
         TEST(test_limits),
+        TEST(test_page_watch),
+        TEST(test_page_watch_after_dr),
+        TEST(test_page_watch_guest_tf),
     };
     return test_main(tests, TEST_COUNT(tests));
 }
