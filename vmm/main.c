@@ -980,6 +980,8 @@ int main(int argc, char **argv)
             (o.max_halts || o.hlt_sleep_ms != CLI_DEFAULT_HLT_SLEEP))
             bad = "--hlt-sleep and --max-halts are for the bare machine; "
                   "the snapshot is of a pc";
+        if (o.machine == CLI_MACHINE_PC && o.mem_size < MEMMAP_PC_MIN_RAM)
+            bad = "the snapshot is of a pc with less than 2M of RAM";
         if (o.machine == CLI_MACHINE_PC && o.record)
             bad = "--record runs on the bare machine only; the snapshot is "
                   "of a pc";
