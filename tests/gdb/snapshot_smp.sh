@@ -137,6 +137,41 @@ else
     SAVED_RUN=
 fi
 
+name="--smp 2: savevm while gdb steps the BSP (the AP running): loadvm, the same steps again"
+if need "$name" "$SS" && vmm_gdb_start --machine pc --smp 2 "$SS"; then
+    # After the second hit 'b' is out; 5 steps reach the division, 7 more
+    # print 'c' (once after the save, again after loadvm).
+    gdb_script "hbreak *0x400
+continue
+continue
+delete
+stepi 5
+monitor savevm st
+echo ==s0==\\n
+$SHORT
+stepi 7
+echo ==s1==\\n
+$SHORT
+monitor loadvm st
+maint flush register-cache
+echo ==s2==\\n
+$SHORT
+stepi 7
+echo ==s3==\\n
+$SHORT
+kill"
+    vmm_wait_exit 10
+    s0=$(section s0) s2=$(section s2)
+    if [ -z "$s0" ] || [ "$s0" != "$s2" ]; then
+        t_fail "$name" "$(diff <(echo "$s0") <(echo "$s2") | head -c 600); $(why)"
+    elif [ -z "$(cpu_line s1 0)" ] || [ "$(cpu_line s1 0)" != "$(cpu_line s3 0)" ] ||
+        [ "$(cat "$VOUT")" != bcc ]; then
+        t_fail "$name" "BSP '$(cpu_line s1 0)' vs '$(cpu_line s3 0)', stdout '$(cat "$VOUT")'; $(why)"
+    else
+        t_pass "$name"
+    fi
+fi
+
 # --- the file in a fresh process ----------------------------------------------
 
 name="--restore of a 2-vCPU file with --smp 2 --gdb: every thread as saved, the same output on"
