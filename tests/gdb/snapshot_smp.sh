@@ -282,6 +282,7 @@ kill"
         elif [ "$(grep -cE "^Thread [23] \(CPU#[12] \[wait-for-SIPI\]\) +0x" <<<"$boot")" -ne 2 ]; then
             t_fail "$name" "the boot snapshot: $(echo "$boot" | tr '\n' '|')"
         elif ! grep -q 'CPU#2 \[halted\]' <<<"$after" ||
+            [ "$(word 0x20c h)" != 0x00000000 ] ||
             [ "$(word 0x20c after)" != 0x00000000 ] ||
             [ "$(cpu_line after 2)" != "$(cpu_line h 2)" ]; then
             t_fail "$name" "after continuing: $(echo "$after" | tr '\n' '|')"

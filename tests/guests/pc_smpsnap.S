@@ -2,8 +2,12 @@
  * pc_smpsnap: a guest for SMP snapshots, where every vCPU changes its own
  * state. The bootstrap processor reads the CPU count from fw_cfg (key
  * 0x05), goes to 32-bit protected mode to reach its local APIC at
- * 0xfee00000 and sends INIT, then two STARTUP IPIs with vector 1, to all
+ * 0xfee00000 and sends INIT, then one STARTUP IPI with vector 1, to all
  * but itself (Intel SDM vol. 3, "MP Initialization Protocol Algorithm").
+ * One, not the MP spec's two: KVM starts an AP on the first, and a second
+ * that reaches an AP already halted in ap_park makes KVM wake it (a
+ * pending INIT/SIPI makes a halted vCPU runnable before the SIPI is
+ * dropped), which would count in `woke`.
  * Each AP starts in real mode at 0x1000, takes its APIC ID from CPUID
  * leaf 1 (EBX[31:24]) and checks in (lock incw `checkin`); AP 1 then
  * spins in ap_spin (0x300) counting in `ap_count` and ECX; APs 2 and up
@@ -75,7 +79,6 @@ pm32:
     .globl sipi
 sipi:
     movl $0x000c4601, (%edi) /* STARTUP, vector 1: start at 0x1000 */
-    movl $0x000c4601, (%edi) /* and again, as the MP spec says */
     movzwl ncpus, %ecx
     dec %ecx
 1:  pause
