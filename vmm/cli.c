@@ -145,7 +145,9 @@ const char *cli_usage(void)
            "                         kept (default 256M)\n"
            "      --restore FILE     start from a snapshot file "
            "(monitor\n"
-           "                         savevm-file), no IMAGE\n"
+           "                         savevm-file), no IMAGE; its vCPUs "
+           "(--smp,\n"
+           "                         if given, must match)\n"
            "      --host-info        print what this host's KVM supports "
            "and exit\n"
            "  -v, --verbose          trace VM exits on stderr\n"
@@ -397,6 +399,7 @@ enum cli_action cli_parse_native(int argc, char **argv, struct cli_opts *o,
                 return usage_error(err, errsz, "invalid --smp '", optarg,
                                    "': want a vCPU count 1..254");
             o->smp = (unsigned)v;
+            o->smp_set = true;
             break;
         case OPT_HOST_INFO:
             action = CLI_HOST_INFO;
@@ -459,7 +462,7 @@ enum cli_action cli_parse_native(int argc, char **argv, struct cli_opts *o,
     if (!o->kernel && (o->append || o->initrd))
         return usage_error(err, errsz, o->append ? "--append" : "--initrd",
                            " needs --kernel", "");
-    if (o->machine == CLI_MACHINE_BARE && o->smp > 1)
+    if (o->machine == CLI_MACHINE_BARE && o->smp > 1 && !o->restore)
         return usage_error(err, errsz,
                            "--smp needs the pc machine (--machine pc): the "
                            "bare machine has no local APICs to start the "
@@ -494,10 +497,11 @@ enum cli_action cli_parse_native(int argc, char **argv, struct cli_opts *o,
                            "", "");
     if (o->record && !o->gdb)
         return usage_error(err, errsz, "--record needs --gdb", "", "");
-    if ((o->record || o->restore) && o->smp > 1)
+    if (o->record && o->smp > 1)
         return usage_error(err, errsz,
-                           "--record and --restore know one vCPU: not with "
-                           "--smp",
+                           "--record knows one vCPU: not with --smp (an exact "
+                           "replay of several would need one fixed "
+                           "interleaving of their instructions)",
                            "", "");
     if (o->record && o->machine == CLI_MACHINE_PC)
         return usage_error(err, errsz,

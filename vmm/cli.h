@@ -94,6 +94,7 @@ struct cli_opts {
     } qemu;
     uint64_t record;     /* --record: history budget in bytes; 0 = off */
     const char *restore; /* --restore: a snapshot file, NULL if none */
+    bool smp_set;        /* --smp was given (--restore: must match the file) */
 };
 
 /*

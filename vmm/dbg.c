@@ -929,6 +929,83 @@ static int monitor_screen(const struct runner *r, char *out, size_t cap)
     return n;
 }
 
+/*
+ * Make vCPU i's KVM state the guest's own: while KVM single-steps it, TF
+ * is hidden from KVM_GET_REGS (see get_core_regs) and a KVM_SET_REGS
+ * meets KVM's step. Single-stepping goes off (the one-shot injections
+ * with it, which KVM would queue again) and the guest's TF goes back, as
+ * prep does for a continue; the next resume sets what it needs.
+ */
+static int unstep(struct dbg *d, unsigned i)
+{
+    unsigned sel = d->sel;
+    int e = 0;
+
+    select_cpu(d, i);
+    if (d->stepping) {
+        struct vcpu *c = d->runner->vcpu;
+        struct kvm_guest_debug g = c->dbg;
+        g.control &= ~(__u32)(KVM_GUESTDBG_SINGLESTEP | KVM_GUESTDBG_INJECT_DB |
+                              KVM_GUESTDBG_INJECT_BP);
+        if (g.control == KVM_GUESTDBG_ENABLE)
+            g.control = 0;
+        e = vcpu_set_guest_debug(c, &g);
+        struct kvm_regs *r = NULL;
+        if (e == 0 && d->tf && (e = vcpu_get_regs(c, &r)) == 0) {
+            struct kvm_regs next = *r;
+            next.rflags |= RFLAGS_TF;
+            e = vcpu_set_regs(c, &next);
+        }
+        if (e == 0)
+            d->stepping = false;
+    }
+    select_cpu(d, sel);
+    return e;
+}
+
+/*
+ * After loadvm: every vCPU's bookkeeping as for a vCPU just stopped (no
+ * step of ours in flight, no stop of its own yet, TF read afresh from
+ * the restored registers at its next step).
+ */
+static void forget_runs(struct dbg *d)
+{
+    for (unsigned i = 0; i < d->n; i++) {
+        struct dbg_cpu *k = &d->cpu[i];
+        *k =
+            (struct dbg_cpu){.runner = k->runner,
+                             .stop = {.kind = GDB_STOP_NONE, .thread = (int)i}};
+    }
+    d->last = (struct run_result){0};
+    d->stepping = d->tf = false;
+}
+
+/*
+ * The snapshot commands (snapmon.h), every vCPU stopped: with the gdb
+ * stub in all-stop mode no vCPU runs while a monitor command does (the
+ * last resume ended with all of them stopped: smp_run). Returns as
+ * snapmon_command.
+ */
+static int snap_monitor(struct dbg *d, const char *cmd, char *out, size_t cap)
+{
+    if (snapmon_is_vcpu_cmd(cmd)) {
+        for (unsigned i = 0; i < d->n; i++) {
+            int e = unstep(d, i);
+            if (e < 0)
+                return snprintf(out, cap, "Error: %s: %s\n",
+                                d->runner->vcpu->vm->err_op
+                                    ? d->runner->vcpu->vm->err_op
+                                    : "KVM",
+                                strerror(-e));
+        }
+    }
+    unsigned long loads = d->snaps->loads;
+    int n = snapmon_command(d->snaps, cmd, out, cap);
+    if (d->snaps->loads != loads)
+        forget_runs(d);
+    return n;
+}
+
 static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
 {
     struct dbg *d = ctx;
@@ -962,7 +1039,7 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
         return rec_describe(d->rec, out, cap);
     }
     if (d->snaps) {
-        int n = snapmon_command(d->snaps, cmd, out, cap);
+        int n = snap_monitor(d, cmd, out, cap);
         if (n != -ENOENT)
             return n;
     }

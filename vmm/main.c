@@ -47,6 +47,9 @@
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
+/* Every machine --smp allows can be snapshotted. */
+_Static_assert(CLI_MAX_SMP <= SNAP_MAX_VCPUS, "snapshots hold every vCPU");
+
 struct machine {
     int quit_fd;   /* signalfd: SIGINT, SIGTERM */
     int out_fd;    /* our own non-blocking description of stdout, or -1 */
@@ -478,10 +481,11 @@ static int wire_machine(struct machine *m, const struct cli_opts *o,
         return fail_errno(m->smp.err_op, e);
     m->sm = (struct snap_machine){.vm = &m->vm,
                                   .mem = &m->mem,
-                                  .vcpu = &m->vcpus[0],
-                                  .nr_vcpus = 1,
+                                  .vcpu = m->vcpus,
+                                  .nr_vcpus = m->ncpus,
                                   .board = &m->board,
                                   .runner = &m->runners[0],
+                                  .smp = m->threaded ? &m->smp : NULL,
                                   .pc = pc};
     /* Snapshots record the boot disks' identity (snapdisk.h). */
     if (o->floppy)
@@ -776,9 +780,7 @@ static int run_gdb(struct machine *m, const struct cli_opts *o)
         dbg.pw = &pw;
     }
     snapmon_init(&snaps, &m->sm);
-    /* Snapshots and record mode know one vCPU (snapshot.h). */
-    if (m->ncpus == 1)
-        dbg.snaps = &snaps;
+    dbg.snaps = &snaps;
     if (o->record) {
         e = rec_init(&rec, &m->sm, &m->runners[0], &m->console, o->record);
         if (e < 0) {
@@ -991,20 +993,6 @@ int main(int argc, char **argv)
         if (m.io_fd < 0)
             return fail_errno("signalfd", -errno);
     }
-    m.ncpus = o.smp;
-    m.threaded = o.smp > 1;
-    m.vcpus = calloc(m.ncpus, sizeof(*m.vcpus));
-    m.runners = calloc(m.ncpus, sizeof(*m.runners));
-    if (!m.vcpus || !m.runners) {
-        free(m.vcpus);
-        free(m.runners);
-        ret = fail_errno("allocate the vCPUs", -ENOMEM);
-        m.vcpus = NULL;
-        m.runners = NULL;
-        goto out;
-    }
-    for (unsigned i = 0; i < m.ncpus; i++)
-        m.vcpus[i] = (struct vcpu){.fd = -1, .run = MAP_FAILED};
     ret = check_cpu(&o);
     struct snap restore;
     if (ret == EXIT_OK && o.restore) {
@@ -1023,9 +1011,22 @@ int main(int argc, char **argv)
             (o.max_halts || o.hlt_sleep_ms != CLI_DEFAULT_HLT_SLEEP))
             bad = "--hlt-sleep and --max-halts are for the bare machine; "
                   "the snapshot is of a pc";
+        if (o.machine == CLI_MACHINE_PC && o.mem_size < MEMMAP_PC_MIN_RAM)
+            bad = "the snapshot is of a pc with less than 2M of RAM";
         if (o.machine == CLI_MACHINE_PC && o.record)
             bad = "--record runs on the bare machine only; the snapshot is "
                   "of a pc";
+        /* The vCPU count comes from the file; --smp, if given, agrees. */
+        char smp_why[128];
+        if (o.smp_set && o.smp != restore.nr_vcpus) {
+            snprintf(smp_why, sizeof(smp_why),
+                     "the snapshot has %u vCPU(s), --smp says %u",
+                     restore.nr_vcpus, o.smp);
+            bad = smp_why;
+        }
+        if (o.record && restore.nr_vcpus > 1)
+            bad = "--record knows one vCPU; the snapshot has several";
+        o.smp = restore.nr_vcpus;
         if (bad) {
             fprintf(stderr, "vmm: --restore %s: %s\n", o.restore, bad);
             snap_free(&restore);
@@ -1033,6 +1034,22 @@ int main(int argc, char **argv)
             goto out;
         }
     }
+    m.ncpus = o.smp;
+    m.threaded = o.smp > 1;
+    m.vcpus = calloc(m.ncpus, sizeof(*m.vcpus));
+    m.runners = calloc(m.ncpus, sizeof(*m.runners));
+    if (!m.vcpus || !m.runners) {
+        free(m.vcpus);
+        free(m.runners);
+        ret = fail_errno("allocate the vCPUs", -ENOMEM);
+        m.vcpus = NULL;
+        m.runners = NULL;
+        if (m.restore)
+            snap_free(m.restore);
+        goto out;
+    }
+    for (unsigned i = 0; i < m.ncpus; i++)
+        m.vcpus[i] = (struct vcpu){.fd = -1, .run = MAP_FAILED};
     if (ret == EXIT_OK)
         ret = build_machine(&m, &o, stdout_closed);
     if (m.restore)

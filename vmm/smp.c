@@ -356,6 +356,14 @@ int smp_run(struct smp *s, const enum smp_mode *modes, struct smp_result *out)
     return ret;
 }
 
+bool smp_is_stopped(struct smp *s)
+{
+    pthread_mutex_lock(&s->lock);
+    bool running = any_running(s);
+    pthread_mutex_unlock(&s->lock);
+    return !running;
+}
+
 void smp_destroy(struct smp *s)
 {
     if (s->lock_init) {

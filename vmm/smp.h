@@ -118,6 +118,13 @@ int smp_start(struct smp *s, struct runner *runners);
  */
 int smp_run(struct smp *s, const enum smp_mode *modes, struct smp_result *out);
 
+/*
+ * Whether every vCPU thread is stopped: none told to run or running, so
+ * none is inside KVM_RUN and the coordinator may get and set their state
+ * (between smp_run calls this always holds). Takes s->lock.
+ */
+bool smp_is_stopped(struct smp *s);
+
 /* Stop and join the threads, free everything. Safe on a half-built s. */
 void smp_destroy(struct smp *s);
 

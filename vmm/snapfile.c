@@ -26,6 +26,7 @@ enum {
 };
 
 #define MACHINE_LEN 56
+#define VCPU_HDR    8 /* version 2: u32 index, u32 0 before the state */
 
 /* FNV-1a, 64 bits (Fowler, Noll, Vo: offset basis and prime). */
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -110,7 +111,9 @@ int snap_file_write(const struct snap *s, const char *path)
     put32(&o, (uint32_t)sizeof(struct board_state));
     put32(&o, 0);
     for (uint32_t i = 0; i < s->nr_vcpus; i++) {
-        section(&o, SEC_VCPU, sizeof(struct snap_vcpu));
+        section(&o, SEC_VCPU, VCPU_HDR + sizeof(struct snap_vcpu));
+        put32(&o, i);
+        put32(&o, 0);
         put(&o, &s->vcpu[i], sizeof(struct snap_vcpu));
     }
     if (s->has_irqchip) {
@@ -214,16 +217,27 @@ static int check_bool(struct in *in, const struct snap_vcpu *raw, size_t off,
     return 0;
 }
 
-static int parse_vcpu(struct in *in, struct snap_vcpu *v)
+/* VCPU section i of a version's file. */
+static int parse_vcpu(struct in *in, uint32_t version, uint32_t nr,
+                      struct snap_vcpu *v)
 {
     uint64_t len;
+    size_t hdr = version >= 2 ? VCPU_HDR : 0;
+    uint32_t index = 0, zero = 0;
     int e;
 
     if ((e = next_section(in, SEC_VCPU, &len)) < 0)
         return e;
-    if (len != sizeof(*v))
-        return bad(in, "vCPU section is %llu bytes, not %zu",
-                   (unsigned long long)len, sizeof(*v));
+    if (len != hdr + sizeof(*v))
+        return bad(in, "vCPU section %u is %llu bytes, not %zu", nr,
+                   (unsigned long long)len, hdr + sizeof(*v));
+    if (hdr) {
+        get32(in, &index);
+        get32(in, &zero);
+        if (index != nr || zero)
+            return bad(in, "vCPU section %u: says vCPU %u (reserved %u)", nr,
+                       index, zero);
+    }
     /* Check the flag bytes before the struct is ever read as such. */
     static const struct {
         size_t off;
@@ -291,9 +305,9 @@ static int parse(struct in *in, const uint8_t *buf, size_t buflen,
         return bad(in, "not a kvmstub snapshot (bad magic)");
     if (!get32(in, &version) || !get32(in, &zero))
         return bad(in, "truncated header");
-    if (version != SNAPFILE_VERSION)
-        return bad(in, "snapshot version %u, this build reads %u", version,
-                   SNAPFILE_VERSION);
+    if (version < SNAPFILE_VERSION_MIN || version > SNAPFILE_VERSION)
+        return bad(in, "snapshot version %u, this build reads %u to %u",
+                   version, SNAPFILE_VERSION_MIN, SNAPFILE_VERSION);
     if ((e = next_section(in, SEC_MACHINE, &len)) < 0)
         return e;
     if (len != MACHINE_LEN)
@@ -319,7 +333,14 @@ static int parse(struct in *in, const uint8_t *buf, size_t buflen,
                    vsz, dsz, sizeof(struct snap_vcpu),
                    sizeof(struct board_state));
     if (s->nr_vcpus == 0 || s->nr_vcpus > SNAP_MAX_VCPUS)
-        return bad(in, "machine section: %u vCPUs", s->nr_vcpus);
+        return bad(in, "machine section: %u vCPUs (1 to %u)", s->nr_vcpus,
+                   SNAP_MAX_VCPUS);
+    if (s->nr_vcpus > 1 && s->machine != SNAP_PC)
+        return bad(in, "machine section: %u vCPUs on the bare machine",
+                   s->nr_vcpus);
+    if (s->nr_vcpus > 1 && version < 2)
+        return bad(in, "machine section: %u vCPUs in a version %u file",
+                   s->nr_vcpus, version);
     if (s->mem_size == 0 || s->mem_size % PAGE || s->mem_size > (64ull << 30) ||
         s->mem_high_size > s->mem_size || s->mem_high_size % PAGE ||
         (s->mem_high_size && !s->mem_high_base))
@@ -330,7 +351,7 @@ static int parse(struct in *in, const uint8_t *buf, size_t buflen,
     if (!s->vcpu || !s->dev)
         return -ENOMEM;
     for (uint32_t i = 0; i < s->nr_vcpus; i++)
-        if ((e = parse_vcpu(in, &s->vcpu[i])) < 0)
+        if ((e = parse_vcpu(in, version, i, &s->vcpu[i])) < 0)
             return e;
     if (s->has_irqchip) {
         if ((e = next_section(in, SEC_CHIPS, &len)) < 0)

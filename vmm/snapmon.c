@@ -98,6 +98,7 @@ static int loadvm(struct snapmon *sm, const char *name, char *out, size_t cap)
             return snprintf(out, cap, "Error: loadvm: %s\n", sm->m->why);
         return say_err(out, cap, "loadvm", sm->m->err_op, e);
     }
+    sm->loads++;
     return snprintf(out, cap, "snapshot '%s' loaded: %.1f ms\n", name,
                     ms_since(&t0));
 }
@@ -144,6 +145,11 @@ static const char *arg(const char *cmd, const char *word)
     if (cmd[n] == '\0')
         return cmd + n;
     return cmd[n] == ' ' ? cmd + n + 1 : NULL;
+}
+
+bool snapmon_is_vcpu_cmd(const char *cmd)
+{
+    return arg(cmd, "savevm") || arg(cmd, "loadvm") || arg(cmd, "savevm-file");
 }
 
 int snapmon_command(struct snapmon *sm, const char *cmd, char *out, size_t cap)

@@ -7,6 +7,7 @@
  * info snapshots, savevm-file PATH.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "snapshot.h"
@@ -21,6 +22,7 @@ struct snapmon {
     struct rec *rec; /* record mode: loadvm is refused, NULL otherwise */
     struct snap v[SNAPMON_MAX];
     size_t n;
+    unsigned long loads; /* loadvm commands that put a snapshot back */
 };
 
 void snapmon_init(struct snapmon *sm, struct snap_machine *m);
@@ -35,6 +37,13 @@ void snapmon_destroy(struct snapmon *sm);
  * -errno when the machine cannot be put back after a failed loadvm.
  */
 int snapmon_command(struct snapmon *sm, const char *cmd, char *out, size_t cap);
+
+/*
+ * Whether cmd takes or puts back the vCPUs' state (savevm, savevm-file,
+ * loadvm): the caller first makes each vCPU's registers the guest's own
+ * (no debugger single-step hiding its TF).
+ */
+bool snapmon_is_vcpu_cmd(const char *cmd);
 
 /* The help lines for the commands. */
 extern const char snapmon_help[];

@@ -10,6 +10,7 @@
 #include "board.h"
 #include "mem.h"
 #include "run.h"
+#include "smp.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -21,6 +22,16 @@ static int fail(struct snap_machine *m, const char *op)
 
     m->err_op = op;
     return -e;
+}
+
+/* No vCPU thread may be inside KVM_RUN while its state is got or set. */
+static int check_stopped(struct snap_machine *m)
+{
+    if (m->smp && !smp_is_stopped(m->smp)) {
+        errno = EBUSY;
+        return fail(m, "a vCPU is running");
+    }
+    return 0;
 }
 
 /*
@@ -73,6 +84,14 @@ int snap_vcpu_take(struct snap_machine *m, struct vcpu *c,
         return e;
     memset(out, 0, sizeof(*out));
     errno = 0;
+    /*
+     * MP state first: KVM_GET_MP_STATE lets the local APIC act on an INIT
+     * or STARTUP IPI it holds (KVM's kvm_apic_accept_events), which resets
+     * the vCPU or moves it to the SIPI vector; the registers read after it
+     * are the ones that go with the state it reports.
+     */
+    if (ioctl(c->fd, KVM_GET_MP_STATE, &out->mp_state) < 0)
+        return fail(m, "KVM_GET_MP_STATE");
     if (ioctl(c->fd, KVM_GET_REGS, &out->regs) < 0)
         return fail(m, "KVM_GET_REGS");
     if (ioctl(c->fd, KVM_GET_SREGS, &out->sregs) < 0)
@@ -91,8 +110,6 @@ int snap_vcpu_take(struct snap_machine *m, struct vcpu *c,
         return fail(m, "KVM_GET_DEBUGREGS");
     if (ioctl(c->fd, KVM_GET_VCPU_EVENTS, &out->events) < 0)
         return fail(m, "KVM_GET_VCPU_EVENTS");
-    if (ioctl(c->fd, KVM_GET_MP_STATE, &out->mp_state) < 0)
-        return fail(m, "KVM_GET_MP_STATE");
     out->has_lapic = m->vm->irqchip;
     if (out->has_lapic && ioctl(c->fd, KVM_GET_LAPIC, &out->lapic) < 0)
         return fail(m, "KVM_GET_LAPIC");
@@ -142,18 +159,60 @@ static int put_msrs(struct snap_machine *m, struct vcpu *c,
     return 0;
 }
 
+#define MSR_TSC_DEADLINE 0x6e0 /* IA32_TSC_DEADLINE (Intel SDM vol. 4) */
+
+/*
+ * IA32_TSC_DEADLINE again, once the local APIC is back: KVM ignores a
+ * deadline written while the APIC timer is not in TSC-deadline mode, and
+ * KVM_SET_LAPIC does not carry the deadline (it lives outside the
+ * register page).
+ */
+static int put_tsc_deadline(struct snap_machine *m, struct vcpu *c,
+                            const struct snap_vcpu *in)
+{
+    struct {
+        struct kvm_msrs hdr;
+        struct kvm_msr_entry e;
+    } one;
+
+    for (uint32_t i = 0; i < in->nr_msrs; i++) {
+        if (in->msrs[i].index != MSR_TSC_DEADLINE)
+            continue;
+        memset(&one, 0, sizeof(one));
+        one.hdr.nmsrs = 1;
+        one.e = in->msrs[i];
+        if (ioctl(c->fd, KVM_SET_MSRS, &one) < 0)
+            return fail(m, "KVM_SET_MSRS (TSC deadline)");
+        return 0;
+    }
+    return 0;
+}
+
 int snap_vcpu_put(struct snap_machine *m, struct vcpu *c,
                   const struct snap_vcpu *in)
 {
     int e;
 
     /*
-     * The order QEMU's kvm_arch_put_registers uses: CR4.OSXSAVE (sregs)
-     * before XCR0 is harmless either way; MSRs after sregs (EFER), the
-     * local APIC after MP state and MSRs (APIC base), events last.
+     * The order matters where one piece of state is checked against or
+     * derived from another (KVM's x86.c):
+     * - sregs before regs and the rest: CR0/CR4/EFER decide how the
+     *   others are taken (CR4.OSXSAVE before XCR0 is harmless either way).
+     * - MSRs before the local APIC: KVM_SET_LAPIC keeps the APIC base (its
+     *   enable and x2APIC bits) that IA32_APIC_BASE set; the TSC deadline
+     *   only after it (put_tsc_deadline).
+     * - events before MP state: KVM refuses the wait-for-SIPI state while
+     *   an SMI or a latched INIT is pending, which the events carry.
+     * - MP state after sregs: KVM_SET_SREGS of the boot vCPU at the reset
+     *   vector makes it runnable, whatever the snapshot says; last of the
+     *   core state, so a halted or wait-for-SIPI AP is left that way.
+     * - debug registers last: nothing depends on them.
+     * A KVM_SET_GUEST_DEBUG done before (single-step) is redone on the
+     * next resume: KVM ties its step to the RIP of that call.
      */
     errno = 0;
     c->regs_valid = c->sregs_valid = c->fpu_valid = false;
+    c->dbg_valid = false;
     c->io_pending = false;
     if (ioctl(c->fd, KVM_SET_SREGS, &in->sregs) < 0)
         return fail(m, "KVM_SET_SREGS");
@@ -168,11 +227,12 @@ int snap_vcpu_put(struct snap_machine *m, struct vcpu *c,
         return fail(m, "KVM_SET_FPU");
     if ((e = put_msrs(m, c, in)) < 0)
         return e;
-    if (ioctl(c->fd, KVM_SET_MP_STATE, &in->mp_state) < 0)
-        return fail(m, "KVM_SET_MP_STATE");
-    if (in->has_lapic && m->vm->irqchip &&
-        ioctl(c->fd, KVM_SET_LAPIC, &in->lapic) < 0)
-        return fail(m, "KVM_SET_LAPIC");
+    if (in->has_lapic && m->vm->irqchip) {
+        if (ioctl(c->fd, KVM_SET_LAPIC, &in->lapic) < 0)
+            return fail(m, "KVM_SET_LAPIC");
+        if ((e = put_tsc_deadline(m, c, in)) < 0)
+            return e;
+    }
     struct kvm_vcpu_events ev = in->events;
     /* Only what KVM gave us; the exception payload needs a capability. */
     ev.flags &= KVM_VCPUEVENT_VALID_NMI_PENDING |
@@ -180,6 +240,8 @@ int snap_vcpu_put(struct snap_machine *m, struct vcpu *c,
                 KVM_VCPUEVENT_VALID_SMM;
     if (ioctl(c->fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
         return fail(m, "KVM_SET_VCPU_EVENTS");
+    if (ioctl(c->fd, KVM_SET_MP_STATE, &in->mp_state) < 0)
+        return fail(m, "KVM_SET_MP_STATE");
     if (in->has_debugregs &&
         ioctl(c->fd, KVM_SET_DEBUGREGS, &in->debugregs) < 0)
         return fail(m, "KVM_SET_DEBUGREGS");
@@ -330,6 +392,8 @@ int snap_take_reuse(struct snap_machine *m, struct snap *s, struct snap *old)
 
     memset(s, 0, sizeof(*s));
     errno = 0;
+    if ((e = check_stopped(m)) < 0)
+        return e;
     if (m->nr_vcpus == 0 || m->nr_vcpus > SNAP_MAX_VCPUS) {
         errno = EINVAL;
         return fail(m, "snapshot vCPU count");
@@ -397,15 +461,24 @@ int snap_restore(struct snap_machine *m, const struct snap *s)
     int e;
 
     errno = 0;
+    m->why[0] = '\0';
+    if (s->nr_vcpus != m->nr_vcpus) {
+        snprintf(m->why, sizeof(m->why),
+                 "the snapshot has %u vCPU(s), the machine %u (--smp)",
+                 s->nr_vcpus, m->nr_vcpus);
+        errno = EINVAL;
+        return fail(m, "snapshot does not fit this machine");
+    }
     if (s->machine != (m->pc ? SNAP_PC : SNAP_BARE) ||
         s->mem_size != m->mem->size || s->mem_high_base != m->mem->high_base ||
-        s->mem_high_size != m->mem->high_size || s->nr_vcpus != m->nr_vcpus ||
+        s->mem_high_size != m->mem->high_size ||
         s->has_irqchip != m->vm->irqchip || s->ram.size != m->mem->size ||
         (m->board && s->dev->pc != (uint32_t)m->pc)) {
         errno = EINVAL;
         return fail(m, "snapshot does not fit this machine");
     }
-    m->why[0] = '\0';
+    if ((e = check_stopped(m)) < 0)
+        return e;
     if (s->nr_disks != m->nr_disks) {
         snprintf(m->why, sizeof(m->why),
                  "the snapshot has %u disk image(s), the machine %u",
@@ -428,17 +501,23 @@ int snap_restore(struct snap_machine *m, const struct snap *s)
     }
     if ((e = put_ram(m, &s->ram)) < 0)
         return e;
+    /*
+     * Every vCPU (its local APIC among it) before the machine's chips:
+     * KVM_SET_IRQCHIP of the IOAPIC delivers again the level-triggered
+     * lines it holds asserted and not yet delivered, and the PIC its
+     * pending interrupt; that must reach the local APICs as saved, not be
+     * overwritten by a later KVM_SET_LAPIC. The PIT (its timer restarted)
+     * after the chips it raises IRQ 0 on.
+     */
+    for (unsigned i = 0; i < m->nr_vcpus; i++)
+        if ((e = snap_vcpu_put(m, &m->vcpu[i], &s->vcpu[i])) < 0)
+            return e;
     if (s->has_irqchip) {
         for (int i = 0; i < 3; i++)
             if (ioctl(m->vm->fd, KVM_SET_IRQCHIP, &s->chip[i]) < 0)
                 return fail(m, "KVM_SET_IRQCHIP");
         if (ioctl(m->vm->fd, KVM_SET_PIT2, &s->pit) < 0)
             return fail(m, "KVM_SET_PIT2");
-    }
-    for (unsigned i = 0; i < m->nr_vcpus; i++)
-        if ((e = snap_vcpu_put(m, &m->vcpu[i], &s->vcpu[i])) < 0)
-            return e;
-    if (s->has_irqchip) {
         /* The clock alone; KVM_CLOCK_TSC_STABLE and friends are outputs. */
         struct kvm_clock_data clk = {.clock = s->clock.clock};
         if (ioctl(m->vm->fd, KVM_SET_CLOCK, &clk) < 0)

@@ -30,9 +30,11 @@ struct mem;
 struct vcpu;
 struct board;
 struct runner;
+struct smp;
 
-#define SNAP_MAX_MSRS  256
-#define SNAP_MAX_VCPUS 64
+#define SNAP_MAX_MSRS 256
+/* As many as --smp allows (CLI_MAX_SMP): one snap_vcpu is ~10 KiB. */
+#define SNAP_MAX_VCPUS 254
 #define SNAP_NAME_MAX  63
 
 /* One vCPU's state. Plain values; the has_ flags say what was taken. */
@@ -87,6 +89,9 @@ struct snap {
 /*
  * What a snapshot is taken from and put back into: the running machine.
  * vcpu points at nr_vcpus vCPUs. The MSR list is found on first use.
+ * smp: the vCPU threads when there are several (NULL with one); a
+ * snapshot is taken or put back only while every one of them is stopped
+ * (outside KVM_RUN, waiting to be told to run).
  */
 struct snap_machine {
     struct vm *vm;
@@ -94,7 +99,8 @@ struct snap_machine {
     struct vcpu *vcpu;
     unsigned nr_vcpus;
     struct board *board;
-    struct runner *runner;
+    struct runner *runner; /* vCPU 0's: its HLT count is saved */
+    struct smp *smp;
     bool pc;
     uint32_t nr_msrs; /* readable MSR indices, probed once */
     uint32_t msr_index[SNAP_MAX_MSRS];
@@ -108,8 +114,8 @@ struct snap_machine {
 
 /*
  * Take a snapshot of m into *s (which it allocates; free with snap_free).
- * Every vCPU must be stopped with no I/O pending. Returns 0 or -errno
- * (m->err_op names the step).
+ * Every vCPU must be stopped with no I/O pending (-EBUSY if m->smp says
+ * one runs). Returns 0 or -errno (m->err_op names the step).
  */
 int snap_take(struct snap_machine *m, struct snap *s);
 

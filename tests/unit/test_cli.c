@@ -308,6 +308,30 @@ static void test_split_gpa(void)
     CHECK(mem_gpa_to_hva(&m, UINT64_MAX, 2) == NULL);
 }
 
+/* --restore takes the vCPU count from the file; --smp is noted to agree. */
+static void test_restore_smp(void)
+{
+    struct cli_opts o;
+    char err[256];
+
+    CHECK_EQ(parse(&o, err, "--restore", "f.snap", NULL), CLI_RUN);
+    CHECK(!o.smp_set);
+    CHECK_EQ(parse(&o, err, "--restore", "f.snap", "--smp", "2", NULL),
+             CLI_RUN);
+    CHECK(o.smp_set);
+    CHECK_EQ(o.smp, 2);
+    CHECK_EQ(parse(&o, err, "--machine", "pc", "--smp", "2", "--record",
+                   "--gdb", "1", "img", NULL),
+             CLI_USAGE_ERROR);
+    CHECK(strstr(err, "--record knows one vCPU") != NULL);
+    CHECK_EQ(parse(&o, err, "--restore", "f.snap", "--smp", "2", "--record",
+                   "--gdb", "1", NULL),
+             CLI_USAGE_ERROR);
+    /* Without --restore the bare machine still has one vCPU. */
+    CHECK_EQ(parse(&o, err, "--smp", "2", "img", NULL), CLI_USAGE_ERROR);
+    CHECK(strstr(err, "pc machine") != NULL);
+}
+
 static void test_debugexit(void)
 {
     struct power p = {0};
@@ -445,6 +469,7 @@ int main(void)
         TEST(test_console_writes_all), TEST(test_console_socket),
         TEST(test_machines),           TEST(test_machine_errors),
         TEST(test_split_gpa),          TEST(test_debugexit),
+        TEST(test_restore_smp),
     };
     return test_main(tests, TEST_COUNT(tests));
 }

@@ -22,15 +22,21 @@
 static char tmpdir[] = "/tmp/test_snapfile.XXXXXX";
 static char err[256];
 
-/* A snapshot with made-up but recognisable values. */
-static void make(struct snap *s, bool pc)
+/* A snapshot of n vCPUs with made-up but recognisable values. */
+static void make_n(struct snap *s, bool pc, uint32_t n)
 {
     memset(s, 0, sizeof(*s));
     s->machine = pc ? SNAP_PC : SNAP_BARE;
     s->mem_size = PAGES * 4096;
     s->halts = 7;
-    s->nr_vcpus = 1;
-    s->vcpu = calloc(1, sizeof(*s->vcpu));
+    s->nr_vcpus = n;
+    s->vcpu = calloc(n, sizeof(*s->vcpu));
+    for (uint32_t i = 1; i < n; i++) {
+        s->vcpu[i].regs.rip = 0x300 + i;
+        s->vcpu[i].mp_state.mp_state = KVM_MP_STATE_INIT_RECEIVED;
+        s->vcpu[i].has_lapic = pc;
+        s->vcpu[i].lapic.regs[0x20] = (char)i; /* APIC ID register */
+    }
     s->dev = calloc(1, sizeof(*s->dev));
     s->vcpu->regs.rip = 0x1234;
     s->vcpu->regs.rax = 0xdeadbeef;
@@ -55,6 +61,11 @@ static void make(struct snap *s, bool pc)
     s->ram.map[0] = 0x5; /* pages 0 and 2 */
     for (int i = 0; i < 2 * 4096; i++)
         s->ram.data[i] = (uint8_t)(i * 7 + 1);
+}
+
+static void make(struct snap *s, bool pc)
+{
+    make_n(s, pc, 1);
 }
 
 static char *path(const char *name)
@@ -176,10 +187,14 @@ static void test_errors(void)
     CHECK_EQ(snap_parse((const uint8_t *)"hello", 5, &t, err, sizeof(err)),
              -EINVAL);
     CHECK(strstr(err, "magic") != NULL);
-    CHECK_EQ(snap_parse((const uint8_t *)"KVMSTUB-SNAPSHOT\2\0\0\0\0\0\0\0", 24,
+    CHECK_EQ(snap_parse((const uint8_t *)"KVMSTUB-SNAPSHOT\3\0\0\0\0\0\0\0", 24,
                         &t, err, sizeof(err)),
              -EINVAL);
-    CHECK(strstr(err, "version 2") != NULL);
+    CHECK(strstr(err, "version 3") != NULL);
+    CHECK_EQ(snap_parse((const uint8_t *)"KVMSTUB-SNAPSHOT\0\0\0\0\0\0\0\0", 24,
+                        &t, err, sizeof(err)),
+             -EINVAL);
+    CHECK(strstr(err, "version 0") != NULL);
     CHECK_EQ(snap_file_read(path("none"), &t, err, sizeof(err)), -ENOENT);
     CHECK_EQ(snap_file_read(tmpdir, &t, err, sizeof(err)), -EINVAL);
     /* A bool byte of 2 is refused before the struct is read. */
@@ -201,6 +216,131 @@ static void test_errors(void)
     CHECK_EQ(snap_file_read(path("f.snap"), &t, err, sizeof(err)), -EINVAL);
     CHECK(strstr(err, "MSRs") != NULL);
     snap_free(&s);
+}
+
+/* Several vCPUs (pc): each comes back as it was, in order. */
+static void test_round_trip_smp(void)
+{
+    struct snap s, t;
+
+    make_n(&s, true, 3);
+    CHECK_OK(snap_file_write(&s, path("smp.snap")));
+    CHECK_OK(snap_file_read(path("smp.snap"), &t, err, sizeof(err)));
+    CHECK_EQ(t.nr_vcpus, 3);
+    for (uint32_t i = 0; i < 3 && t.vcpu; i++)
+        CHECK_MEM(&t.vcpu[i], &s.vcpu[i], sizeof(s.vcpu[i]));
+    CHECK_EQ(t.vcpu[2].mp_state.mp_state, KVM_MP_STATE_INIT_RECEIVED);
+    snap_free(&t);
+    snap_free(&s);
+    /* The bare machine has one vCPU: a file that says more is refused. */
+    make_n(&s, false, 2);
+    CHECK_OK(snap_file_write(&s, path("smp-bare.snap")));
+    CHECK_EQ(snap_file_read(path("smp-bare.snap"), &t, err, sizeof(err)),
+             -EINVAL);
+    CHECK(strstr(err, "bare machine") != NULL);
+    snap_free(&s);
+}
+
+/* FNV-1a 64 as the file's end section has it. */
+static uint64_t fnv(const uint8_t *b, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+/*
+ * The version 1 layout of a one-vCPU version 2 file: version 1, and the
+ * VCPU section (at 96: header 24 + machine section 16 + 56) without the
+ * 8 bytes of index and padding; the checksum made again.
+ */
+static uint8_t *to_v1(const uint8_t *b, size_t len, size_t *out_len)
+{
+    const size_t at = 96, end = 24; /* the end section: 16 + 8 */
+    uint8_t *v = malloc(len);
+    uint32_t one = 1;
+    uint64_t sec;
+
+    if (!v || len < at + 24 + end)
+        return NULL;
+    memcpy(v, b, at + 16);
+    memcpy(v + 16, &one, 4);
+    memcpy(&sec, b + at + 8, 8);
+    sec -= 8;
+    memcpy(v + at + 8, &sec, 8);
+    memcpy(v + at + 16, b + at + 24, len - (at + 24));
+    *out_len = len - 8;
+    uint64_t h = fnv(v, *out_len - end);
+    memcpy(v + *out_len - 8, &h, 8);
+    return v;
+}
+
+/* A version 1 file (one vCPU) still loads; one that says 2 does not. */
+static void test_version1(void)
+{
+    struct snap s, t;
+    size_t len, len1;
+
+    make(&s, true);
+    CHECK_OK(snap_file_write(&s, path("v2.snap")));
+    uint8_t *b = slurp(path("v2.snap"), &len);
+    uint8_t *v1 = b ? to_v1(b, len, &len1) : NULL;
+    CHECK(v1 != NULL);
+    if (!v1) {
+        free(b);
+        snap_free(&s);
+        return;
+    }
+    CHECK_OK(snap_parse(v1, len1, &t, err, sizeof(err)));
+    CHECK_EQ(t.nr_vcpus, 1);
+    if (t.vcpu)
+        CHECK_MEM(t.vcpu, s.vcpu, sizeof(*s.vcpu));
+    CHECK_MEM(t.ram.data, s.ram.data, 2 * 4096);
+    snap_free(&t);
+    /* The v2 layout under a version 1 header is refused... */
+    uint32_t one = 1, two = 2;
+    memcpy(b + 16, &one, 4);
+    CHECK_EQ(snap_parse(b, len, &t, err, sizeof(err)), -EINVAL);
+    CHECK(strstr(err, "vCPU section 0") != NULL);
+    /* ...and so is the v1 layout under version 2. */
+    memcpy(v1 + 16, &two, 4);
+    CHECK_EQ(snap_parse(v1, len1, &t, err, sizeof(err)), -EINVAL);
+    CHECK(strstr(err, "vCPU section 0") != NULL);
+    /* Version 1 never held more than one vCPU. */
+    memcpy(v1 + 16, &one, 4);
+    uint32_t n2 = 2;
+    memcpy(v1 + 44, &n2, 4); /* machine section: kind, then vCPUs */
+    CHECK_EQ(snap_parse(v1, len1, &t, err, sizeof(err)), -EINVAL);
+    CHECK(strstr(err, "version 1") != NULL);
+    free(v1);
+    free(b);
+    snap_free(&s);
+}
+
+/* A VCPU section must name its own vCPU. */
+static void test_vcpu_index(void)
+{
+    struct snap s, t;
+    size_t len;
+
+    make_n(&s, true, 2);
+    CHECK_OK(snap_file_write(&s, path("idx.snap")));
+    snap_free(&s);
+    uint8_t *b = slurp(path("idx.snap"), &len);
+    CHECK(b != NULL);
+    if (!b)
+        return;
+    uint32_t wrong = 1;
+    memcpy(b + 96 + 16, &wrong, 4); /* vCPU section 0 says 1 */
+    uint64_t h = fnv(b, len - 24);  /* before the end section */
+    memcpy(b + len - 8, &h, 8);
+    CHECK_EQ(snap_parse(b, len, &t, err, sizeof(err)), -EINVAL);
+    CHECK(strstr(err, "says vCPU 1") != NULL);
+    free(b);
 }
 
 static void write_file(const char *p, const char *text)
@@ -242,15 +382,16 @@ static void test_disk_identity(void)
     CHECK_EQ(snap_disk_identify(longp, &d), -ENAMETOOLONG);
 }
 
-/* Seeds for the fuzz target: a bare and a pc file. */
+/* Seeds for the fuzz target: a bare, a pc and a 2-vCPU pc file. */
 static int write_seeds(const char *dir)
 {
+    static const char *const names[] = {"bare", "pc", "pc-smp2"};
     char p[512];
     struct snap s;
 
-    for (int pc = 0; pc < 2; pc++) {
-        make(&s, pc);
-        snprintf(p, sizeof(p), "%s/%s", dir, pc ? "pc" : "bare");
+    for (int k = 0; k < 3; k++) {
+        make_n(&s, k > 0, k == 2 ? 2 : 1);
+        snprintf(p, sizeof(p), "%s/%s", dir, names[k]);
         int e = snap_file_write(&s, p);
         snap_free(&s);
         if (e < 0) {
@@ -267,6 +408,8 @@ int main(int argc, char **argv)
         TEST(test_round_trip_bare), TEST(test_round_trip_pc),
         TEST(test_truncated),       TEST(test_flipped),
         TEST(test_errors),          TEST(test_disk_identity),
+        TEST(test_round_trip_smp),  TEST(test_version1),
+        TEST(test_vcpu_index),
     };
     if (argc == 3 && !strcmp(argv[1], "--seeds"))
         return write_seeds(argv[2]);
