@@ -70,6 +70,12 @@ struct dbg {
      * not recording. The runner's MMIO handler must be pagewatch_mmio.
      */
     struct pagewatch *pw;
+    /*
+     * `monitor step irqs on|off`: a step for the user (stepi, range
+     * steps) runs with KVM_GUESTDBG_BLOCKIRQ where the host has it.
+     */
+    bool block_irqs;
+    uint64_t range_resumes, range_insns; /* GDB_RESUME_RANGE so far */
 };
 
 /*
