@@ -26,17 +26,16 @@ STEP32_CODE static uint32_t step32_add(uint32_t a, uint32_t b)
 
 /* sum += n + (n - 1) + ... + 1: three instructions an iteration. */
 #define STEP32_LOOP(sum, n)                                                    \
-    __asm__ volatile("1: add %1, %0\n\tdec %1\n\tjnz 1b"                       \
-                     : "+r"(sum), "+r"(n))
+    __asm__ volatile("1: add %1, %0\n\tdec %1\n\tjnz 1b" : "+r"(sum), "+r"(n))
 
 STEP32_CODE int mb32_main(uint32_t magic, uint32_t info)
 {
     uint32_t sum = 0, n = 100, big = 10000;
 
     (void)magic;
-    STEP32_LOOP(sum, n);                   /* STEP32_LINE_LOOP */
-    step32_sum = step32_add(sum, 1);       /* STEP32_LINE_CALL */
-    STEP32_LOOP(sum, big);                 /* STEP32_LINE_BIG */
+    STEP32_LOOP(sum, n);             /* STEP32_LINE_LOOP */
+    step32_sum = step32_add(sum, 1); /* STEP32_LINE_CALL */
+    STEP32_LOOP(sum, big);           /* STEP32_LINE_BIG */
     step32_sum += sum;
     kprintf("step32: sum %u\n", (unsigned)step32_sum); /* STEP32_LINE_END */
     return mb_exit_code(info);
