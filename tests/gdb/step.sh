@@ -9,7 +9,9 @@
 # (`set debug remote 1`), ends on the next line, and `monitor step`
 # counts it as done in the VMM; `step` enters the called function at its
 # first line; with `set range-stepping off` the same `next` ends on the
-# same line by gdb's own steps. Run from the repository root after `make`.
+# same line by gdb's own steps; with --smp 2 the range is vCPU 0's while
+# the other (waiting for SIPI) runs as `vCont;r...:1;c` says. Run from the
+# repository root after `make`.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 source tests/lib.sh
@@ -86,10 +88,12 @@ next_script() {
         'info line *$pc' 'info symbol $pc' continue
 }
 
-for mode in on off; do
-    name="next over a 100-iteration loop line (range-stepping $mode) ends on the next line; step enters step32_add"
+for variant in on off smp; do
+    mode=$variant smp=()
+    [ "$variant" = smp ] && mode=on smp=(--smp 2)
+    name="next over a 100-iteration loop line (range-stepping $mode${smp[*]:+, ${smp[*]}}) ends on the next line; step enters step32_add"
     need "$name" "$K" || continue
-    if ! vmm_gdb_start --kernel "$K"; then
+    if ! vmm_gdb_start "${smp[@]}" --kernel "$K"; then
         t_fail "$name" "the VMM did not start: $(tr '\n' '|' <"$VERR" | cut -c1-300)"
         continue
     fi
@@ -110,6 +114,50 @@ for mode in on off; do
         t_fail "$name" "range-stepping off: want no vCont;r and >= 300 vCont;s, got $nr and $ns; $(why)"
     elif ! gdb_has "^Line $add of \"[^\"]*step32.c\"" || ! gdb_has '^step32_add'; then
         t_fail "$name" "step did not stop in step32_add at line $add; $(why)"
+    elif ! gdb_has 'exited with code 01'; then
+        t_fail "$name" "the kernel did not finish; $(why)"
+    else
+        t_pass "$name"
+    fi
+done
+
+# A breakpoint inside the loop line, by each mechanism this host has:
+# `next` stops on its 5th hit (gdb resumes the range after each of the
+# first four: ignore count), then finishes the line.
+jnz=$(objdump -d "$K" 2>/dev/null |
+    awk '/<mb32_main>:/ { f = 1 } f && $NF ~ /^<mb32_main/ && /\tjne / { sub(":", "", $1); print "0x" $1; exit }')
+for mech in auto step; do
+    name="a breakpoint in the range ($mech) stops next on its 5th hit, then next ends the line"
+    need "$name" "$K" || continue
+    if [ -z "$jnz" ]; then
+        t_fail "$name" "no jne in mb32_main (objdump)"
+        continue
+    fi
+    if ! vmm_gdb_start --debug-mechanism "$mech" --kernel "$K"; then
+        t_fail "$name" "the VMM did not start: $(tr '\n' '|' <"$VERR" | cut -c1-300)"
+        continue
+    fi
+    gdb_script "symbol-file $K
+break $SRC:$(line LOOP)
+continue
+delete
+break *$jnz
+ignore 2 4
+next
+printf \"PC=%#x\\n\", \$pc
+info breakpoints
+delete
+next
+info line *\$pc
+monitor step
+continue"
+    vmm_wait_exit 20 || vmm_stop
+    if ! gdb_has "^PC=$jnz\$" || ! gdb_has 'already hit 5 times'; then
+        t_fail "$name" "next did not stop at $jnz on the 5th hit; $(why)"
+    elif ! gdb_has "^Line $(line CALL) of "; then
+        t_fail "$name" "the second next did not end on line $(line CALL); $(why)"
+    elif ! gdb_has 'range steps \(vCont;r\) done in the VMM: ([6-9]|[1-9][0-9]),'; then
+        t_fail "$name" "want a range step in the VMM for each hit and the rest; $(why)"
     elif ! gdb_has 'exited with code 01'; then
         t_fail "$name" "the kernel did not finish; $(why)"
     else
