@@ -662,6 +662,8 @@ static int prep(struct dbg *d, const struct gdb_resume *how,
         if ((e = vcpu_get_sregs(c, &sr)) < 0)
             return e;
         k->ret_cs = sr->cs.selector;
+        k->pre_sp = r->rsp;
+        k->pre_ss = sr->ss.selector;
         dbg.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP;
     }
     k->tf_was = d->tf;
@@ -689,6 +691,7 @@ static int prep(struct dbg *d, const struct gdb_resume *how,
     if ((mode == GDB_RESUME_STEP || mode == GDB_RESUME_RANGE) &&
         d->block_irqs && d->caps.blockirq)
         dbg.control |= KVM_GUESTDBG_BLOCKIRQ;
+    k->irqs_in = k->step && !(dbg.control & KVM_GUESTDBG_BLOCKIRQ);
     e = vcpu_set_guest_debug(c, &dbg);
     if (e < 0 && inject) {
         /* A KVM without INJECT_DB/BP: queue it as QEMU does instead. */
@@ -714,6 +717,28 @@ static int prep(struct dbg *d, const struct gdb_resume *how,
     return 0;
 }
 
+/*
+ * Whether an interrupt came in during the step k describes: interrupts
+ * were let in and the stack moved down by a frame at least (IP, CS,
+ * FLAGS) or to another stack segment. fix_frame then finds the frame by
+ * the IP and CS it returns to (an external interrupt's: the instruction
+ * that did not run yet) and gives it the guest's TF, not KVM's.
+ */
+static bool took_irq(struct dbg *d, const struct dbg_cpu *k)
+{
+    struct kvm_regs *r = NULL;
+    struct kvm_sregs *s = NULL;
+
+    if (!k->irqs_in || vcpu_get_regs(d->runner->vcpu, &r) < 0 ||
+        vcpu_get_sregs(d->runner->vcpu, &s) < 0)
+        return false;
+    uint64_t slot = (s->efer & EFER_LMA) && s->cs.l ? 8 : s->ss.db ? 4 : 2;
+    uint64_t mask = slot == 8 ? ~0ull : slot == 4 ? 0xffffffffull : 0xffff;
+    uint64_t down = (k->pre_sp - r->rsp) & mask;
+    return s->ss.selector != k->pre_ss ||
+           (down >= 3 * slot && down <= 64 * slot);
+}
+
 /* After the selected vCPU ran (d->last): its TF, and its stop for gdb. */
 static void post(struct dbg *d, struct gdb_stop *stop)
 {
@@ -721,7 +746,7 @@ static void post(struct dbg *d, struct gdb_stop *stop)
 
     if (k->step && d->last.stop == RUN_STOP_DEBUG) {
         d->tf = k->tf_next; /* the instruction went through */
-        if (k->inject || k->int_len)
+        if (k->inject || k->int_len || took_irq(d, k))
             fix_frame(d, k->ret_ip, k->ret_cs, k->tf_was);
     }
     *stop = (struct gdb_stop){.thread = (int)d->sel};

@@ -29,6 +29,13 @@ struct dbg_cpu {
     uint64_t int_len, ret_ip;
     uint16_t ret_cs;
     struct gdb_stop stop;
+    /*
+     * The last step let interrupts in (no BLOCKIRQ): SS:SP before it, to
+     * see whether one was delivered (a frame pushed).
+     */
+    bool irqs_in;
+    uint64_t pre_sp;
+    uint16_t pre_ss;
 };
 
 /*
