@@ -47,7 +47,8 @@ FUZZ_REPLAY := $(BUILD)/tests/fuzz/replay $(BUILD)/tests/fuzz/replay_multiboot \
 
 KDIR    := $(BUILD)/tests/kernels
 KOBJ    := $(OBJ)/tests/kernels
-KERNELS := $(KDIR)/mb32.elf $(KDIR)/mb32_aout.bin $(KDIR)/mb64.elf
+KERNELS := $(KDIR)/mb32.elf $(KDIR)/mb32_aout.bin $(KDIR)/mb64.elf \
+	$(KDIR)/step32.elf
 KCC     ?= gcc
 KCFLAGS := -std=gnu11 -ffreestanding -nostdlib -fno-pic -fno-pie \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fcf-protection=none \
@@ -145,6 +146,12 @@ $(KOBJ)/64/%.o: tests/kernels/%.S
 	$(Q)$(KCC) -m64 $(KCFLAGS) -c -o $@ $<
 
 $(KDIR)/mb32.elf: $(KOBJ)/32/mb32_entry.o $(K32_OBJ) tests/kernels/mb32.ld
+	@mkdir -p $(dir $@)
+	@echo "  KLD     $@"
+	$(Q)$(LD) -m elf_i386 $(KLDFLAGS) -T tests/kernels/mb32.ld -o $@ \
+		$(filter %.o,$^)
+$(KDIR)/step32.elf: $(KOBJ)/32/mb32_entry.o $(KOBJ)/32/step32.o \
+		$(patsubst %,$(KOBJ)/32/%.o,$(KLIB)) tests/kernels/mb32.ld
 	@mkdir -p $(dir $@)
 	@echo "  KLD     $@"
 	$(Q)$(LD) -m elf_i386 $(KLDFLAGS) -T tests/kernels/mb32.ld -o $@ \

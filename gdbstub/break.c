@@ -440,6 +440,9 @@ void gdb_bp_destroy(struct gdb_bp *b)
     free(b->modes);
     b->act = NULL;
     b->modes = NULL;
+    free(b->stop_at);
+    b->stop_at = NULL;
+    b->nr_stop_at = b->stop_at_cap = 0;
 }
 
 static bool in_range(uint64_t a, uint64_t start, size_t len)

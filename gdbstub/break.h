@@ -73,6 +73,7 @@ enum gdb_bp_act {
     GDB_BP_ACT_STAY, /* stays stopped */
     GDB_BP_ACT_CONT,
     GDB_BP_ACT_STEP,
+    GDB_BP_ACT_RANGE, /* steps through gdb_bp_set_range's range */
 };
 
 struct gdb_bp_entry; /* private to break.c */
@@ -117,6 +118,18 @@ struct gdb_bp {
     struct gdb_watch_range page[GDB_BP_PAGE_WATCH_MAX];
     unsigned page_id[GDB_BP_PAGE_WATCH_MAX]; /* their entries */
     size_t nr_page;
+    /*
+     * Range stepping (vCont;r) in this resume: linear [range_start,
+     * range_end) in code segment range_cs, mode range_arch. stop_at
+     * (heap) lists every breakpoint's address for the target.
+     */
+    bool range;
+    uint64_t range_start, range_end;
+    uint32_t range_cs;
+    enum gdb_arch range_arch;
+    uint64_t *stop_at;
+    size_t nr_stop_at, stop_at_cap;
+    uint64_t range_runs, range_stub_steps; /* counts, for tests */
 };
 
 /*
@@ -176,6 +189,18 @@ void gdb_bp_start(struct gdb_bp *b, bool step);
  * steps off a breakpoint under its pc first.
  */
 void gdb_bp_start_threads(struct gdb_bp *b, const uint8_t *act, int event);
+
+/*
+ * Make the step gdb_bp_start (or, with threads, the GDB_BP_ACT_RANGE of
+ * gdb_bp_start_threads) asked for a range step (RSP vCont;r): step, then
+ * on while the linear pc stays in [start, end) with CS selector cs and
+ * the CPU in mode arch; a breakpoint, a watchpoint or anything a
+ * continue stops on ends it sooner. The target does it where it can
+ * (caps.range_step; not with watchpoints done by stepping, whose bytes
+ * the stub compares), else the stub steps. Call after gdb_bp_start*.
+ */
+void gdb_bp_set_range(struct gdb_bp *b, uint64_t start, uint64_t end,
+                      uint32_t cs, enum gdb_arch arch);
 
 /*
  * Run the guest, as gdb_bp_start said, until a stop gdb must hear of or an

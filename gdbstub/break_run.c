@@ -8,6 +8,7 @@
 #include "break.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "break_priv.h"
@@ -28,6 +29,43 @@ void gdb_bp_start(struct gdb_bp *b, bool step)
 {
     b->stepping = step;
     b->step_over = true;
+    b->range = false;
+}
+
+void gdb_bp_set_range(struct gdb_bp *b, uint64_t start, uint64_t end,
+                      uint32_t cs, enum gdb_arch arch)
+{
+    /* RSP vCont: an empty range is a plain step. */
+    b->range = start < end;
+    b->range_start = start;
+    b->range_end = end;
+    b->range_cs = cs;
+    b->range_arch = arch;
+}
+
+/* The target does the range itself (see gdb_bp_set_range). */
+static bool target_ranges(const struct gdb_bp *b)
+{
+    return b->caps.range_step && b->nr_shadow == 0;
+}
+
+/* b->stop_at: the address of every breakpoint, for a range step. */
+static int build_stop_at(struct gdb_bp *b)
+{
+    size_t n = 0;
+
+    if (b->stop_at_cap < b->n) {
+        uint64_t *v = realloc(b->stop_at, b->n * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        b->stop_at = v;
+        b->stop_at_cap = b->n;
+    }
+    for (size_t i = 0; i < b->n; i++)
+        if (b->v[i].type == GDB_BP_SW || b->v[i].type == GDB_BP_HW)
+            b->stop_at[n++] = b->v[i].addr;
+    b->nr_stop_at = n;
+    return 0;
 }
 
 /*
@@ -60,6 +98,12 @@ static void setup(const struct gdb_bp *b, enum gdb_resume_mode mode,
     if (how->dr7) {
         how->dr7 |= GDB_BP_DR7_LE;
         how->use_hw_bp = true;
+    }
+    if (b->range) {
+        how->range_start = b->range_start;
+        how->range_end = b->range_end;
+        how->stop_at = b->stop_at;
+        how->nr_stop_at = b->nr_stop_at;
     }
 }
 
@@ -163,11 +207,17 @@ static const struct gdb_bp_entry *page_hit(const struct gdb_bp *b,
 }
 
 /* A debug register that fired (DR6 B0-B3) among those loaded, if any. */
-static const struct gdb_bp_entry *
-dr_hit(const struct gdb_bp *b, const struct gdb_resume *how, uint64_t dr6)
+static const struct gdb_bp_entry *dr_hit(const struct gdb_bp *b,
+                                         const struct gdb_resume *how,
+                                         enum gdb_resume_mode mode,
+                                         uint64_t dr6)
 {
     for (int i = 0; i < GDB_BP_NR_SLOTS; i++) {
+        uint64_t rw = (how->dr7 >> (16 + 4 * i)) & GDB_BP_DR7_RW_MASK;
         if (!(dr6 & (1ULL << i)) || !(how->dr7 & (1ULL << (2 * i))))
+            continue;
+        /* A range step's thread has no execution slots loaded. */
+        if (rw == GDB_BP_RW_EXEC && mode == GDB_RESUME_RANGE)
             continue;
         const struct gdb_bp_entry *e = gdb_bp_find_id(b, b->slot[i].owner);
         if (e)
@@ -268,7 +318,7 @@ static int judge(struct gdb_bp *b, const struct gdb_resume *how,
             b->inject = VEC_BP;
             return REDO;
         }
-        if ((e = dr_hit(b, how, st->dr6))) {
+        if ((e = dr_hit(b, how, how->mode, st->dr6))) {
             /* A trap of the guest's own TF may come with it: keep it. */
             if (!stepped && (st->dr6 & DR6_BS))
                 b->inject = VEC_DB;
@@ -296,7 +346,7 @@ static int judge(struct gdb_bp *b, const struct gdb_resume *how,
         report(out, e);
         return REPORT;
     }
-    if (how->mode == GDB_RESUME_STEP)
+    if (how->mode == GDB_RESUME_STEP && !b->range)
         return REPORT;
     if ((r = get_pc(b, &pc)) < 0)
         return r;
@@ -308,7 +358,17 @@ static int judge(struct gdb_bp *b, const struct gdb_resume *how,
         out->ev = GDB_BP_EV_INTERRUPTED;
         return REPORT;
     }
-    return GO_ON;
+    /* A range step ended, or one step of the stub's own range loop. */
+    return how->mode == GDB_RESUME_STEP_RUN ? GO_ON : REPORT;
+}
+
+/* Whether a thread at regs is still in the range being stepped. */
+static bool in_range(const struct gdb_bp *b, const struct gdb_x86_regs *regs)
+{
+    uint64_t pc = gdb_x86_linear_pc(regs);
+
+    return regs->seg[GDB_CS] == b->range_cs && regs->arch == b->range_arch &&
+           pc >= b->range_start && pc < b->range_end;
 }
 
 /* A verdict for gdb_bp_run's caller: patches checked, -errno or 0. */
@@ -325,6 +385,53 @@ static int done(struct gdb_bp *b, int r)
 
 static int run_threads(struct gdb_bp *b, struct gdb_bp_stop *stop);
 
+/* A done(): the stop of a range step (counted for `monitor`). */
+static int range_done(struct gdb_bp *b, int r)
+{
+    b->range_runs++;
+    return done(b, r);
+}
+
+/*
+ * gdb_bp_run for a range step (one thread): one resume of the target in
+ * GDB_RESUME_RANGE, or, where the target cannot, single steps from here
+ * until the pc leaves the range or a step has something to report.
+ */
+static int run_range(struct gdb_bp *b, struct gdb_bp_stop *stop)
+{
+    bool by_target = target_ranges(b);
+    enum gdb_resume_mode mode = by_target ? GDB_RESUME_RANGE : GDB_RESUME_STEP;
+    struct gdb_x86_regs regs;
+    struct gdb_resume how;
+    struct gdb_stop st;
+    int r, redo = 0;
+
+    if (by_target && (r = build_stop_at(b)) < 0)
+        return r;
+    for (;;) {
+        if ((r = gdb_target_core_regs(b->ops, b->ctx, &regs)) < 0)
+            return r;
+        uint64_t pc = gdb_x86_linear_pc(&regs);
+        bool tf = (regs.rflags & RFLAGS_TF) != 0;
+        if ((r = step_once(b, mode, pc, false, &how, &st)) < 0)
+            return r;
+        if (!by_target)
+            b->range_stub_steps++;
+        r = judge(b, &how, &st, pc, tf, stop);
+        if (r == REDO) {
+            if (++redo > MAX_REDO)
+                return range_done(b, 0);
+            continue; /* the guest's exception first, then on */
+        }
+        if (r < 0 || by_target || stop->ev != GDB_BP_EV_TRAP || b->inject)
+            return range_done(b, r);
+        if ((r = gdb_target_core_regs(b->ops, b->ctx, &regs)) < 0)
+            return r;
+        if (!in_range(b, &regs))
+            return range_done(b, 0);
+    }
+}
+
 int gdb_bp_run(struct gdb_bp *b, struct gdb_bp_stop *stop)
 {
     struct gdb_resume how;
@@ -338,6 +445,8 @@ int gdb_bp_run(struct gdb_bp *b, struct gdb_bp_stop *stop)
 
     if ((r = get_pc_tf(b, &pc, &tf)) < 0)
         return r;
+    if (b->stepping && b->range)
+        return run_range(b, stop);
     if (b->stepping) {
         /* Redone while the guest's own int3 is delivered first. */
         for (int k = 0;; k++) {
@@ -388,6 +497,7 @@ void gdb_bp_start_threads(struct gdb_bp *b, const uint8_t *act, int event)
     b->event = event;
     b->stepping = false;
     b->step_over = true;
+    b->range = false;
 }
 
 /* Thread t's linear pc (t becomes the selected thread). */
@@ -403,7 +513,7 @@ static int pc_of(struct gdb_bp *b, int t, uint64_t *pc)
  * Returns REPORT (*out filled), GO_ON or REDO (b->inject set for t).
  */
 static int judge_thread(struct gdb_bp *b, const struct gdb_resume *how,
-                        enum gdb_resume_mode mode, int t,
+                        enum gdb_resume_mode mode, bool ranging, int t,
                         const struct gdb_stop *st, struct gdb_bp_stop *out)
 {
     const struct gdb_bp_entry *e;
@@ -428,7 +538,7 @@ static int judge_thread(struct gdb_bp *b, const struct gdb_resume *how,
         b->inject_thread = t;
         return REDO;
     }
-    if ((e = dr_hit(b, how, st->dr6))) {
+    if ((e = dr_hit(b, how, mode, st->dr6))) {
         report(out, e);
         out->thread = t;
         return REPORT;
@@ -439,12 +549,21 @@ static int judge_thread(struct gdb_bp *b, const struct gdb_resume *how,
         return REDO;
     }
     if ((e = gdb_bp_watch_changed(b)) ||
-        (mode == GDB_RESUME_STEP_RUN && (e = gdb_bp_break_at(b, pc)))) {
+        ((mode == GDB_RESUME_STEP_RUN || ranging) &&
+         (e = gdb_bp_break_at(b, pc)))) {
         report(out, e);
         out->thread = t;
         return REPORT;
     }
-    return mode == GDB_RESUME_STEP ? REPORT : GO_ON;
+    if (ranging && mode == GDB_RESUME_STEP) {
+        /* The stub's own range loop: on while in the range. */
+        struct gdb_x86_regs regs;
+        b->range_stub_steps++;
+        if ((r = gdb_target_core_regs(b->ops, b->ctx, &regs)) < 0)
+            return r;
+        return in_range(b, &regs) && !b->inject ? GO_ON : REPORT;
+    }
+    return mode == GDB_RESUME_STEP_RUN ? GO_ON : REPORT;
 }
 
 /*
@@ -459,7 +578,7 @@ static int serial_pick(struct gdb_bp *b, bool by_step)
     if (!by_step || !b->nr_shadow)
         return -1;
     for (int t = 0; t < b->nthreads; t++)
-        if (b->act[t] == GDB_BP_ACT_STEP)
+        if (b->act[t] == GDB_BP_ACT_STEP || b->act[t] == GDB_BP_ACT_RANGE)
             return -1; /* gdb's own step ends the round soon enough */
     for (int k = 1; k <= b->nthreads; k++) {
         int t = (b->turn + k) % b->nthreads;
@@ -490,18 +609,24 @@ static int round_threads(struct gdb_bp *b, int over, uint64_t over_pc,
 
     int only = serial_pick(b, by_step);
 
+    if (b->range && target_ranges(b) && (r = build_stop_at(b)) < 0)
+        return r;
+
     for (int t = 0; t < b->nthreads; t++) {
         enum gdb_resume_mode m = GDB_RESUME_STAY;
         if (over >= 0)
             m = t == over ? GDB_RESUME_STEP_RUN : GDB_RESUME_STAY;
         else if (b->act[t] == GDB_BP_ACT_STEP)
             m = GDB_RESUME_STEP;
+        else if (b->act[t] == GDB_BP_ACT_RANGE)
+            m = target_ranges(b) ? GDB_RESUME_RANGE : GDB_RESUME_STEP;
         else if (b->act[t] == GDB_BP_ACT_CONT && only >= 0)
             m = t == only ? GDB_RESUME_STEP_RUN : GDB_RESUME_STAY;
         else if (b->act[t] == GDB_BP_ACT_CONT)
             m = by_step ? GDB_RESUME_STEP_RUN : GDB_RESUME_CONT;
         b->modes[t] = m;
-        if (m != GDB_RESUME_STEP && m != GDB_RESUME_STEP_RUN)
+        if (m != GDB_RESUME_STEP && m != GDB_RESUME_STEP_RUN &&
+            m != GDB_RESUME_RANGE)
             continue;
         /* A stepped thread runs the instruction under an int3 patch. */
         uint64_t pc;
@@ -553,12 +678,19 @@ static int round_threads(struct gdb_bp *b, int over, uint64_t over_pc,
             b->ops->thread_stop(b->ctx, t, &ts) < 0 ||
             ts.kind != GDB_STOP_DEBUG)
             continue;
-        if (b->modes[t] == GDB_RESUME_STEP)
+        bool ranging = b->act[t] == GDB_BP_ACT_RANGE;
+        bool user_step =
+            b->modes[t] == GDB_RESUME_STEP || b->modes[t] == GDB_RESUME_RANGE;
+        if (user_step)
             b->act[t] = GDB_BP_ACT_STAY; /* its step is done */
-        r = judge_thread(b, &how, b->modes[t], t, &ts, out);
+        r = judge_thread(b, &how, b->modes[t], ranging, t, &ts, out);
+        if (ranging && r == GO_ON)
+            b->act[t] = GDB_BP_ACT_RANGE; /* still in the range */
         if (r < 0 || r == REPORT) {
-            if (r == REPORT && b->modes[t] == GDB_RESUME_STEP)
+            if (r == REPORT && user_step)
                 out->thread = t;
+            if (r == REPORT && ranging)
+                b->range_runs++;
             return r;
         }
         if (r == REDO)

@@ -445,15 +445,35 @@ static bool parse_tid(const struct gdb_cmd *s, const char **p, const char *end,
            ((also & TID_ANY) && v == 0);
 }
 
-/* vCont;action[:tid]... with actions c, Csig, s, Ssig, t */
+/*
+ * A range step for thread t (vCont;rSTART,END): the range in gdb's pc
+ * terms made linear, as the breakpoint manager counts. Outside 64-bit
+ * code gdb's pc is CS base + IP already, unless `monitor pc offset`.
+ */
+static void set_range(struct gdb_cmd *s, int t, uint64_t start, uint64_t end)
+{
+    struct gdb_x86_regs regs;
+
+    gdb_cmd_use_thread(s, t);
+    if (gdb_target_core_regs(s->ops, s->ctx, &regs) < 0)
+        return; /* a plain step then */
+    if (s->pc_offset && regs.arch != GDB_ARCH_X86_64) {
+        start = (regs.cs_base + start) & 0xffffffff;
+        end = (regs.cs_base + end) & 0xffffffff;
+    }
+    gdb_bp_set_range(&s->bp, start, end, regs.seg[GDB_CS], regs.arch);
+}
+
+/* vCont;action[:tid]... with actions c, Csig, s, Ssig, t, rSTART,END */
 static enum gdb_cmd_result vcont(struct gdb_cmd *s, const char *p,
                                  const char *end, char *reply, size_t cap,
                                  size_t *len)
 {
     char first = 0;
-    uint64_t sig;
+    uint64_t sig, rstart = 0, rend = 0;
     bool runs = false;
-    int step_t = -1;
+    int step_t = -1, range_t = -1;
+    enum gdb_cmd_result res;
 
     if (p == end)
         return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
@@ -465,10 +485,14 @@ static enum gdb_cmd_result vcont(struct gdb_cmd *s, const char *p,
         if (*p++ != ';' || p == end)
             return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
         act = *p++;
-        if (!act || !strchr("cCsSt", act))
+        if (!act || !strchr("cCsStr", act))
             return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
         if ((act == 'C' || act == 'S') &&
             (!gdb_cmd_parse_hex(&p, end, &sig) || sig > 0xff))
+            return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
+        uint64_t a0 = 0, a1 = 0;
+        if (act == 'r' && (!gdb_cmd_parse_hex(&p, end, &a0) || p == end ||
+                           *p++ != ',' || !gdb_cmd_parse_hex(&p, end, &a1)))
             return gdb_cmd_reply_err(EBADPKT, reply, cap, len);
         if (p < end && *p == ':') {
             p++;
@@ -477,13 +501,21 @@ static enum gdb_cmd_result vcont(struct gdb_cmd *s, const char *p,
         }
         uint8_t a = act == 'c' || act == 'C'   ? GDB_BP_ACT_CONT
                     : act == 's' || act == 'S' ? GDB_BP_ACT_STEP
+                    : act == 'r'               ? GDB_BP_ACT_RANGE
                                                : GDB_BP_ACT_STAY;
         for (int i = 0; i < s->nthreads; i++) {
             if ((tid > 0 && i != tid - 1) || s->act[i] != 0xff)
                 continue;
+            if (a == GDB_BP_ACT_RANGE && range_t < 0) {
+                range_t = i;
+                rstart = a0;
+                rend = a1;
+            } else if (a == GDB_BP_ACT_RANGE) {
+                a = GDB_BP_ACT_STEP; /* one range at a time: a step */
+            }
             s->act[i] = a;
             runs |= a != GDB_BP_ACT_STAY;
-            if (a == GDB_BP_ACT_STEP && step_t < 0)
+            if ((a == GDB_BP_ACT_STEP || a == GDB_BP_ACT_RANGE) && step_t < 0)
                 step_t = i;
         }
         if (!first)
@@ -492,15 +524,23 @@ static enum gdb_cmd_result vcont(struct gdb_cmd *s, const char *p,
     for (int i = 0; i < s->nthreads; i++)
         if (s->act[i] == 0xff)
             s->act[i] = GDB_BP_ACT_STAY; /* not named: stays as it is */
-    if (s->nthreads > 1 && runs)
-        return start_threads(s, reply, cap, len);
+    if (s->nthreads > 1 && runs) {
+        res = start_threads(s, reply, cap, len);
+        if (range_t >= 0)
+            set_range(s, range_t, rstart, rend);
+        return res;
+    }
     if (first == 't' || !runs) {
         /* Already stopped (all-stop): report a stop with no signal. */
         s->last = (struct gdb_cmd_stop){.sig = SIG_NONE, .thread = s->g_thread};
         *len = gdb_cmd_render_stop(s, reply, cap);
         return GDB_CMD_REPLY;
     }
-    return resume(s, first == 's' || first == 'S', false, 0, reply, cap, len);
+    res = resume(s, first == 's' || first == 'S' || first == 'r', false, 0,
+                 reply, cap, len);
+    if (res == GDB_CMD_RESUME && first == 'r' && !s->exec_pending)
+        set_range(s, 0, rstart, rend);
+    return res;
 }
 
 /* Remember a point gdb took out (z), forget one it put in (Z). */
@@ -640,7 +680,8 @@ enum gdb_cmd_result gdb_cmd_handle(struct gdb_cmd *s, const char *pkt,
         return GDB_CMD_KILL;
     case 'v':
         if (is(pkt, len, "vCont?")) /* vCont? */
-            return gdb_cmd_reply_str("vCont;c;C;s;S;t", reply, cap, reply_len);
+            return gdb_cmd_reply_str("vCont;c;C;s;S;t;r", reply, cap,
+                                     reply_len);
         if (has_prefix(pkt, len, "vCont;")) /* vCont;action[:tid]... */
             return vcont(s, pkt + 5, end, reply, cap, reply_len);
         if (has_prefix(pkt, len, "vKill")) { /* vKill;pid */

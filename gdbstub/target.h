@@ -129,6 +129,7 @@ struct gdb_target_caps {
      * without debug registers or stepping.
      */
     bool page_watch;
+    bool range_step; /* does GDB_RESUME_RANGE itself */
 };
 
 /* What a page-protection watch catches; also the access that hit one. */
@@ -154,6 +155,16 @@ enum gdb_resume_mode {
      */
     GDB_RESUME_STEP_RUN,
     GDB_RESUME_STAY, /* threads only (gdb_resume.modes): stays stopped */
+    /*
+     * Range stepping for the user (RSP vCont;r, caps.range_step): step
+     * once, then on while the linear pc stays in [range_start, range_end)
+     * with CS and the CPU mode as they were; stop (a plain step stop)
+     * before an instruction at any of stop_at, or on anything a step
+     * stops on. Execution breakpoints in dr7 are not loaded for a
+     * thread in this mode (stop_at stands for them; data ones are); a
+     * guest TF set before or after an instruction ends the range there.
+     */
+    GDB_RESUME_RANGE,
 };
 
 /*
@@ -193,6 +204,10 @@ struct gdb_resume {
      */
     const struct gdb_watch_range *watch;
     size_t nr_watch;
+    /* GDB_RESUME_RANGE: linear pcs; stop_at holds nr_stop_at of them. */
+    uint64_t range_start, range_end;
+    const uint64_t *stop_at;
+    size_t nr_stop_at;
 };
 
 enum gdb_stop_kind {

@@ -32,6 +32,9 @@
  * With caps.page_watch the ranges a resume lists are watched as page
  * protection would (fake_page_hit): a stop after the accessing
  * instruction with watch_hit set.
+ * GDB_RESUME_RANGE (caps.range_step) steps on while the pc stays in the
+ * range and off stop_at, as target.h says, without debug-register
+ * execution breakpoints; range_resumes and range_insns count it.
  *
  * Also here: a session helper driving gdb_cmd over the fake.
  */
@@ -83,6 +86,7 @@ struct fake_target {
     unsigned injects;                  /* resumes that asked to inject */
     unsigned bad_step, bad_sw, bad_hw; /* asked for what caps lack */
     unsigned page_stops, page_accesses, bad_page; /* page protection */
+    unsigned range_resumes, range_insns;
     struct gdb_resume last_how;
 };
 
@@ -94,7 +98,8 @@ static inline void fake_init(struct fake_target *f, bool sw_bp, bool hw_bp,
                                        .hw_bp = hw_bp,
                                        .hw_watch = hw_watch,
                                        .singlestep = true,
-                                       .nr_hw_slots = 4};
+                                       .nr_hw_slots = 4,
+                                       .range_step = true};
     f->insn_len = 1;
     memset(f->mem, 0x90, sizeof(f->mem));
     f->regs.arch = GDB_ARCH_I386;
@@ -265,8 +270,13 @@ static inline int fake_resume(void *ctx, const struct gdb_resume *how,
 {
     struct fake_target *f = ctx;
     bool step = how->mode != GDB_RESUME_CONT;
+    bool range = how->mode == GDB_RESUME_RANGE;
+    uint32_t cs0 = f->regs.seg[GDB_CS];
+    enum gdb_arch arch0 = f->regs.arch;
 
     f->resumes++;
+    if (range)
+        f->range_resumes++;
     if (step)
         f->steps++;
     else
@@ -306,7 +316,7 @@ static inline int fake_resume(void *ctx, const struct gdb_resume *how,
             return 0;
         }
         /* Execution breakpoints fault before the instruction. */
-        if (f->caps.hw_bp && how->use_hw_bp) {
+        if (f->caps.hw_bp && how->use_hw_bp && !range) {
             for (int i = 0; i < 4; i++) {
                 if ((how->dr7 & (1ULL << (2 * i))) &&
                     fake_dr_rw(how->dr7, i) == 0 && how->dr[i] == pc) {
@@ -390,6 +400,18 @@ static inline int fake_resume(void *ctx, const struct gdb_resume *how,
             dr6 |= FAKE_DR6_BS;
         if (tf && !(dr6 & FAKE_DR6_BS))
             fake_deliver(f, 1, f->regs.rip); /* the guest's own trap */
+        if (range) {
+            uint64_t now = gdb_x86_linear_pc(&f->regs);
+            bool stop_at = false;
+            f->range_insns++;
+            for (size_t i = 0; i < how->nr_stop_at; i++)
+                stop_at |= how->stop_at[i] == now;
+            if (dr6 == FAKE_DR6_BS && !tf && !how->inject && !stop_at &&
+                now >= how->range_start && now < how->range_end &&
+                f->regs.seg[GDB_CS] == cs0 && f->regs.arch == arch0 &&
+                !(f->regs.rflags & FAKE_TF))
+                continue;
+        }
         if (dr6) {
             st->exception = 1;
             st->dr6 = dr6;

@@ -26,7 +26,11 @@
 int dbg_init(struct dbg *d, struct runner *runners, unsigned n, struct smp *smp,
              const struct probe_result *caps)
 {
-    *d = (struct dbg){.runner = &runners[0], .caps = *caps, .n = n, .smp = smp};
+    *d = (struct dbg){.runner = &runners[0],
+                      .caps = *caps,
+                      .n = n,
+                      .smp = smp,
+                      .block_irqs = true};
     d->cpu = calloc(n, sizeof(*d->cpu));
     d->modes = calloc(n, sizeof(*d->modes));
     if (!d->cpu || !d->modes) {
@@ -75,6 +79,7 @@ static void get_caps(void *ctx, struct gdb_target_caps *caps)
         .singlestep = d->caps.singlestep,
         .nr_hw_slots = 4,
         .page_watch = d->pw != NULL,
+        .range_step = !d->rec, /* record mode counts every step itself */
     };
 }
 
@@ -612,6 +617,18 @@ static int inject_by_events(struct vcpu *c, int vec)
 }
 
 /*
+ * dr7 without its execution breakpoints (R/W = 00; Intel SDM vol. 3,
+ * 17.2.4): 0 when no slot is left.
+ */
+static uint64_t dr7_no_exec(uint64_t dr7)
+{
+    for (int i = 0; i < 4; i++)
+        if (((dr7 >> (16 + 4 * i)) & 3) == 0)
+            dr7 &= ~(3ull << (2 * i));
+    return dr7 & 0xff ? dr7 : 0;
+}
+
+/*
  * Get the selected vCPU ready to run in mode with inject (0, 1 or 3) and
  * how's debug registers: KVM_SET_GUEST_DEBUG and the guest's own TF.
  */
@@ -645,6 +662,8 @@ static int prep(struct dbg *d, const struct gdb_resume *how,
         if ((e = vcpu_get_sregs(c, &sr)) < 0)
             return e;
         k->ret_cs = sr->cs.selector;
+        k->pre_sp = r->rsp;
+        k->pre_ss = sr->ss.selector;
         dbg.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP;
     }
     k->tf_was = d->tf;
@@ -656,12 +675,23 @@ static int prep(struct dbg *d, const struct gdb_resume *how,
         dbg.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_INJECT_BP;
     if (how->use_sw_bp)
         dbg.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP;
-    if (how->use_hw_bp) {
+    uint64_t dr7 = mode == GDB_RESUME_RANGE ? dr7_no_exec(how->dr7) : how->dr7;
+    if (how->use_hw_bp && dr7) {
         dbg.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP;
         for (int i = 0; i < 4; i++)
-            dbg.arch.debugreg[i] = how->dr[i];
-        dbg.arch.debugreg[7] = how->dr7;
+            dbg.arch.debugreg[i] = (dr7 >> (2 * i)) & 3 ? how->dr[i] : 0;
+        dbg.arch.debugreg[7] = dr7;
     }
+    /*
+     * KVM API doc, KVM_SET_GUEST_DEBUG: BLOCKIRQ keeps interrupts out
+     * while single-stepping, so a step for the user ends at the next
+     * instruction, not in a handler. Steps that stand in for running
+     * (STEP_RUN) must let them in, or a guest waiting for one hangs.
+     */
+    if ((mode == GDB_RESUME_STEP || mode == GDB_RESUME_RANGE) &&
+        d->block_irqs && d->caps.blockirq)
+        dbg.control |= KVM_GUESTDBG_BLOCKIRQ;
+    k->irqs_in = k->step && !(dbg.control & KVM_GUESTDBG_BLOCKIRQ);
     e = vcpu_set_guest_debug(c, &dbg);
     if (e < 0 && inject) {
         /* A KVM without INJECT_DB/BP: queue it as QEMU does instead. */
@@ -687,6 +717,28 @@ static int prep(struct dbg *d, const struct gdb_resume *how,
     return 0;
 }
 
+/*
+ * Whether an interrupt came in during the step k describes: interrupts
+ * were let in and the stack moved down by a frame at least (IP, CS,
+ * FLAGS) or to another stack segment. fix_frame then finds the frame by
+ * the IP and CS it returns to (an external interrupt's: the instruction
+ * that did not run yet) and gives it the guest's TF, not KVM's.
+ */
+static bool took_irq(struct dbg *d, const struct dbg_cpu *k)
+{
+    struct kvm_regs *r = NULL;
+    struct kvm_sregs *s = NULL;
+
+    if (!k->irqs_in || vcpu_get_regs(d->runner->vcpu, &r) < 0 ||
+        vcpu_get_sregs(d->runner->vcpu, &s) < 0)
+        return false;
+    uint64_t slot = (s->efer & EFER_LMA) && s->cs.l ? 8 : s->ss.db ? 4 : 2;
+    uint64_t mask = slot == 8 ? ~0ull : slot == 4 ? 0xffffffffull : 0xffff;
+    uint64_t down = (k->pre_sp - r->rsp) & mask;
+    return s->ss.selector != k->pre_ss ||
+           (down >= 3 * slot && down <= 64 * slot);
+}
+
 /* After the selected vCPU ran (d->last): its TF, and its stop for gdb. */
 static void post(struct dbg *d, struct gdb_stop *stop)
 {
@@ -694,7 +746,7 @@ static void post(struct dbg *d, struct gdb_stop *stop)
 
     if (k->step && d->last.stop == RUN_STOP_DEBUG) {
         d->tf = k->tf_next; /* the instruction went through */
-        if (k->inject || k->int_len)
+        if (k->inject || k->int_len || took_irq(d, k))
             fix_frame(d, k->ret_ip, k->ret_cs, k->tf_was);
     }
     *stop = (struct gdb_stop){.thread = (int)d->sel};
@@ -739,7 +791,95 @@ static void post(struct dbg *d, struct gdb_stop *stop)
 
 static bool valid_mode(enum gdb_resume_mode m)
 {
-    return (unsigned)m <= GDB_RESUME_STAY;
+    return (unsigned)m <= GDB_RESUME_RANGE;
+}
+
+static bool is_stop_at(const struct gdb_resume *how, uint64_t pc)
+{
+    for (size_t i = 0; i < how->nr_stop_at; i++)
+        if (how->stop_at[i] == pc)
+            return true;
+    return false;
+}
+
+/* Where a range step stands: its code segment, mode and linear pc. */
+struct range_at {
+    uint32_t cs;
+    enum gdb_arch arch;
+    uint64_t pc;
+};
+
+static int range_where(struct dbg *d, struct range_at *at)
+{
+    struct gdb_x86_regs g;
+    int e = get_core_regs(d, &g);
+
+    if (e < 0)
+        return e;
+    *at = (struct range_at){
+        .cs = g.seg[GDB_CS], .arch = g.arch, .pc = gdb_x86_linear_pc(&g)};
+    return 0;
+}
+
+/*
+ * After a range step's instruction (stop as post gave it, the guest's
+ * TF before and after it in tf): whether to step again. Returns 1 to go
+ * on, 0 to stop there, or -errno.
+ */
+static int range_goes_on(struct dbg *d, const struct gdb_resume *how,
+                         const struct range_at *start,
+                         const struct gdb_stop *stop, bool tf)
+{
+    struct range_at now;
+    int e;
+
+    d->range_insns++;
+    /*
+     * Anything but a plain step (a watched page's access too), or a trap
+     * the guest is owed: stop.
+     */
+    if (tf || stop->kind != GDB_STOP_DEBUG || stop->exception != 1 ||
+        (stop->dr6 & 0xf) || stop->watch_hit)
+        return 0;
+    if ((e = range_where(d, &now)) < 0)
+        return e;
+    return now.cs == start->cs && now.arch == start->arch &&
+           now.pc >= how->range_start && now.pc < how->range_end &&
+           !is_stop_at(how, now.pc);
+}
+
+static int set_page_watch(struct dbg *d, const struct gdb_resume *how);
+
+/*
+ * GDB_RESUME_RANGE on the selected vCPU: KVM single-steps it here, one
+ * KVM_RUN exit and the register reads per instruction, no round trip
+ * through the stub (RSP vCont;r). Watched pages stay protected
+ * throughout (set once, as for any resume).
+ */
+static int resume_range(struct dbg *d, const struct gdb_resume *how,
+                        struct gdb_stop *stop)
+{
+    struct range_at start;
+    int inject = how->inject, e;
+
+    if ((e = range_where(d, &start)) < 0)
+        return e;
+    d->range_resumes++;
+    for (bool first = true;; first = false) {
+        if ((e = prep(d, how, GDB_RESUME_RANGE, inject)) < 0)
+            return e;
+        bool tf = d->tf || inject; /* an exception entered its handler */
+        if (d->pw && first && (e = set_page_watch(d, how)) < 0)
+            return e;
+        e = d->pw ? pagewatch_run(d->pw, d->runner, RUN_STEP, &d->last)
+                  : run_vcpu(d->runner, RUN_STEP, &d->last);
+        if (e < 0)
+            return e;
+        post(d, stop);
+        inject = 0;
+        if ((e = range_goes_on(d, how, &start, stop, tf || d->tf)) <= 0)
+            return e;
+    }
 }
 
 /*
@@ -747,14 +887,13 @@ static bool valid_mode(enum gdb_resume_mode m)
  * first to stop on its own (a crash or an exit before a debug stop) is
  * the one reported; every vCPU's own outcome is kept for thread_stop.
  */
-static int resume_smp(struct dbg *d, const struct gdb_resume *how,
-                      struct gdb_stop *stop)
+static int smp_round(struct dbg *d, const struct gdb_resume *how,
+                     struct gdb_stop *stop)
 {
     static const enum smp_mode smode[] = {
-        [GDB_RESUME_CONT] = SMP_CONT,
-        [GDB_RESUME_STEP] = SMP_STEP,
-        [GDB_RESUME_STEP_RUN] = SMP_STEP_RUN,
-        [GDB_RESUME_STAY] = SMP_STAY,
+        [GDB_RESUME_CONT] = SMP_CONT,         [GDB_RESUME_STEP] = SMP_STEP,
+        [GDB_RESUME_STEP_RUN] = SMP_STEP_RUN, [GDB_RESUME_STAY] = SMP_STAY,
+        [GDB_RESUME_RANGE] = SMP_STEP,
     };
     unsigned sel = d->sel;
     struct smp_result sr;
@@ -831,18 +970,61 @@ static int set_page_watch(struct dbg *d, const struct gdb_resume *how)
     return pagewatch_set(d->pw, d->runner->vcpu, r, how->nr_watch);
 }
 
+/*
+ * Several vCPUs, one of them (the first in GDB_RESUME_RANGE) range
+ * stepping: rounds of smp_round, the others running as how says in each,
+ * until the range ends or another vCPU stops on its own.
+ */
+static int resume_smp(struct dbg *d, const struct gdb_resume *how,
+                      struct gdb_stop *stop)
+{
+    unsigned sel = d->sel, r = d->n;
+    struct gdb_resume h = *how;
+    struct range_at start;
+    int e;
+
+    for (unsigned i = 0; i < d->n && r == d->n; i++)
+        if ((how->modes ? how->modes[i] : how->mode) == GDB_RESUME_RANGE)
+            r = i;
+    if (r == d->n)
+        return smp_round(d, how, stop);
+    select_cpu(d, r);
+    e = range_where(d, &start);
+    select_cpu(d, sel);
+    if (e < 0)
+        return e;
+    d->range_resumes++;
+    for (;;) {
+        bool injected = h.inject && h.thread == (int)r;
+        if ((e = smp_round(d, &h, stop)) < 0)
+            return e;
+        h.inject = 0;
+        if (stop->thread != (int)r)
+            return 0;
+        for (unsigned i = 0; i < d->n; i++)
+            if (i != r && d->cpu[i].stop.kind != GDB_STOP_NONE)
+                return 0; /* another vCPU stopped on its own */
+        select_cpu(d, r);
+        bool tf = injected || d->cpu[r].tf_was || d->tf;
+        e = range_goes_on(d, how, &start, stop, tf);
+        select_cpu(d, sel);
+        if (e <= 0)
+            return e;
+    }
+}
+
 static int resume(void *ctx, const struct gdb_resume *how,
                   struct gdb_stop *stop)
 {
     struct dbg *d = ctx;
     static const enum run_mode modes[] = {
-        [GDB_RESUME_CONT] = RUN_CONT,
-        [GDB_RESUME_STEP] = RUN_STEP,
-        [GDB_RESUME_STEP_RUN] = RUN_STEP_RUN,
+        [GDB_RESUME_CONT] = RUN_CONT,         [GDB_RESUME_STEP] = RUN_STEP,
+        [GDB_RESUME_STEP_RUN] = RUN_STEP_RUN, [GDB_RESUME_STAY] = RUN_STEP,
+        [GDB_RESUME_RANGE] = RUN_STEP, /* record mode: one step */
     };
     int e;
 
-    if ((unsigned)how->mode > GDB_RESUME_STEP_RUN ||
+    if (how->mode == GDB_RESUME_STAY || !valid_mode(how->mode) ||
         (how->inject && how->inject != 1 && how->inject != 3))
         return -EINVAL;
     if (d->smp)
@@ -856,6 +1038,11 @@ static int resume(void *ctx, const struct gdb_resume *how,
             return -EOPNOTSUPP;
         d->cpu[d->sel].step = false;
         e = rec_run(d->rec, modes[how->mode], &d->last);
+    } else if (how->mode == GDB_RESUME_RANGE) {
+        e = resume_range(d, how, stop);
+        if (e == 0)
+            d->cpu[d->sel].stop = *stop;
+        return e;
     } else if (d->pw) {
         if ((e = prep(d, how, how->mode, how->inject)) < 0 ||
             (e = set_page_watch(d, how)) < 0)
@@ -1006,6 +1193,36 @@ static int snap_monitor(struct dbg *d, const char *cmd, char *out, size_t cap)
     return n;
 }
 
+/* monitor step [irqs on|off] (args: what follows "step") */
+static int monitor_step(struct dbg *d, const char *args, char *out, size_t cap)
+{
+    while (*args == ' ')
+        args++;
+    if (!strcmp(args, "irqs on") || !strcmp(args, "irqs off"))
+        d->block_irqs = args[6] == 'n';
+    else if (*args) {
+        snprintf(out, cap, "usage: monitor step [irqs on|off]\n");
+        return -ENOENT;
+    }
+    const char *how =
+        !d->block_irqs     ? "off: interrupts are delivered during a step, "
+                             "which may stop in a handler"
+        : d->caps.blockirq ? "on: interrupts wait while you step "
+                             "(KVM_GUESTDBG_BLOCKIRQ)"
+                           : "on, but this host's KVM has no "
+                             "KVM_GUESTDBG_BLOCKIRQ: interrupts are "
+                             "delivered during a step, which may stop in "
+                             "a handler";
+    return snprintf(out, cap,
+                    "step irqs %s\n"
+                    "host KVM_GUESTDBG_BLOCKIRQ: %s\n"
+                    "range steps (vCont;r) done in the VMM: %llu, "
+                    "%llu instructions\n",
+                    how, d->caps.blockirq ? "yes" : "no",
+                    (unsigned long long)d->range_resumes,
+                    (unsigned long long)d->range_insns);
+}
+
 static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
 {
     struct dbg *d = ctx;
@@ -1025,6 +1242,7 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
             "             (of vCPU N, default gdb's current thread's)\n"
             "cpus         each vCPU's state\n"
             "host         what this host's KVM supports for debugging\n"
+            "step [irqs on|off]  interrupts while you step; range steps\n"
             "stats        VM exits and HLTs so far, per vCPU\n"
             "screen       the 80x25 text screen at 0xB8000\n"
             "record       record mode: history, checkpoints, memory\n"
@@ -1056,16 +1274,19 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
         }
         return dump_cpu(d, cpu, cmd[0] == 's', out, cap);
     }
+    if (!strncmp(cmd, "step", 4) && (!cmd[4] || cmd[4] == ' '))
+        return monitor_step(d, cmd + 4, out, cap);
     if (!strcmp(cmd, "host")) {
-        return snprintf(out, cap,
-                        "single-step: %s\nint3 intercepted: %s\n"
-                        "debug-register breakpoints: %s\n"
-                        "debug-register watchpoints: %s\n"
-                        "probe time: %.0f us\n",
-                        d->caps.singlestep ? "yes" : "no",
-                        d->caps.sw_bp ? "yes" : "no",
-                        d->caps.hw_bp ? "yes" : "no",
-                        d->caps.hw_watch ? "yes" : "no", d->caps.usec);
+        return snprintf(
+            out, cap,
+            "single-step: %s\nint3 intercepted: %s\n"
+            "debug-register breakpoints: %s\n"
+            "debug-register watchpoints: %s\n"
+            "KVM_GUESTDBG_BLOCKIRQ: %s\n"
+            "probe time: %.0f us\n",
+            d->caps.singlestep ? "yes" : "no", d->caps.sw_bp ? "yes" : "no",
+            d->caps.hw_bp ? "yes" : "no", d->caps.hw_watch ? "yes" : "no",
+            d->caps.blockirq ? "yes" : "no", d->caps.usec);
     }
     if (!strcmp(cmd, "stats") || !strcmp(cmd, "cpus")) {
         bool stats = cmd[0] == 's';

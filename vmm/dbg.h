@@ -29,6 +29,13 @@ struct dbg_cpu {
     uint64_t int_len, ret_ip;
     uint16_t ret_cs;
     struct gdb_stop stop;
+    /*
+     * The last step let interrupts in (no BLOCKIRQ): SS:SP before it, to
+     * see whether one was delivered (a frame pushed).
+     */
+    bool irqs_in;
+    uint64_t pre_sp;
+    uint16_t pre_ss;
 };
 
 /*
@@ -70,6 +77,12 @@ struct dbg {
      * not recording. The runner's MMIO handler must be pagewatch_mmio.
      */
     struct pagewatch *pw;
+    /*
+     * `monitor step irqs on|off`: a step for the user (stepi, range
+     * steps) runs with KVM_GUESTDBG_BLOCKIRQ where the host has it.
+     */
+    bool block_irqs;
+    uint64_t range_resumes, range_insns; /* GDB_RESUME_RANGE so far */
 };
 
 /*

@@ -156,6 +156,8 @@ static int host_info(void)
     printf("debug-register execution breakpoints: %s\n",
            p.hw_bp ? "yes" : "no");
     printf("debug-register data watchpoints: %s\n", p.hw_watch ? "yes" : "no");
+    printf("interrupts held off while stepping (KVM_GUESTDBG_BLOCKIRQ): %s\n",
+           p.blockirq ? "yes" : "no");
     printf("breakpoint mechanism (auto): %s\n", p.sw_bp   ? "int3"
                                                 : p.hw_bp ? "dr"
                                                           : "step");

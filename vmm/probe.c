@@ -249,6 +249,19 @@ int probe_host(struct probe_result *res)
 
     if (e >= 0)
         e = probe_pages(res, timer);
+    /*
+     * KVM API doc, KVM_SET_GUEST_DEBUG: KVM_CAP_SET_GUEST_DEBUG2 gives the
+     * supported control flags; without the capability (kernels before
+     * 5.16) there is no BLOCKIRQ.
+     */
+    if (e >= 0) {
+        struct vm v = {.fd = -1, .kvm_fd = -1};
+        if (vm_open(&v) == 0)
+            res->blockirq = (vm_check_cap(&v, KVM_CAP_SET_GUEST_DEBUG2) &
+                             KVM_GUESTDBG_BLOCKIRQ) != 0;
+        vm_close(&v);
+    }
+
     timer_delete(timer);
     static const struct timespec zero = {0, 0};
     while (sigtimedwait(&alrm, NULL, &zero) > 0)

@@ -11,10 +11,15 @@
 #include <stdbool.h>
 
 struct probe_result {
-    bool singlestep;    /* KVM_GUESTDBG_SINGLESTEP exits after 1 instruction */
-    bool sw_bp;         /* KVM_GUESTDBG_USE_SW_BP intercepts int3 (#BP exit) */
-    bool hw_bp;         /* DR0-3 execution breakpoints fire */
-    bool hw_watch;      /* DR0-3 data (write) breakpoints fire */
+    bool singlestep; /* KVM_GUESTDBG_SINGLESTEP exits after 1 instruction */
+    bool sw_bp;      /* KVM_GUESTDBG_USE_SW_BP intercepts int3 (#BP exit) */
+    bool hw_bp;      /* DR0-3 execution breakpoints fire */
+    bool hw_watch;   /* DR0-3 data (write) breakpoints fire */
+    /*
+     * KVM_GUESTDBG_BLOCKIRQ (no interrupts into a stepped guest) is in
+     * the flag mask KVM_CHECK_EXTENSION(KVM_CAP_SET_GUEST_DEBUG2) gives.
+     */
+    bool blockirq;
     double usec;        /* how long the probe took */
     const char *err_op; /* set when the probe itself failed */
     int err;            /* -errno then */

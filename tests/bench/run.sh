@@ -236,7 +236,6 @@ def_row loadvm "10e loadvm, 64 MiB touched" ms lower mul 0.001
 def_row smp_intr "11a Ctrl-C to stop, 4 vCPUs spinning" us lower mul 1
 def_row smp_bp "11b break+continue, 4 vCPUs" trips/s higher rate \
     "$((CONTS))e6"
-
 # Row 12: guest speed with one write watchpoint set: pw_bench.bin's loop
 # of 20000 rounds (60002 instructions) writing another page, then the
 # watched byte; the time from continue to the watchpoint's stop, with the
@@ -245,10 +244,20 @@ def_row smp_bp "11b break+continue, 4 vCPUs" trips/s higher rate \
 def_row watch_page "12a watch hit, 60k-insn loop, auto" ms lower \
     mul 0.001
 def_row watch_step "12b the same, mechanism step" ms lower mul 0.001
+# Row 13: gdb's `next` over one loop line of step32.elf (three
+# instructions an iteration; a quick run takes its 100-iteration line).
+if [ "$QUICK" = 1 ]; then
+    NEXT_ITERS=100 NEXT_MARK=LOOP
+else
+    NEXT_ITERS=10000 NEXT_MARK=BIG
+fi
+def_row next_range "13a next, $NEXT_ITERS-loop, vCont;r" ms lower \
+    mul 0.001
+def_row next_stepi "13b the same, range-stepping off" ms lower mul 0.001
 
 for r in cold_gdb mem_dump mem_restore intr_spin intr_hlt rec_speed \
     norec_speed rev_stepi savevm loadvm smp_intr smp_bp watch_page \
-    watch_step; do
+    watch_step next_range next_stepi; do
     note "$r" f "n/a"
 done
 for r in "${ROWS[@]}"; do
@@ -792,6 +801,67 @@ gdb_row watch_step k "$PWB" "$T_TMP/watch.gdb" --hlt-sleep 0 \
     --debug-mechanism step
 REPS=$ROW_REPS
 
+# ---------------------------------------------------------------- 13
+# 13a/13b: the time of one `next` over step32's loop line, with range
+# stepping (gdb sends one vCont;r, the VMM steps the loop) and with `set
+# range-stepping off` (gdb single-steps it: a round trip an instruction),
+# both on the same kernel in the same run. QEMU 7.2's gdbstub has no `r`
+# in its vCont? reply, so gdb single-steps there in both rows.
+STEP_K=$BUILD/tests/kernels/step32.elf
+# next_target k|q: step32.elf stopped for gdb on PORT (BG its pid).
+next_target() {
+    local try
+    for try in 1 2; do
+        PORT=$(bench_port)
+        if [ "$1" = k ]; then
+            spawn_bg "${PIN[@]}" "$VMM" --gdb "$PORT" --kernel "$STEP_K"
+        else
+            spawn_bg "${PIN[@]}" "$QEMU" -accel "$ACCEL" -nodefaults \
+                -display none -no-reboot -m 128 -kernel "$STEP_K" \
+                -device isa-debug-exit,iobase=0xf4,iosize=4 -S \
+                -gdb "tcp:127.0.0.1:$PORT"
+        fi
+        timeout 30 "$BT" wait-listen "$PORT" "$BG" 2>>"$LOG" && return 0
+        stop "$BG"
+    done
+    return 1
+}
+# next_row ROW COL on|off: REPS sessions timing the one `next`.
+next_row() {
+    local rep line
+    line=$(grep -n "STEP32_LINE_$NEXT_MARK " tests/kernels/step32.c | cut -d: -f1)
+    printf '%s\n' "symbol-file $STEP_K" "hbreak tests/kernels/step32.c:$line" \
+        continue delete "set range-stepping $3" MARK next MARK kill \
+        >"$T_TMP/next.gdb"
+    for ((rep = 0; rep < REPS; rep++)); do
+        if ! next_target "$2"; then
+            failed "$1" "$2" "starting the target"
+            return
+        fi
+        if ! gdb_marks "$PORT" "$T_TMP/next.gdb"; then
+            stop "$BG"
+            failed "$1" "$2" "the gdb session"
+            return
+        fi
+        stop "$BG"
+        sample "$1" "$2" "${SPANS[0]}"
+    done
+}
+if [ ! -f "$STEP_K" ]; then
+    for c in k q; do
+        note next_range "$c" "n/a: no step32.elf"
+        note next_stepi "$c" "n/a: no step32.elf"
+    done
+else
+    say "13 next over a $NEXT_ITERS-iteration loop ($REPS sessions each)"
+    next_row next_range k on
+    next_row next_stepi k off
+    if [ "$HAVE_QEMU" = 1 ]; then
+        next_row next_range q on
+        next_row next_stepi q off
+    fi
+fi
+
 # ---------------------------------------------------------------- report
 # cell ROW COL: sets C_MED (raw median or empty) and C_TXT (table text)
 # and C_JSON.
@@ -917,6 +987,8 @@ pinned="gdb and target share CPU $(($(nproc) - 1))"
 echo "rows 3-5: $pinned (BENCH_PIN)."
 echo "4d and QEMU breakpoints: out_1m's loop, break *$LOOP_BP (QEMU:" \
     "${QEMU_BREAK:-}); HELLO's HLT never wakes under QEMU."
+echo "13: step32.elf's $NEXT_ITERS-iteration loop line; QEMU's gdbstub does" \
+    "no range stepping (no r in vCont?): gdb single-steps it in 12a too."
 for t in "${TARGETS[@]}"; do
     IFS='|' read -r res name val <<<"$t"
     printf "target %-7s %s: %s\n" "$res" "$name" "${val:-?}"

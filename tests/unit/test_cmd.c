@@ -503,7 +503,7 @@ static void test_vcont(void)
 {
     struct fake_sess *s = sess();
 
-    CHECK_STR(fake_pkt(s, "vCont?"), "vCont;c;C;s;S;t");
+    CHECK_STR(fake_pkt(s, "vCont?"), "vCont;c;C;s;S;t;r");
     fake_go(s, "vCont;s:1;c");
     CHECK_EQ(s->t.regs.rip, 0x1001);
     CHECK_EQ(s->t.last_how.mode, GDB_RESUME_STEP);
@@ -528,10 +528,10 @@ static void test_vcont(void)
     CHECK_EQ(s->res, GDB_CMD_REPLY);
     CHECK(gdb_cmd_is_stopped(s->cmd));
     CHECK_STR(fake_pkt(s, "?"), s->reply);
-    static const char *const bad[] = {
-        "vCont;",   "vCont;x",    "vCont;c:2",  "vCont;s:0",
-        "vCont;c:", "vCont;C",    "vCont;Cxy",  "vCont;c;",
-        "vCont;cc", "vCont;c:1x", "vCont;r1,2", "vCont;s:p1.1"};
+    static const char *const bad[] = {"vCont;",     "vCont;x",  "vCont;c:2",
+                                      "vCont;s:0",  "vCont;c:", "vCont;C",
+                                      "vCont;Cxy",  "vCont;c;", "vCont;cc",
+                                      "vCont;c:1x", "vCont;r1", "vCont;s:p1.1"};
     unsigned resumes = s->t.resumes;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         CHECK_STR(fake_pkt(s, bad[i]), "E01");

@@ -25,14 +25,27 @@ struct mt {
     int resumes;
     struct gdb_stop own[NT];
     bool waits[NT];
-    int writer; /* this thread's step writes mem[0x800] (-1: none) */
+    int writer;  /* this thread's step writes mem[0x800] (-1: none) */
+    bool ranges; /* does GDB_RESUME_RANGE (else the stub steps) */
 };
 
 static void mt_caps(void *ctx, struct gdb_target_caps *c)
 {
-    (void)ctx;
-    *c = (struct gdb_target_caps){
-        .hw_bp = true, .singlestep = true, .nr_hw_slots = 4};
+    struct mt *m = ctx;
+
+    *c = (struct gdb_target_caps){.hw_bp = true,
+                                  .singlestep = true,
+                                  .nr_hw_slots = 4,
+                                  .range_step = m->ranges};
+}
+
+/* GDB_RESUME_RANGE: on while in the range and off stop_at. */
+static bool mt_range_on(const struct gdb_resume *how, uint64_t pc)
+{
+    for (size_t i = 0; i < how->nr_stop_at; i++)
+        if (how->stop_at[i] == pc)
+            return false;
+    return pc >= how->range_start && pc < how->range_end;
 }
 
 static int mt_regs(void *ctx, struct gdb_x86_regs *r)
@@ -90,6 +103,8 @@ static int mt_resume(void *ctx, const struct gdb_resume *how,
             continue;
         if (md != GDB_RESUME_CONT) {
             m->pc[t]++;
+            while (md == GDB_RESUME_RANGE && mt_range_on(how, m->pc[t]))
+                m->pc[t]++;
             if (t == m->writer)
                 m->mem[0x800]++;
             m->own[t] = (struct gdb_stop){.kind = GDB_STOP_DEBUG,
@@ -336,13 +351,52 @@ static void test_step_watch_rounds(void)
     sess_free(s);
 }
 
+static void test_range_threads(void)
+{
+    struct sess *s = sess();
+
+    /* The target cannot: the stub steps thread 2, the others run. */
+    CHECK_PREFIX(go(s, "vCont;r200,204:2;c"), "T05thread:2;08:04020000;");
+    CHECK_EQ(s->m.resumes, 4);
+    CHECK_EQ(s->m.modes[0], GDB_RESUME_CONT);
+    CHECK_EQ(s->m.modes[1], GDB_RESUME_STEP);
+    CHECK_EQ(s->m.modes[2], GDB_RESUME_CONT);
+    sess_free(s);
+    /* The target can: one resume; a breakpoint in the range ends it. */
+    s = sess();
+    s->m.ranges = true; /* caps are read when the session starts */
+    gdb_cmd_free(s->cmd);
+    struct gdb_cmd_config cfg = {.mechanism = GDB_BP_AUTO};
+    s->cmd = gdb_cmd_new(&mt_ops, &s->m, &cfg);
+    if (!s->cmd)
+        abort();
+    CHECK_PREFIX(go(s, "vCont;r200,210:2;c"), "T05thread:2;08:10020000;");
+    CHECK_EQ(s->m.resumes, 1);
+    CHECK_EQ(s->m.modes[1], GDB_RESUME_RANGE);
+    CHECK_STR(go(s, "Z1,214,1"), "OK");
+    s->m.resumes = 0;
+    CHECK_PREFIX(go(s, "vCont;r210,220:2"),
+                 "T05thread:2;hwbreak:;08:14020000;");
+    CHECK_EQ(s->m.resumes, 1);
+    CHECK_EQ(s->m.modes[0], GDB_RESUME_STAY);
+    CHECK_EQ(s->m.pc[0], 0x100);
+    /* A second range in one packet is a plain step. */
+    CHECK_PREFIX(go(s, "vCont;r100,110:1;r300,310:3"), "T05thread:1;");
+    CHECK_EQ(s->m.modes[0], GDB_RESUME_RANGE);
+    CHECK_EQ(s->m.modes[2], GDB_RESUME_STEP);
+    CHECK_EQ(s->m.pc[0], 0x110);
+    CHECK_EQ(s->m.pc[2], 0x301);
+    CHECK_STR(go(s, "vCont;r100:1"), "E01");
+    CHECK_STR(go(s, "vCont;r100,:1"), "E01");
+    sess_free(s);
+}
+
 int main(void)
 {
     static const struct test_case tests[] = {
-        TEST(test_thread_packets),
-        TEST(test_vcont_actions),
-        TEST(test_break_any_thread),
-        TEST(test_step_watch_rounds),
+        TEST(test_thread_packets),   TEST(test_vcont_actions),
+        TEST(test_break_any_thread), TEST(test_step_watch_rounds),
+        TEST(test_range_threads),
     };
     return test_main(tests, TEST_COUNT(tests));
 }
