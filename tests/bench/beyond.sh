@@ -257,6 +257,22 @@ p/x $pc'
 hbreak *0x200
 continue'
 
+    # pc_irqstep: IRQ0 at about 1 kHz while the guest spins; count is the
+    # tick counter. 300 stepi, then where the pc is and how many ticks
+    # came in between.
+    ielf=$BUILD/tests/guests/pc_irqstep.elf
+    spin=0x$(nm "$ielf" | awk '$3 == "spin" {print $1}')
+    cnt=0x$(nm "$ielf" | awk '$3 == "count" {print $1}')
+    tick=0x$(nm "$ielf" | awk '$3 == "tick" {print $1}')
+    row irqstep "300 stepi with IRQ0 pending (pc_irqstep, PIT at 1 kHz; handler at $tick)" \
+        "$G/pc_irqstep.bin" '^\$|^=>' "hbreak *$spin
+continue
+delete
+p/x *(short *)$cnt
+stepi 300
+p/x *(short *)$cnt
+x/i \$pc" --machine pc
+
     lldb_row lldb "lldb 14 with no settings: connect, pc, disassemble, si" "$LM" \
         'stop reason|= 0x|0x1: |error' 'register read pc' \
         'disassemble -c 2 -s 0' 'si' 'register read pc'
