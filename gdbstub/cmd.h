@@ -103,4 +103,11 @@ void gdb_cmd_reset_views(struct gdb_cmd *s);
 /* Whether the guest is currently stopped (as opposed to running freely). */
 bool gdb_cmd_is_stopped(const struct gdb_cmd *s);
 
+/*
+ * Whether the resume gdb_cmd_handle just started is a single step (s,
+ * S, vCont;s): it ends at once, so the server need not look at the
+ * sockets once more before it runs the guest.
+ */
+bool gdb_cmd_is_step(const struct gdb_cmd *s);
+
 #endif

@@ -285,3 +285,8 @@ bool gdb_cmd_is_stopped(const struct gdb_cmd *s)
 {
     return s->stopped;
 }
+
+bool gdb_cmd_is_step(const struct gdb_cmd *s)
+{
+    return !s->stopped && s->exec_step && !s->reverse;
+}

@@ -644,7 +644,15 @@ static void accept_client(struct gdb_srv *s, struct gdb_cmd *cmd)
     }
 }
 
-/* Take every pending SIGIO: from here on, new input raises a new one. */
+/*
+ * Take the pending SIGIO: from here on, new input raises a new one. One
+ * call is enough: SIGIO is a standard signal, which does not queue (at
+ * most one instance is pending: signal(7), "Queueing and delivery
+ * semantics for standard signals"), and the sockets send it to this
+ * thread only (F_OWNER_TID). A SIGIO sent to the whole process as well
+ * would only make the next KVM_RUN return at once, and the loop come
+ * here again.
+ */
 static void drain_sigio(void)
 {
     static const struct timespec zero = {0, 0};
@@ -652,8 +660,7 @@ static void drain_sigio(void)
 
     sigemptyset(&io);
     sigaddset(&io, SIGIO);
-    while (sigtimedwait(&io, NULL, &zero) > 0)
-        ;
+    (void)sigtimedwait(&io, NULL, &zero);
 }
 
 enum { IN_MORE, IN_KILL, IN_GONE };
@@ -822,9 +829,14 @@ int gdb_srv_serve(struct gdb_srv *s, struct gdb_cmd *cmd, int quit_fd)
              * The packet that resumed the guest left a SIGIO pending: take
              * it and look at the sockets once more before entering the
              * guest, instead of a KVM_RUN that would return EINTR at once.
+             * A single step ends at once: input that came with its packet
+             * (its SIGIO taken here) is read at the stop, so no second
+             * look (a syscall per stepi).
              */
             was_running = true;
-            continue;
+            if (!gdb_cmd_is_step(cmd))
+                continue;
+            drain_sigio();
         }
 
         int r = gdb_cmd_run(cmd, s->reply, RSP_MAX_PACKET, &len);

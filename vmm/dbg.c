@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 
 #include "dbg_views.h"
 #include "dump.h"
@@ -1223,6 +1224,45 @@ static int monitor_step(struct dbg *d, const char *args, char *out, size_t cap)
                     (unsigned long long)d->range_insns);
 }
 
+/*
+ * The VMM's costs for `monitor cost`, all vCPUs together: KVM_RUN calls
+ * and the time inside them, the other vCPU ioctls, the register reads and
+ * writes KVM_CAP_SYNC_REGS saved, and the process's CPU time
+ * (getrusage). make bench takes the VMM's share of a stop from these.
+ */
+static int stats_cost(const struct dbg *d, char *out, size_t cap)
+{
+    struct vcpu_stats t = {0};
+    struct rusage ru;
+    uint32_t sync = 0;
+
+    for (unsigned i = 0; i < d->n; i++) {
+        const struct vcpu *c = d->cpu[i].runner->vcpu;
+        t.runs += c->stats.runs;
+        t.run_ns += c->stats.run_ns;
+        t.ioctls += c->stats.ioctls;
+        t.synced += c->stats.synced;
+        t.flushes += c->stats.flushes;
+        sync |= c->sync_cap;
+    }
+    if (getrusage(RUSAGE_SELF, &ru) < 0)
+        return -errno;
+    return snprintf(
+        out, cap,
+        "KVM_RUN: %llu calls, %llu us inside\n"
+        "other vCPU ioctls: %llu\n"
+        "sync regs: %s; %llu register reads and %llu writes without an "
+        "ioctl\n"
+        "VMM CPU: user %llu us, system %llu us\n",
+        (unsigned long long)t.runs, (unsigned long long)(t.run_ns / 1000),
+        (unsigned long long)t.ioctls, sync ? "on" : "off",
+        (unsigned long long)t.synced, (unsigned long long)t.flushes,
+        (unsigned long long)ru.ru_utime.tv_sec * 1000000u +
+            (unsigned long long)ru.ru_utime.tv_usec,
+        (unsigned long long)ru.ru_stime.tv_sec * 1000000u +
+            (unsigned long long)ru.ru_stime.tv_usec);
+}
+
 static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
 {
     struct dbg *d = ctx;
@@ -1244,6 +1284,8 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
             "host         what this host's KVM supports for debugging\n"
             "step [irqs on|off]  interrupts while you step; range steps\n"
             "stats        VM exits and HLTs so far, per vCPU\n"
+            "cost         KVM_RUN calls and time inside, vCPU ioctls,\n"
+            "             the VMM's CPU time\n"
             "screen       the 80x25 text screen at 0xB8000\n"
             "record       record mode: history, checkpoints, memory\n"
             "info mem     mapped linear ranges and their rights (paging)\n"
@@ -1288,6 +1330,8 @@ static int monitor(void *ctx, const char *cmd, char *out, size_t cap)
             d->caps.hw_bp ? "yes" : "no", d->caps.hw_watch ? "yes" : "no",
             d->caps.blockirq ? "yes" : "no", d->caps.usec);
     }
+    if (!strcmp(cmd, "cost"))
+        return stats_cost(d, out, cap);
     if (!strcmp(cmd, "stats") || !strcmp(cmd, "cpus")) {
         bool stats = cmd[0] == 's';
         size_t n = 0;

@@ -213,6 +213,9 @@ static int create_vcpus(struct machine *m)
                 m->ncpus, max);
         return -E2BIG;
     }
+    /* A test and bench knob: registers through the ioctls only. */
+    const char *no_sync = getenv("KVMSTUB_NO_SYNC_REGS");
+    m->vm.no_sync_regs = no_sync && !strcmp(no_sync, "1");
     for (unsigned i = 0; i < m->ncpus; i++) {
         if ((e = vcpu_create(&m->vcpus[i], &m->vm, i)) < 0)
             return e;

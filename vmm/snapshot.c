@@ -82,6 +82,9 @@ int snap_vcpu_take(struct snap_machine *m, struct vcpu *c,
 
     if ((e = probe_msrs(m)) < 0)
         return e;
+    /* The ioctls below must see a register write vcpu.c holds back. */
+    if ((e = vcpu_flush(c)) < 0)
+        return e;
     memset(out, 0, sizeof(*out));
     errno = 0;
     /*
@@ -213,6 +216,7 @@ int snap_vcpu_put(struct snap_machine *m, struct vcpu *c,
     errno = 0;
     c->regs_valid = c->sregs_valid = c->fpu_valid = false;
     c->dbg_valid = false;
+    c->regs_dirty = false; /* replaced by the snapshot's */
     c->io_pending = false;
     if (ioctl(c->fd, KVM_SET_SREGS, &in->sregs) < 0)
         return fail(m, "KVM_SET_SREGS");

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vm.h"
@@ -21,6 +22,25 @@
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
 #define KVM_CPUID_SIGNATURE    0x40000000u
 #define KVM_CPUID_FEATURES     0x40000001u
+
+/*
+ * The kvm_run->s.regs sets we use: what a stop reads. Not
+ * KVM_SYNC_X86_EVENTS: no stop needs them, and KVM would fetch them at
+ * every exit.
+ */
+#define SYNC_USED (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS)
+/*
+ * KVM_RUNs in a row whose stored registers nobody read before KVM stops
+ * storing them (a guest running free between stops pays for none).
+ */
+#define SYNC_IDLE_RUNS 16
+
+/* An ioctl on the vCPU fd other than KVM_RUN, counted for the stats. */
+static int vioctl(struct vcpu *c, unsigned long req, void *arg)
+{
+    c->stats.ioctls++;
+    return ioctl(c->fd, req, arg);
+}
 
 /*
  * KVM_GET_SUPPORTED_CPUID into a buffer grown until it fits (the ioctl
@@ -106,7 +126,7 @@ static int set_cpuid(struct vcpu *c)
     if (r < 0)
         return r;
     fill_cpuid(t, c->index);
-    r = ioctl(c->fd, KVM_SET_CPUID2, t);
+    r = vioctl(c, KVM_SET_CPUID2, t);
     int e = errno;
     free(t);
     if (r < 0) {
@@ -128,6 +148,9 @@ int vcpu_create(struct vcpu *c, struct vm *vm, unsigned index)
         return e;
     c->run_size = vm->vcpu_mmap_size;
     c->has_xsave = vm_check_cap(vm, KVM_CAP_XSAVE) > 0;
+    /* KVM_CHECK_EXTENSION gives the KVM_SYNC_X86_* bits KVM supports. */
+    int sync = vm->no_sync_regs ? 0 : vm_check_cap(vm, KVM_CAP_SYNC_REGS);
+    c->sync_cap = sync > 0 ? (uint32_t)sync & SYNC_USED : 0;
     c->run = mmap(NULL, (size_t)c->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
                   c->fd, 0);
     if (c->run == MAP_FAILED)
@@ -150,13 +173,24 @@ static void invalidate(struct vcpu *c)
     c->regs_valid = c->sregs_valid = c->fpu_valid = false;
 }
 
+int vcpu_flush(struct vcpu *c)
+{
+    if (!c->regs_dirty)
+        return 0;
+    if (vioctl(c, KVM_SET_REGS, &c->regs) < 0)
+        return vm_fail(c->vm, "KVM_SET_REGS");
+    c->regs_dirty = false;
+    return 0;
+}
+
 int vcpu_get_regs(struct vcpu *c, struct kvm_regs **regs)
 {
     if (!c->regs_valid) {
-        if (ioctl(c->fd, KVM_GET_REGS, &c->regs) < 0)
+        if (vioctl(c, KVM_GET_REGS, &c->regs) < 0)
             return vm_fail(c->vm, "KVM_GET_REGS");
         c->regs_valid = true;
     }
+    c->sync_read |= KVM_SYNC_X86_REGS;
     *regs = &c->regs;
     return 0;
 }
@@ -164,10 +198,11 @@ int vcpu_get_regs(struct vcpu *c, struct kvm_regs **regs)
 int vcpu_get_sregs(struct vcpu *c, struct kvm_sregs **sregs)
 {
     if (!c->sregs_valid) {
-        if (ioctl(c->fd, KVM_GET_SREGS, &c->sregs) < 0)
+        if (vioctl(c, KVM_GET_SREGS, &c->sregs) < 0)
             return vm_fail(c->vm, "KVM_GET_SREGS");
         c->sregs_valid = true;
     }
+    c->sync_read |= KVM_SYNC_X86_SREGS;
     *sregs = &c->sregs;
     return 0;
 }
@@ -175,7 +210,7 @@ int vcpu_get_sregs(struct vcpu *c, struct kvm_sregs **sregs)
 int vcpu_get_fpu(struct vcpu *c, struct kvm_fpu **fpu)
 {
     if (!c->fpu_valid) {
-        if (ioctl(c->fd, KVM_GET_FPU, &c->fpu) < 0)
+        if (vioctl(c, KVM_GET_FPU, &c->fpu) < 0)
             return vm_fail(c->vm, "KVM_GET_FPU");
         c->fpu_valid = true;
     }
@@ -185,22 +220,31 @@ int vcpu_get_fpu(struct vcpu *c, struct kvm_fpu **fpu)
 
 int vcpu_set_regs(struct vcpu *c, const struct kvm_regs *regs)
 {
-    c->regs_valid = false;
-    if (ioctl(c->fd, KVM_SET_REGS, regs) < 0)
-        return vm_fail(c->vm, "KVM_SET_REGS");
     if (regs != &c->regs)
         c->regs = *regs;
     c->regs_valid = true;
+    if (c->sync_cap & KVM_SYNC_X86_REGS) {
+        c->regs_dirty = true; /* for the next KVM_RUN (kvm_dirty_regs) */
+        return 0;
+    }
+    if (vioctl(c, KVM_SET_REGS, &c->regs) < 0) {
+        c->regs_valid = false;
+        return vm_fail(c->vm, "KVM_SET_REGS");
+    }
     return 0;
 }
 
 int vcpu_set_sregs(struct vcpu *c, const struct kvm_sregs *sregs)
 {
-    c->sregs_valid = false;
-    if (ioctl(c->fd, KVM_SET_SREGS, sregs) < 0)
-        return vm_fail(c->vm, "KVM_SET_SREGS");
+    int e = vcpu_flush(c); /* KVM sees the writes in the order made */
+
+    if (e < 0)
+        return e;
     if (sregs != &c->sregs)
         c->sregs = *sregs;
+    c->sregs_valid = false;
+    if (vioctl(c, KVM_SET_SREGS, &c->sregs) < 0)
+        return vm_fail(c->vm, "KVM_SET_SREGS");
     c->sregs_valid = true;
     return 0;
 }
@@ -219,7 +263,7 @@ static int set_fpu_xsave(struct vcpu *c, const struct kvm_fpu *f)
     uint8_t *a = (uint8_t *)x.region;
     uint64_t bv;
 
-    if (ioctl(c->fd, KVM_GET_XSAVE, &x) < 0)
+    if (vioctl(c, KVM_GET_XSAVE, &x) < 0)
         return vm_fail(c->vm, "KVM_GET_XSAVE");
     memcpy(a + 0, &f->fcw, 2);
     memcpy(a + 2, &f->fsw, 2);
@@ -234,23 +278,26 @@ static int set_fpu_xsave(struct vcpu *c, const struct kvm_fpu *f)
     memcpy(&bv, a + 512, 8);
     bv |= 0x3; /* XSTATE_BV: x87 | SSE */
     memcpy(a + 512, &bv, 8);
-    if (ioctl(c->fd, KVM_SET_XSAVE, &x) < 0)
+    if (vioctl(c, KVM_SET_XSAVE, &x) < 0)
         return vm_fail(c->vm, "KVM_SET_XSAVE");
     return 0;
 }
 
 int vcpu_set_fpu(struct vcpu *c, const struct kvm_fpu *fpu)
 {
-    c->fpu_valid = false;
-    if (c->has_xsave) {
-        int e = set_fpu_xsave(c, fpu);
-        if (e < 0)
-            return e;
-    } else if (ioctl(c->fd, KVM_SET_FPU, fpu) < 0) {
-        return vm_fail(c->vm, "KVM_SET_FPU");
-    }
+    int e = vcpu_flush(c);
+
+    if (e < 0)
+        return e;
     if (fpu != &c->fpu)
         c->fpu = *fpu;
+    c->fpu_valid = false;
+    if (c->has_xsave) {
+        if ((e = set_fpu_xsave(c, &c->fpu)) < 0)
+            return e;
+    } else if (vioctl(c, KVM_SET_FPU, &c->fpu) < 0) {
+        return vm_fail(c->vm, "KVM_SET_FPU");
+    }
     c->fpu_valid = true;
     return 0;
 }
@@ -366,21 +413,122 @@ int vcpu_set_guest_debug(struct vcpu *c, const struct kvm_guest_debug *dbg)
 {
     if (c->dbg_valid && memcmp(&c->dbg, dbg, sizeof(*dbg)) == 0)
         return 0;
-    c->dbg_valid = false;
-    if (ioctl(c->fd, KVM_SET_GUEST_DEBUG, dbg) < 0)
-        return vm_fail(c->vm, "KVM_SET_GUEST_DEBUG");
+    /* KVM notes RIP and RFLAGS.TF for single-stepping here: flush first. */
+    int e = vcpu_flush(c);
+    if (e < 0)
+        return e;
     c->dbg = *dbg;
+    c->dbg_valid = false;
+    if (vioctl(c, KVM_SET_GUEST_DEBUG, &c->dbg) < 0)
+        return vm_fail(c->vm, "KVM_SET_GUEST_DEBUG");
     c->dbg_valid = true;
     return 0;
 }
 
-int vcpu_run(struct vcpu *c)
+static uint64_t now_ns(void)
 {
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t); /* cannot fail for this clock */
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/*
+ * Which register sets to ask KVM to store at the next exit: those read
+ * since the last KVM_RUN, kept for SYNC_IDLE_RUNS runs in which nobody
+ * reads them (a step through an OUT is two KVM_RUNs, the registers read
+ * after the second only).
+ */
+static uint32_t sync_mask(struct vcpu *c)
+{
+    if (c->sync_read) {
+        c->sync_want |= c->sync_read & c->sync_cap;
+        c->sync_idle = 0;
+    } else if (c->sync_want && ++c->sync_idle >= SYNC_IDLE_RUNS) {
+        c->sync_want = 0;
+    }
+    c->sync_read = 0;
+    return c->sync_want;
+}
+
+/*
+ * The first time KVM stored registers, check them against KVM_GET_REGS
+ * and KVM_GET_SREGS (nothing runs between the two): a backend that gets
+ * kvm_run->s.regs wrong is left on the ioctls.
+ */
+static void sync_check(struct vcpu *c, uint32_t have)
+{
+    struct kvm_regs r;
+    struct kvm_sregs s;
+
+    c->sync_checked = true;
+    if (((have & KVM_SYNC_X86_REGS) &&
+         (vioctl(c, KVM_GET_REGS, &r) < 0 ||
+          memcmp(&r, &c->run->s.regs.regs, sizeof(r)))) ||
+        ((have & KVM_SYNC_X86_SREGS) &&
+         (vioctl(c, KVM_GET_SREGS, &s) < 0 ||
+          memcmp(&s, &c->run->s.regs.sregs, sizeof(s)))))
+        c->sync_cap = c->sync_want = 0;
+}
+
+/*
+ * KVM_RUN with the pending register write (kvm_dirty_regs) and the sets
+ * to store at the exit (kvm_valid_regs). Returns what ioctl returned, the
+ * errno in *err. KVM takes the dirty registers before it runs anything
+ * and clears their bit (KVM API doc, kvm_dirty_regs); a bit still set
+ * means it returned first (a vCPU waiting for SIPI, say), so they stay
+ * pending. At every return KVM stores the valid sets (kvm_valid_regs).
+ */
+static int run_once(struct vcpu *c, int *err)
+{
+    struct kvm_run *run = c->run;
+    uint32_t want = c->sync_cap ? sync_mask(c) : 0;
+    uint32_t dirty = 0;
+
+    if (c->regs_dirty && c->regs_valid) {
+        run->s.regs.regs = c->regs;
+        dirty = KVM_SYNC_X86_REGS;
+    }
+    c->regs_dirty = false; /* dirty but not valid: a snapshot replaced it */
+    run->kvm_valid_regs = want;
+    run->kvm_dirty_regs = dirty;
     invalidate(c);
     c->io_pending = false;
-    if (ioctl(c->fd, KVM_RUN, 0) < 0) {
-        if (errno == EINTR)
+    uint64_t t0 = now_ns();
+    int r = ioctl(c->fd, KVM_RUN, 0);
+    *err = errno;
+    c->stats.run_ns += now_ns() - t0;
+    c->stats.runs++;
+    if (dirty && (run->kvm_dirty_regs & KVM_SYNC_X86_REGS)) {
+        c->regs_dirty = c->regs_valid = true; /* not taken: still ours */
+    } else if (dirty) {
+        c->stats.flushes++;
+    }
+    if ((r < 0 && *err != EINTR) || !want)
+        return r;
+    if (!c->sync_checked)
+        sync_check(c, want);
+    if ((want & c->sync_cap & KVM_SYNC_X86_REGS) && !c->regs_dirty) {
+        c->regs = run->s.regs.regs;
+        c->regs_valid = true;
+        c->stats.synced++;
+    }
+    if (want & c->sync_cap & KVM_SYNC_X86_SREGS) {
+        c->sregs = run->s.regs.sregs;
+        c->sregs_valid = true;
+        c->stats.synced++;
+    }
+    return r;
+}
+
+int vcpu_run(struct vcpu *c)
+{
+    int e;
+
+    if (run_once(c, &e) < 0) {
+        if (e == EINTR)
             return -EINTR;
+        errno = e;
         return vm_fail(c->vm, "KVM_RUN");
     }
     c->io_pending = c->run->exit_reason == KVM_EXIT_IO ||
@@ -390,13 +538,12 @@ int vcpu_run(struct vcpu *c)
 
 int vcpu_complete_io(struct vcpu *c)
 {
+    int e;
+
     if (!c->io_pending)
         return 0;
-    invalidate(c);
-    c->io_pending = false;
     __atomic_store_n(&c->run->immediate_exit, 1, __ATOMIC_RELAXED);
-    int r = ioctl(c->fd, KVM_RUN, 0);
-    int e = errno;
+    int r = run_once(c, &e);
     __atomic_store_n(&c->run->immediate_exit, 0, __ATOMIC_RELAXED);
     if (r < 0 && e != EINTR) {
         errno = e;
@@ -416,7 +563,7 @@ int vcpu_set_signal_mask(struct vcpu *c, const sigset_t *mask)
 
     km.m.len = 8;
     memcpy(km.bytes + sizeof(struct kvm_signal_mask), mask, 8);
-    if (ioctl(c->fd, KVM_SET_SIGNAL_MASK, &km) < 0)
+    if (vioctl(c, KVM_SET_SIGNAL_MASK, &km) < 0)
         return vm_fail(c->vm, "KVM_SET_SIGNAL_MASK");
     return 0;
 }
@@ -434,7 +581,7 @@ int vcpu_translate(struct vcpu *c, uint64_t linear, uint64_t *gpa)
         return 0;
     }
     struct kvm_translation t = {.linear_address = linear};
-    if (ioctl(c->fd, KVM_TRANSLATE, &t) < 0)
+    if (vioctl(c, KVM_TRANSLATE, &t) < 0)
         return vm_fail(c->vm, "KVM_TRANSLATE");
     if (!t.valid)
         return -EFAULT;
@@ -446,7 +593,7 @@ int vcpu_get_mp_state(struct vcpu *c, uint32_t *state)
 {
     struct kvm_mp_state mp;
 
-    if (ioctl(c->fd, KVM_GET_MP_STATE, &mp) < 0)
+    if (vioctl(c, KVM_GET_MP_STATE, &mp) < 0)
         return vm_fail(c->vm, "KVM_GET_MP_STATE");
     *state = mp.mp_state;
     return 0;
@@ -455,8 +602,11 @@ int vcpu_get_mp_state(struct vcpu *c, uint32_t *state)
 int vcpu_set_mp_state(struct vcpu *c, uint32_t state)
 {
     struct kvm_mp_state mp = {.mp_state = state};
+    int e = vcpu_flush(c);
 
-    if (ioctl(c->fd, KVM_SET_MP_STATE, &mp) < 0)
+    if (e < 0)
+        return e;
+    if (vioctl(c, KVM_SET_MP_STATE, &mp) < 0)
         return vm_fail(c->vm, "KVM_SET_MP_STATE");
     return 0;
 }

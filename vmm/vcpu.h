@@ -10,6 +10,15 @@
 
 struct vm;
 
+/* What one vCPU cost the VMM so far (for `monitor stats` and make bench). */
+struct vcpu_stats {
+    uint64_t runs;    /* KVM_RUN calls */
+    uint64_t run_ns;  /* CLOCK_MONOTONIC time spent inside them */
+    uint64_t ioctls;  /* other ioctls on the vCPU fd made by vcpu.c */
+    uint64_t synced;  /* register reads kvm_run->s.regs served instead */
+    uint64_t flushes; /* writes passed to KVM through kvm_dirty_regs */
+};
+
 struct vcpu {
     struct vm *vm;
     unsigned index; /* KVM vCPU id, also the (x2)APIC ID in CPUID */
@@ -27,6 +36,24 @@ struct vcpu {
     /* The last exit left an I/O or MMIO access for KVM to complete. */
     bool io_pending;
     bool has_xsave; /* KVM_CAP_XSAVE: FPU state is written through XSAVE */
+    /*
+     * KVM_CAP_SYNC_REGS (KVM API doc, "kvm_valid_regs"/"kvm_dirty_regs"):
+     * sync_cap is the KVM_SYNC_X86_REGS/SREGS bits KVM offers and we use
+     * (0: the ioctls only). sync_want holds the sets read since the last
+     * KVM_RUN: the next one asks KVM to store those in kvm_run->s.regs at
+     * its exit, so a debugger that reads registers at every stop gets
+     * them with no ioctl, and a guest that runs free pays nothing.
+     * regs_dirty: c->regs was set but not yet given to KVM; the next
+     * KVM_RUN passes it through kvm_dirty_regs, any other vCPU ioctl
+     * made here first writes it with KVM_SET_REGS (vcpu_flush).
+     */
+    uint32_t sync_cap;
+    uint32_t sync_want;
+    uint32_t sync_read; /* sets read since the last KVM_RUN */
+    unsigned sync_idle; /* KVM_RUNs since stored registers were last read */
+    bool sync_checked;  /* s.regs checked against the ioctls once */
+    bool regs_dirty;
+    struct vcpu_stats stats;
 };
 
 /*
@@ -77,13 +104,30 @@ int vcpu_reset_real_mode_at(struct vcpu *c, uint16_t cs, uint16_t ip);
  */
 int vcpu_reset_flat32(struct vcpu *c, uint32_t eip, uint32_t eax, uint32_t ebx);
 
-/* Cached register access. The get functions fill the cache on first use. */
+/*
+ * Cached register access. The get functions fill the cache on first use:
+ * from kvm_run->s.regs when the last KVM_RUN stored them there
+ * (KVM_CAP_SYNC_REGS), else with KVM_GET_REGS/SREGS/FPU. vcpu_set_regs
+ * keeps the registers for the next KVM_RUN (kvm_dirty_regs) when KVM can
+ * take them that way, else writes them at once; KVM_SET_REGS cannot fail
+ * on a valid vCPU, so nothing is lost by the delay. vcpu_set_sregs and
+ * vcpu_set_fpu always write at once (KVM checks sregs: the error belongs
+ * to the write).
+ */
 int vcpu_get_regs(struct vcpu *c, struct kvm_regs **regs);
 int vcpu_get_sregs(struct vcpu *c, struct kvm_sregs **sregs);
 int vcpu_get_fpu(struct vcpu *c, struct kvm_fpu **fpu);
 int vcpu_set_regs(struct vcpu *c, const struct kvm_regs *regs);
 int vcpu_set_sregs(struct vcpu *c, const struct kvm_sregs *sregs);
 int vcpu_set_fpu(struct vcpu *c, const struct kvm_fpu *fpu);
+
+/*
+ * Give KVM the registers vcpu_set_regs left pending (KVM_SET_REGS), so
+ * that an ioctl made on c->fd outside this file (KVM_GET_REGS in a
+ * snapshot, say) sees them. Every function here does it itself. Returns 0
+ * or -errno (vm->err_op).
+ */
+int vcpu_flush(struct vcpu *c);
 
 /* KVM_SET_GUEST_DEBUG, skipped when unchanged since the last call. */
 int vcpu_set_guest_debug(struct vcpu *c, const struct kvm_guest_debug *dbg);

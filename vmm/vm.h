@@ -27,6 +27,11 @@ struct vm {
     const char *err_op;      /* what failed last, for main.c to print */
     const char *missing_cap; /* name of a required capability missing */
     bool irqchip;            /* in-kernel PIC, IOAPIC and local APIC */
+    /*
+     * Set before creating vCPUs to keep them off KVM_CAP_SYNC_REGS (main.c:
+     * KVMSTUB_NO_SYNC_REGS=1, a test and bench knob).
+     */
+    bool no_sync_regs;
 };
 
 /*

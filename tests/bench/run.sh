@@ -189,6 +189,22 @@ def_row cold_gdb "1b cold start to gdb prompt" ms lower mul 0.001
 def_row pio_rate "2  port-I/O exits (out_1m)" exits/s higher rate \
     "$((PIO_BYTES))e6"
 def_row stepi "3  gdb stepi $STEPS" steps/s higher rate "$((STEPS))e6"
+# Rows 3b-3j: what one stepi of row 3 costs, from `monitor cost` before
+# and after the steps: the VMM's CPU time (getrusage) and the time inside
+# KVM_RUN (on a software KVM that is the guest's emulation, not the
+# VMM's work), so "outside KVM_RUN" is the VMM's own work per stop and
+# the share is that over the session's wall time per step. 3g-3j: the same
+# with KVMSTUB_NO_SYNC_REGS=1 (registers through KVM_GET_REGS/SREGS).
+# QEMU: its process's CPU time (/proc/PID/stat, 10 ms ticks).
+def_row stepi_wall "3b stepi: wall time per step" us lower mul 1
+def_row stepi_cpu "3c stepi: VMM CPU per step" us lower mul 1
+def_row stepi_own "3d stepi: VMM CPU outside KVM_RUN" us lower mul 1
+def_row stepi_share "3e stepi: VMM share (3d / 3b)" % lower mul 1
+def_row stepi_ioctls "3f stepi: vCPU ioctls per step" ioctls lower mul 1
+def_row stepi_wall0 "3g 3b without SYNC_REGS" us lower mul 1
+def_row stepi_own0 "3h 3d without SYNC_REGS" us lower mul 1
+def_row stepi_share0 "3i 3e without SYNC_REGS" % lower mul 1
+def_row stepi_ioctls0 "3j 3f without SYNC_REGS" ioctls lower mul 1
 def_row bp_dr "4a break+continue HELLO, dr" trips/s higher rate \
     "$((CONTS))e6"
 def_row bp_step "4b break+continue HELLO, step" trips/s higher rate \
@@ -255,6 +271,14 @@ def_row next_range "13a next, $NEXT_ITERS-loop, vCont;r" ms lower \
     mul 0.001
 def_row next_stepi "13b the same, range-stepping off" ms lower mul 0.001
 
+for r in stepi_cpu stepi_own stepi_share stepi_ioctls stepi_wall0 \
+    stepi_own0 stepi_share0 stepi_ioctls0; do
+    note "$r" f "n/a"
+done
+for r in stepi_own stepi_share stepi_ioctls stepi_wall0 stepi_own0 \
+    stepi_share0 stepi_ioctls0; do
+    [ "$HAVE_QEMU" = 1 ] && note "$r" q "n/a"
+done
 for r in cold_gdb mem_dump mem_restore intr_spin intr_hlt rec_speed \
     norec_speed rev_stepi savevm loadvm smp_intr smp_bp watch_page \
     watch_step next_range next_stepi; do
@@ -420,6 +444,94 @@ EOF
 gdb_row stepi k "$HELLO" "$T_TMP/stepi.gdb" --hlt-sleep 0
 [ "$HAVE_QEMU" = 1 ] && gdb_row stepi q "$HELLO" "$T_TMP/stepi.gdb"
 floor_span stepi steps "$STEPS"
+
+# stepi_cost k|q SUFFIX [ENV...]: REPS sessions of stepi $STEPS with the
+# VMM's (k: monitor cost) or QEMU's (q: /proc/PID/stat) CPU time taken
+# right before and after, ENV in kvmstub's environment; samples go to
+# rows stepi_*SUFFIX.
+stepi_cost() {
+    local col=$1 sfx=$2 rep out=$T_TMP/cost.out pid tick f cpu_cmd
+    local w c own share ioc
+    shift 2
+    tick=$(getconf CLK_TCK)
+    for ((rep = 0; rep < REPS; rep++)); do
+        if [ "$col" = k ]; then
+            local saved=("${PIN[@]}")
+            PIN=(env "$@" "${saved[@]}")
+            start_target k "$HELLO" --hlt-sleep 0
+            local rc=$?
+            PIN=("${saved[@]}")
+        else
+            start_target q "$HELLO"
+            local rc=$?
+        fi
+        if [ "$rc" != 0 ]; then
+            failed "stepi_wall$sfx" "$col" "starting the target"
+            return
+        fi
+        # The target: the child of the timeout spawn_bg started.
+        pid=$(pgrep -P "$BG" | head -1)
+        cpu_cmd="monitor cost"
+        [ "$col" = q ] && cpu_cmd="shell cat /proc/$pid/stat"
+        cat >"$T_TMP/cost.gdb" <<EOF
+$cpu_cmd
+shell date +%s%N
+stepi $STEPS
+shell date +%s%N
+$cpu_cmd
+EOF
+        if ! timeout -k 2 "$TO" "${PIN[@]}" "$GDB" -q -n -batch \
+            -ex 'set confirm off' -ex 'set pagination off' \
+            -ex "target remote 127.0.0.1:$PORT" -x "$T_TMP/cost.gdb" \
+            >"$out" 2>&1; then # monitor output comes on stderr
+            cat "$out" >>"$LOG"
+            stop "$BG"
+            failed "stepi_wall$sfx" "$col" "the gdb session"
+            return
+        fi
+        stop "$BG"
+        cat "$out" >>"$LOG"
+        # Per step: wall, CPU, CPU outside KVM_RUN, share (%), ioctls.
+        f=$(awk -v n="$STEPS" -v q="$col" -v tick="$tick" '
+            /^[0-9]+$/ { t[nt++] = $1 }
+            q == "k" && /^KVM_RUN:/ { runs[nk] = $2; inrun[nk] = $4 }
+            q == "k" && /^other vCPU ioctls:/ { io[nk] = $4 }
+            q == "k" && /^VMM CPU:/ { cpu[nk++] = $4 + $7 }
+            q == "q" && NF > 20 && $1 ~ /^[0-9]+$/ {
+                cpu[nk++] = ($14 + $15) * 1e6 / tick }
+            END {
+                if (nt != 2 || nk != 2) exit 1
+                w = (t[1] - t[0]) / 1000
+                c = cpu[1] - cpu[0]
+                own = c - (inrun[1] - inrun[0])
+                ioc = runs[1] - runs[0] + io[1] - io[0]
+                printf "%.3f %.3f %.3f %.3f %.3f\n", w / n, c / n,
+                    own / n, 100 * own / w, ioc / n
+            }' "$out") || {
+            failed "stepi_wall$sfx" "$col" "reading the CPU times"
+            return
+        }
+        read -r w c own share ioc <<<"$f"
+        sample "stepi_wall$sfx" "$col" "$w"
+        if [ "$col" = q ]; then
+            sample stepi_cpu q "$c"
+            continue
+        fi
+        [ -z "$sfx" ] && sample stepi_cpu k "$c"
+        sample "stepi_own$sfx" k "$own"
+        sample "stepi_share$sfx" k "$share"
+        sample "stepi_ioctls$sfx" k "$ioc"
+    done
+}
+# The floor's time per step, from row 3's samples (us for $STEPS steps).
+if [ -s "$T_TMP/s.stepi.f" ]; then
+    awk -v n="$STEPS" '{ printf "%.3f\n", $1 / n }' "$T_TMP/s.stepi.f" \
+        >"$T_TMP/s.stepi_wall.f"
+fi
+say "3b-3j the cost of one stepi ($REPS sessions each)"
+stepi_cost k ""
+stepi_cost k 0 KVMSTUB_NO_SYNC_REGS=1
+[ "$HAVE_QEMU" = 1 ] && stepi_cost q ""
 
 # ---------------------------------------------------------------- 4
 # bp_script BREAK ADDR: a script that hits the breakpoint once, then
@@ -937,6 +1049,7 @@ target "first byte >= 20x faster than QEMU" "${RATIO_Q[cold_first_byte]}" \
     ge 20
 target "port-I/O rate >= 0.9x floor" "${RATIO_F[pio_rate]}" ge 0.9
 target "stepi >= 2x QEMU" "${RATIO_Q[stepi]}" ge 2
+target "VMM share of a stepi <= 25%" "${MED_K[stepi_share]}" le 25
 target "breakpoint round trips >= 2x QEMU" "${RATIO_Q[bp_loop]}" ge 2
 target "Ctrl-C latency < 1 ms, spinning (us)" "${MED_K[intr_spin]}" lt 1000
 target "Ctrl-C latency < 1 ms, in HLT (us)" "${MED_K[intr_hlt]}" lt 1000

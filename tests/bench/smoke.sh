@@ -9,7 +9,9 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 source tests/lib.sh
 
-ROWS=(cold_first_byte cold_gdb pio_rate stepi bp_dr bp_step bp_int3 bp_loop
+ROWS=(cold_first_byte cold_gdb pio_rate stepi stepi_wall stepi_cpu stepi_own
+    stepi_share stepi_ioctls stepi_wall0 stepi_own0 stepi_share0 stepi_ioctls0
+    bp_dr bp_step bp_int3 bp_loop
     mem_dump mem_restore intr_spin intr_hlt rss_1m hwm_1m rss_1g hwm_1g
     mb_first_byte kut_both boot_first_byte rec_speed norec_speed rev_stepi savevm loadvm smp_intr smp_bp
     watch_page watch_step next_range next_stepi)

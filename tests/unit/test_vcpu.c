@@ -135,6 +135,8 @@ static void test_flat32(void)
         goto out;
     memcpy(mem.host + 0x100000, code, sizeof(code));
     CHECK_OK(vcpu_reset_flat32(&c, 0x100000, 0x2badb002, 0x10000));
+    /* The raw ioctls below must see what vcpu.c may hold back. */
+    CHECK_OK(vcpu_flush(&c));
 
     CHECK_OK(ioctl(c.fd, KVM_GET_SREGS, &s));
     check_flat_seg(&s.cs, 0xb);
@@ -169,11 +171,128 @@ out:
     vm_close(&vm);
 }
 
+/* What one pass of test_sync_coherent saw after each KVM_RUN. */
+#define SYNC_STOPS 4
+struct sync_pass {
+    struct kvm_regs regs[SYNC_STOPS];
+    struct kvm_sregs sregs[SYNC_STOPS];
+    struct kvm_regs raw; /* KVM_GET_REGS after vcpu_flush, at the end */
+    uint32_t stored;     /* what the guest wrote at 0x110000 */
+    struct vcpu_stats stats;
+    uint32_t sync_cap;
+};
+
+/*
+ * One pass: the flat32 state, a register write before the first run,
+ * three single steps with a write (RBX + 1) after each, then a run to the
+ * HLT. At 1 MiB: add %ebx,%eax; mov %eax,0x110000; inc %ecx; hlt.
+ */
+static void sync_pass(bool no_sync, struct sync_pass *p)
+{
+    static const uint8_t code[] = {0x01, 0xd8, 0xa3, 0x00, 0x00,
+                                   0x11, 0x00, 0x41, 0xf4};
+    struct vm vm;
+    struct mem mem = {.host = MAP_FAILED};
+    struct vcpu c = {.fd = -1, .run = MAP_FAILED};
+    struct kvm_regs *r = NULL, next;
+    struct kvm_sregs *s = NULL;
+
+    memset(p, 0, sizeof(*p));
+    CHECK_OK(vm_open(&vm));
+    vm.no_sync_regs = no_sync;
+    CHECK_OK(mem_map(&mem, &vm, 2 << 20));
+    CHECK_OK(vcpu_create(&c, &vm, 0));
+    if (c.run == MAP_FAILED || mem.host == MAP_FAILED)
+        goto out;
+    memcpy(mem.host + 0x100000, code, sizeof(code));
+    CHECK_OK(vcpu_reset_flat32(&c, 0x100000, 5, 7));
+    CHECK_OK(vcpu_get_regs(&c, &r));
+    next = *r;
+    next.rcx = 100;
+    CHECK_OK(vcpu_set_regs(&c, &next));
+    struct kvm_guest_debug dbg = {.control = KVM_GUESTDBG_ENABLE |
+                                             KVM_GUESTDBG_SINGLESTEP};
+    CHECK_OK(vcpu_set_guest_debug(&c, &dbg));
+    for (int i = 0; i < SYNC_STOPS; i++) {
+        if (i == SYNC_STOPS - 1) {
+            dbg.control = 0;
+            CHECK_OK(vcpu_set_guest_debug(&c, &dbg));
+        }
+        CHECK_OK(vcpu_run(&c));
+        CHECK_EQ(c.run->exit_reason,
+                 i == SYNC_STOPS - 1 ? KVM_EXIT_HLT : KVM_EXIT_DEBUG);
+        CHECK_OK(vcpu_get_regs(&c, &r));
+        CHECK_OK(vcpu_get_sregs(&c, &s));
+        if (!r || !s)
+            goto out;
+        p->regs[i] = *r;
+        p->sregs[i] = *s;
+        if (i < SYNC_STOPS - 1) {
+            next = *r;
+            next.rbx++;
+            CHECK_OK(vcpu_set_regs(&c, &next));
+        }
+    }
+    CHECK_OK(vcpu_flush(&c));
+    CHECK_OK(ioctl(c.fd, KVM_GET_REGS, &p->raw));
+    memcpy(&p->stored, mem.host + 0x110000, 4);
+    p->stats = c.stats;
+    p->sync_cap = c.sync_cap;
+out:
+    vcpu_destroy(&c);
+    mem_unmap(&mem);
+    vm_close(&vm);
+}
+
+/*
+ * The register cache gives the same registers with KVM_CAP_SYNC_REGS
+ * (reads from kvm_run->s.regs, writes through kvm_dirty_regs) as with the
+ * ioctls, and the writes reach the guest either way.
+ */
+static void test_sync_coherent(void)
+{
+    static struct sync_pass on, off;
+
+    sync_pass(false, &on);
+    sync_pass(true, &off);
+    for (int i = 0; i < SYNC_STOPS; i++) {
+        CHECK_MEM(&on.regs[i], &off.regs[i], sizeof(on.regs[i]));
+        CHECK_MEM(&on.sregs[i], &off.sregs[i], sizeof(on.sregs[i]));
+    }
+    CHECK_MEM(&on.raw, &off.raw, sizeof(on.raw));
+    /* What the code computed from the registers written between runs. */
+    CHECK_EQ(on.regs[0].rax, 12);       /* 5 + 7 */
+    CHECK_EQ(on.regs[2].rcx, 101);      /* the write before the first run */
+    CHECK_EQ(on.regs[3].rbx, 10);       /* 7 + one per step */
+    CHECK_EQ(on.regs[3].rip, 0x100009); /* past the HLT */
+    CHECK_EQ(on.raw.rbx, 10);
+    CHECK_EQ(on.stored, 12);
+    CHECK_EQ(off.stored, 12);
+    CHECK_EQ(off.sync_cap, 0);
+    CHECK_EQ(off.stats.synced, 0);
+    CHECK_EQ(off.stats.flushes, 0);
+    if (!(on.sync_cap & KVM_SYNC_X86_REGS)) {
+        printf("# KVM_CAP_SYNC_REGS missing: only the ioctl path ran\n");
+        return;
+    }
+    /*
+     * Reads after every run but the first came free, and so did the
+     * writes after the first two steps (the one before the first run and
+     * the one after the third step each went ahead of a
+     * KVM_SET_GUEST_DEBUG, which takes them first with KVM_SET_REGS).
+     */
+    CHECK(on.stats.synced >= 2 * (SYNC_STOPS - 1));
+    CHECK_EQ(on.stats.flushes, 2);
+    CHECK(on.stats.ioctls < off.stats.ioctls);
+    CHECK_EQ(on.stats.runs, off.stats.runs);
+}
+
 int main(void)
 {
     static const struct test_case tests[] = {
         TEST(test_cpuid_per_vcpu),
         TEST(test_flat32),
+        TEST(test_sync_coherent),
     };
 
     if (!kvm_usable()) {
