@@ -54,7 +54,7 @@ if need "$name" "$IRQ" "$IRQ_ELF"; then
 monitor step
 set \$got = 0
 set \$round = 0
-while (\$got == 0 && \$round < 8)
+while (\$got == 0 && \$round < 20)
 hbreak *$(sym spin)
 continue
 delete
@@ -78,7 +78,7 @@ continue"
         elif ! gdb_has 'step irqs off: interrupts are delivered'; then
             t_fail "$name" "monitor step irqs off not shown; $(why)"
         elif [ "${off:-0}" != 1 ]; then
-            t_fail "$name" "with irqs off no interrupt got in during 8 rounds of 100 stepi; $(why)"
+            t_fail "$name" "with irqs off no interrupt got in during 20 rounds of 100 stepi; $(why)"
         elif ! gdb_has 'exited with code 041'; then
             t_fail "$name" "the guest did not finish (status 33); $(why)"
         elif gdb_has 'host KVM_GUESTDBG_BLOCKIRQ: no'; then
