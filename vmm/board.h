@@ -37,6 +37,7 @@
 #include "hw/fwcfg.h"
 #include "hw/irq.h"
 #include "hw/pci.h"
+#include "hw/pit.h"
 #include "hw/reset.h"
 #include "hw/rtc.h"
 #include "hw/testdev.h"
@@ -80,6 +81,16 @@ struct board {
     struct pio_console *uart_con; /* COM1's output, NULL: the console */
     bool no_uart;                 /* no COM1 at all (reads all-ones) */
     struct bios bios;
+    /*
+     * Record mode (set virtual_time before board_wire_pc): the PIT is
+     * ours (pit, ports 0x40-0x43 and 0x61; the VM has no in-kernel PIT),
+     * and the PIT, the RTC and the ACPI PM timer run on vtime_ns, which
+     * the recorder moves (board_advance) instead of the host's clocks.
+     */
+    bool virtual_time;
+    uint64_t vtime_ns;   /* virtual nanoseconds since the machine began */
+    int64_t vtime_epoch; /* UTC nanoseconds at vtime 0 (the RTC's base) */
+    struct pit pit;
 };
 
 /* Set the board up empty (no fds), so board_destroy is safe. */
@@ -167,6 +178,20 @@ int board_mmio(void *ctx, uint64_t gpa, bool is_write, uint32_t len,
  */
 int board_sleep_enter(void *ctx, int64_t *wake_ns);
 int board_sleep_wake(void *ctx, uint16_t *cs, uint16_t *ip);
+
+/*
+ * Record mode (virtual_time): make vtime_ns the time, deliver the PIT's
+ * IRQ 0 edges and the RTC's interrupts due by then. Between two
+ * instructions only. Returns 0 or -errno (from KVM_IRQ_LINE).
+ */
+int board_advance(struct board *b, uint64_t vtime_ns);
+
+/*
+ * Record mode: the delay in virtual nanoseconds until the next timer
+ * interrupt (PIT counter 0 or the RTC), for a HLT to wait for. Returns 1
+ * with *ns (0: due now), or 0 if no timer will interrupt.
+ */
+int board_next_event_ns(const struct board *b, uint64_t *ns);
 
 /* Close what the board opened and free device memory. Safe on a
  * half-built board. */

@@ -9,18 +9,31 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "board.h"
 #include "mem.h"
 #include "pio.h"
 #include "vcpu.h"
 #include "vm.h"
 
-#define PAGE   4096ull
-#define DR6_BS (1ull << 14)
+#define PAGE      4096ull
+#define DR6_BS    (1ull << 14)
+#define RFLAGS_IF (1ull << 9)
+
+/* The devices' state, shared by the checkpoints it did not change in. */
+struct rec_dev {
+    size_t refs;
+    struct board_state st;
+};
 
 struct rec_ckpt {
     uint64_t icount;
     uint64_t halts;
     struct snap_vcpu *cpu;
+    /* The pc machine: virtual time skipped, the in-kernel PICs and
+     * IOAPIC (KVM_GET_IRQCHIP), our devices (NULL on the bare). */
+    uint64_t idle_ns;
+    struct kvm_irqchip *chip;
+    struct rec_dev *dev;
     /* The interval after this checkpoint: pages it dirtied, as they were
      * here (filled when the next checkpoint is taken). */
     uint32_t nundo;
@@ -38,7 +51,16 @@ static int fail(struct rec *r, const char *op)
 
 static uint64_t ckpt_bytes(const struct rec_ckpt *c)
 {
-    return sizeof(*c) + sizeof(*c->cpu) + (uint64_t)c->nundo * (PAGE + 4);
+    return sizeof(*c) + sizeof(*c->cpu) + (uint64_t)c->nundo * (PAGE + 4) +
+           (c->chip ? 3 * sizeof(*c->chip) : 0);
+}
+
+static void dev_unref(struct rec *r, struct rec_dev *d)
+{
+    if (d && --d->refs == 0) {
+        r->used -= sizeof(*d);
+        free(d);
+    }
 }
 
 static void ckpt_free_undo(struct rec *r, struct rec_ckpt *c)
@@ -56,7 +78,11 @@ static void ckpt_free(struct rec *r, struct rec_ckpt *c)
     ckpt_free_undo(r, c);
     r->used -= ckpt_bytes(c);
     free(c->cpu);
+    free(c->chip);
+    dev_unref(r, c->dev);
     c->cpu = NULL;
+    c->chip = NULL;
+    c->dev = NULL;
 }
 
 /* The slots as mem.c registered them: slot 0 at 0, slot 1 at high_base. */
@@ -138,6 +164,114 @@ static void enforce_budget(struct rec *r)
     }
 }
 
+uint64_t rec_vtime_ns(const struct rec *r)
+{
+    return r->board ? r->icount * REC_NS_PER_INSN + r->idle_ns : 0;
+}
+
+/* The pc machine: its devices' clocks at this count, interrupts due. */
+static int advance(struct rec *r)
+{
+    int e;
+
+    if (!r->board)
+        return 0;
+    if ((e = board_advance(r->board, rec_vtime_ns(r))) < 0) {
+        errno = -e;
+        return fail(r, "KVM_IRQ_LINE (record mode timers)");
+    }
+    return 0;
+}
+
+/* The pc machine's part of a checkpoint: interrupt chips and devices. */
+static int take_machine(struct rec *r, struct rec_ckpt *c)
+{
+    if (!r->board)
+        return 0;
+    c->chip = calloc(3, sizeof(*c->chip));
+    if (!c->chip) {
+        errno = ENOMEM;
+        return fail(r, "allocate a checkpoint");
+    }
+    for (uint32_t i = 0; i < 3; i++) {
+        c->chip[i].chip_id = i; /* KVM_IRQCHIP_PIC_MASTER, _SLAVE, _IOAPIC */
+        if (ioctl(r->m->vm->fd, KVM_GET_IRQCHIP, &c->chip[i]) < 0)
+            return fail(r, "KVM_GET_IRQCHIP");
+    }
+    board_save(r->board, r->dev_scratch);
+    if (!r->dev_last ||
+        memcmp(&r->dev_last->st, r->dev_scratch, sizeof(*r->dev_scratch))) {
+        struct rec_dev *d = malloc(sizeof(*d));
+        if (!d) {
+            errno = ENOMEM;
+            return fail(r, "allocate a checkpoint");
+        }
+        d->refs = 1; /* dev_last's */
+        memcpy(&d->st, r->dev_scratch, sizeof(d->st));
+        r->used += sizeof(*d);
+        dev_unref(r, r->dev_last);
+        r->dev_last = d;
+    }
+    c->dev = r->dev_last;
+    c->dev->refs++;
+    /* Intel SDM vol. 3, "Local Vector Table": the timer interrupts when
+     * the APIC is enabled (SVR bit 8), its LVT entry unmasked (bit 16)
+     * and an initial count set. */
+    if (c->cpu->has_lapic) {
+        uint32_t svr, lvt, init;
+        memcpy(&svr, c->cpu->lapic.regs + 0xf0, 4);
+        memcpy(&lvt, c->cpu->lapic.regs + 0x320, 4);
+        memcpy(&init, c->cpu->lapic.regs + 0x380, 4);
+        if ((svr & 0x100) && !(lvt & 0x10000) && init)
+            r->lapic_timer = true;
+    }
+    return 0;
+}
+
+/* FNV-1a over the general registers, flags and RIP. */
+static uint64_t regs_hash(const struct kvm_regs *regs)
+{
+    const uint8_t *p = (const uint8_t *)regs;
+    uint64_t h = 0xcbf29ce484222325ull;
+
+    for (size_t i = 0; i < sizeof(*regs); i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/*
+ * Compare a checkpoint's registers with those the first execution had
+ * at the same count (a re-execution must have the same), or note them.
+ */
+static void check_sig(struct rec *r, const struct snap_vcpu *cpu)
+{
+    size_t i = (size_t)(r->icount / REC_INTERVAL);
+    uint64_t h = regs_hash(&cpu->regs);
+
+    if (i < r->nsig) {
+        if (r->sig[i] != h) {
+            if (!r->divergences)
+                r->diverged_at = r->icount;
+            r->divergences++;
+            r->sig[i] = h;
+        }
+        return;
+    }
+    if (i >= r->sig_cap) {
+        size_t cap = r->sig_cap ? r->sig_cap * 2 : 1024;
+        while (cap <= i)
+            cap *= 2;
+        uint64_t *v = realloc(r->sig, cap * sizeof(*v));
+        if (!v)
+            return; /* no comparison past here: not an error */
+        r->sig = v;
+        r->sig_cap = cap;
+    }
+    while (r->nsig < i)
+        r->sig[r->nsig++] = 0;
+    r->sig[r->nsig++] = h;
+}
+
 static int take_ckpt(struct rec *r)
 {
     uint32_t *idx, n;
@@ -178,17 +312,26 @@ static int take_ckpt(struct rec *r)
         r->cap = cap;
     }
     struct rec_ckpt *c = &r->ck[r->n];
-    *c = (struct rec_ckpt){.icount = r->icount, .halts = r->runner->halts};
+    *c = (struct rec_ckpt){
+        .icount = r->icount, .halts = r->runner->halts, .idle_ns = r->idle_ns};
     c->cpu = malloc(sizeof(*c->cpu));
     if (!c->cpu) {
         errno = ENOMEM;
         return fail(r, "allocate a checkpoint");
     }
-    if ((e = snap_vcpu_take(r->m, &r->m->vcpu[0], c->cpu)) < 0) {
+    /* Interrupts due at this count are raised before the state is
+     * taken, so a re-execution from here has them too. */
+    if ((e = advance(r)) < 0 ||
+        (e = snap_vcpu_take(r->m, &r->m->vcpu[0], c->cpu)) < 0 ||
+        (e = take_machine(r, c)) < 0) {
+        if (!r->err_op)
+            r->err_op = r->m->err_op;
         free(c->cpu);
-        r->err_op = r->m->err_op;
+        free(c->chip);
+        dev_unref(r, c->dev);
         return e;
     }
+    check_sig(r, c->cpu);
     r->n++;
     r->used += ckpt_bytes(c);
     enforce_budget(r);
@@ -204,9 +347,18 @@ int rec_init(struct rec *r, struct snap_machine *m, struct runner *runner,
     *r = (struct rec){.m = m, .runner = runner, .con = con, .budget = budget};
     r->shadow = MAP_FAILED;
     errno = 0;
-    if (budget < REC_MIN_BUDGET || m->nr_vcpus != 1) {
+    if (budget < REC_MIN_BUDGET || m->nr_vcpus != 1 ||
+        (m->pc && (!m->board || !m->board->virtual_time))) {
         errno = EINVAL;
         return fail(r, "record mode setup");
+    }
+    if (m->pc) {
+        r->board = m->board;
+        r->dev_scratch = malloc(sizeof(*r->dev_scratch));
+        if (!r->dev_scratch) {
+            errno = ENOMEM;
+            return fail(r, "allocate the record state");
+        }
     }
     r->pages = mem->size / PAGE;
     if (r->pages > UINT32_MAX) {
@@ -258,6 +410,13 @@ void rec_destroy(struct rec *r)
     free(r->user_dirty);
     r->dirty = NULL;
     r->user_dirty = NULL;
+    dev_unref(r, r->dev_last);
+    r->dev_last = NULL;
+    free(r->dev_scratch);
+    r->dev_scratch = NULL;
+    free(r->sig);
+    r->sig = NULL;
+    r->nsig = r->sig_cap = 0;
 }
 
 static int get_rip(struct rec *r, uint64_t *rip)
@@ -273,6 +432,42 @@ static int get_rip(struct rec *r, uint64_t *rip)
     return 0;
 }
 
+/*
+ * The pc machine: the VMM stepped over a HLT (run.c emulates it). With
+ * interrupts on, the CPU would wait for one: virtual time skips to the
+ * next timer interrupt, so that it comes right after the HLT. The STI
+ * shadow a `sti; hlt` left ends with the HLT (Intel SDM vol. 2, STI).
+ */
+static int hlt_wait(struct rec *r)
+{
+    struct vcpu *c = &r->m->vcpu[0];
+    struct kvm_regs *regs;
+    struct kvm_vcpu_events ev;
+    uint64_t ns;
+    int e;
+
+    if ((e = vcpu_get_regs(c, &regs)) < 0) {
+        r->err_op = r->m->vm->err_op;
+        return e;
+    }
+    if (!(regs->rflags & RFLAGS_IF))
+        return 0;
+    if (board_next_event_ns(r->board, &ns) == 1)
+        r->idle_ns += ns > REC_NS_PER_INSN ? ns - REC_NS_PER_INSN : 0;
+    errno = 0;
+    if (ioctl(c->fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
+        return fail(r, "KVM_GET_VCPU_EVENTS");
+    if (!ev.interrupt.shadow)
+        return 0;
+    ev.interrupt.shadow = 0;
+    ev.flags &= KVM_VCPUEVENT_VALID_NMI_PENDING |
+                KVM_VCPUEVENT_VALID_SIPI_VECTOR | KVM_VCPUEVENT_VALID_SMM;
+    ev.flags |= KVM_VCPUEVENT_VALID_SHADOW;
+    if (ioctl(c->fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
+        return fail(r, "KVM_SET_VCPU_EVENTS");
+    return 0;
+}
+
 /* One instruction, counted; a checkpoint every REC_INTERVAL. */
 static int step(struct rec *r, enum run_mode mode, struct run_result *res)
 {
@@ -283,8 +478,9 @@ static int step(struct rec *r, enum run_mode mode, struct run_result *res)
     int e;
 
     if ((e = vcpu_set_guest_debug(&r->m->vcpu[0], &dbg)) < 0 ||
-        (e = get_rip(r, &before)) < 0)
+        (e = get_rip(r, &before)) < 0 || (e = advance(r)) < 0)
         return e;
+    uint64_t halts = r->runner->halts;
     if (r->con)
         r->con->mute = replay;
     e = run_vcpu(r->runner, replay ? RUN_STEP : mode, res);
@@ -312,6 +508,8 @@ static int step(struct rec *r, enum run_mode mode, struct run_result *res)
     }
     if (!done)
         return 0;
+    if (r->board && r->runner->halts != halts && (e = hlt_wait(r)) < 0)
+        return e;
     r->icount++;
     if (r->icount > r->high_water)
         r->high_water = r->icount;
@@ -375,6 +573,29 @@ static uint64_t now_ns(void)
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
+/*
+ * The pc machine's part of checkpoint c back: the devices on the clock
+ * as it was (r->icount and idle_ns are c's by now), then the interrupt
+ * chips, which the devices' lines must not change after.
+ */
+static int put_machine(struct rec *r, const struct rec_ckpt *c)
+{
+    int e;
+
+    if (!r->board)
+        return 0;
+    r->board->vtime_ns = rec_vtime_ns(r);
+    if ((e = board_load(r->board, &c->dev->st)) < 0) {
+        errno = -e;
+        return fail(r, "record mode: device state");
+    }
+    errno = 0;
+    for (int i = 0; i < 3; i++)
+        if (ioctl(r->m->vm->fd, KVM_SET_IRQCHIP, &c->chip[i]) < 0)
+            return fail(r, "KVM_SET_IRQCHIP");
+    return 0;
+}
+
 static int seek(struct rec *r, uint64_t n);
 
 int rec_seek(struct rec *r, uint64_t n)
@@ -403,13 +624,16 @@ static int seek(struct rec *r, uint64_t n)
                 break;
         if ((e = rewind_ram(r, k)) < 0)
             return e;
+        r->icount = r->ck[k].icount;
+        r->idle_ns = r->ck[k].idle_ns;
+        if ((e = put_machine(r, &r->ck[k])) < 0)
+            return e;
         if ((e = snap_vcpu_put(r->m, &r->m->vcpu[0], r->ck[k].cpu)) < 0) {
             r->err_op = r->m->err_op;
             return e;
         }
         r->runner->halts = r->ck[k].halts;
         r->runner->sleep_pending = false;
-        r->icount = r->ck[k].icount;
     }
     while (r->icount < n) {
         uint64_t was = r->icount;
@@ -427,6 +651,9 @@ void rec_note_write(struct rec *r, uint64_t gpa, size_t len)
 
     if (!len)
         return;
+    /* The guest's future changed: nothing to compare it with. */
+    if (r->nsig > r->icount / REC_INTERVAL + 1)
+        r->nsig = (size_t)(r->icount / REC_INTERVAL + 1);
     for (uint64_t p = gpa & ~(PAGE - 1); p < gpa + len; p += PAGE) {
         const uint8_t *h = mem_gpa_to_hva(m, p, 1);
         if (!h)
@@ -439,9 +666,10 @@ void rec_note_write(struct rec *r, uint64_t gpa, size_t len)
 int rec_describe(const struct rec *r, char *out, size_t cap)
 {
     uint64_t first, now;
+    int n, m;
 
     rec_history(r, &first, &now);
-    return snprintf(
+    n = snprintf(
         out, cap,
         "recording: instructions %llu..%llu (%llu of history)\n"
         "checkpoints: %zu every %u instructions, %llu dropped\n"
@@ -451,4 +679,41 @@ int rec_describe(const struct rec *r, char *out, size_t cap)
         (unsigned long long)(now - first), r->n, (unsigned)REC_INTERVAL,
         (unsigned long long)r->dropped, (unsigned long long)(r->used >> 10),
         (unsigned long long)(r->budget >> 10), (double)r->last_seek_ns / 1e6);
+    if (n < 0 || (size_t)n >= cap)
+        return n;
+    if (r->board) {
+        m = snprintf(out + n, cap - (size_t)n,
+                     "virtual time: %llu ns (%u ns an instruction, %llu ns "
+                     "skipped in HLT)\n",
+                     (unsigned long long)rec_vtime_ns(r), REC_NS_PER_INSN,
+                     (unsigned long long)r->idle_ns);
+        if (m < 0)
+            return m;
+        n += m;
+        if ((size_t)n >= cap)
+            return n;
+    }
+    if (r->divergences)
+        m = snprintf(out + n, cap - (size_t)n,
+                     "replay: DIVERGED %llu time(s), first at instruction "
+                     "%llu: the guest read something not recorded\n",
+                     (unsigned long long)r->divergences,
+                     (unsigned long long)r->diverged_at);
+    else
+        m = snprintf(out + n, cap - (size_t)n,
+                     "replay: every re-execution matched at the checkpoints "
+                     "(%zu compared)\n",
+                     r->nsig);
+    if (m < 0)
+        return m;
+    n += m;
+    if (r->lapic_timer && (size_t)n < cap) {
+        m = snprintf(out + n, cap - (size_t)n,
+                     "warning: the guest armed its local APIC timer, which "
+                     "runs on the host's clock: replay may not be exact\n");
+        if (m < 0)
+            return m;
+        n += m;
+    }
+    return n;
 }
