@@ -284,9 +284,43 @@ int board_attach_stdin(struct board *b, int signo)
     b->in_ready = true;
     if (b->has_bios)
         bios_set_input(&b->bios, fd);
-    else
+    else if (!b->virtual_time) /* record mode feeds COM1 itself */
         uart_set_input(&b->uart, fd);
     return 0;
+}
+
+int board_take_input(struct board *b, uint8_t *buf, size_t cap)
+{
+    size_t room = uart_rx_room(&b->uart);
+    ssize_t n;
+
+    if (!b->virtual_time || b->in_fd < 0 || !b->in_ready || !room)
+        return 0;
+    if (cap > room)
+        cap = room;
+    if (!is_readable(b->in_fd)) {
+        b->in_ready = false; /* the event signal says when there is more */
+        return 0;
+    }
+    do {
+        n = read(b->in_fd, buf, cap);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) {
+        /* Nothing after all, end of file, or a stdin that fails (as
+         * board_poll: the guest just gets no more). */
+        b->in_ready = false;
+        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+            close(b->in_fd);
+            b->in_fd = -1;
+        }
+        return 0;
+    }
+    return (int)n;
+}
+
+int board_feed_input(struct board *b, const uint8_t *buf, size_t n)
+{
+    return uart_receive(&b->uart, buf, n);
 }
 
 int board_start_timer(struct board *b, int signo)

@@ -27,6 +27,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -192,6 +193,17 @@ int board_advance(struct board *b, uint64_t vtime_ns);
  * with *ns (0: due now), or 0 if no timer will interrupt.
  */
 int board_next_event_ns(const struct board *b, uint64_t *ns);
+
+/*
+ * Record mode's keystrokes: board_take_input reads what stdin has
+ * (without blocking), at most cap bytes and what COM1's receive FIFO has
+ * room for, for the recorder to log and then pass to board_feed_input,
+ * which puts them into COM1 as received (again when re-executing).
+ * board_take_input returns the byte count (0: none now, or stdin ended:
+ * then never again); board_feed_input 0 or -errno (the UART's line).
+ */
+int board_take_input(struct board *b, uint8_t *buf, size_t cap);
+int board_feed_input(struct board *b, const uint8_t *buf, size_t n);
 
 /* Close what the board opened and free device memory. Safe on a
  * half-built board. */

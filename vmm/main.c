@@ -435,12 +435,12 @@ static int wire_machine(struct machine *m, const struct cli_opts *o,
         return fail_errno("wiring the devices", e);
     /*
      * Record mode: the timers run on virtual time (board_advance), and
-     * stdin is not an input the recorder logs: the guest gets none.
+     * the recorder takes stdin's bytes into COM1 itself (logged).
      */
     bool host_inputs = pc && !o->record;
     if (host_inputs && (e = board_start_timer(&m->board, m->event_sig)) < 0)
         return fail_errno("timer_create", e);
-    if (host_inputs && (e = board_attach_stdin(&m->board, m->event_sig)) < 0)
+    if (pc && (e = board_attach_stdin(&m->board, m->event_sig)) < 0)
         fprintf(stderr,
                 "vmm: warning: stdin: %s: the guest's serial port "
                 "gets no input\n",

@@ -19,6 +19,12 @@
 #define DR6_BS    (1ull << 14)
 #define RFLAGS_IF (1ull << 9)
 
+/* A keystroke: a byte stdin gave COM1 before instruction icount. */
+struct rec_input {
+    uint64_t icount;
+    uint8_t byte;
+};
+
 /* The devices' state, shared by the checkpoints it did not change in. */
 struct rec_dev {
     size_t refs;
@@ -153,15 +159,39 @@ static int take_dirty(struct rec *r, uint32_t **idx, uint32_t *n)
     return 0;
 }
 
+/* The first logged keystroke at or after count n. */
+static size_t input_at(const struct rec *r, uint64_t n)
+{
+    size_t lo = 0, hi = r->nin;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->in[mid].icount < n)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* Drop the oldest checkpoints until the history fits the budget. */
 static void enforce_budget(struct rec *r)
 {
+    size_t was = r->n;
+
     while (r->used > r->budget && r->n > 1) {
         ckpt_free(r, &r->ck[0]);
         memmove(&r->ck[0], &r->ck[1], (r->n - 1) * sizeof(r->ck[0]));
         r->n--;
         r->dropped++;
     }
+    if (r->n == was || !r->nin)
+        return;
+    /* Keystrokes before the oldest checkpoint are never fed again. */
+    size_t k = input_at(r, r->ck[0].icount);
+    memmove(r->in, r->in + k, (r->nin - k) * sizeof(*r->in));
+    r->nin -= k;
+    r->used -= k * sizeof(*r->in);
 }
 
 uint64_t rec_vtime_ns(const struct rec *r)
@@ -417,6 +447,9 @@ void rec_destroy(struct rec *r)
     free(r->sig);
     r->sig = NULL;
     r->nsig = r->sig_cap = 0;
+    free(r->in);
+    r->in = NULL;
+    r->nin = r->in_cap = 0;
 }
 
 static int get_rip(struct rec *r, uint64_t *rip)
@@ -429,6 +462,53 @@ static int get_rip(struct rec *r, uint64_t *rip)
         return e;
     }
     *rip = regs->rip;
+    return 0;
+}
+
+/*
+ * The pc machine's keystrokes before the instruction at r->icount: on
+ * the first execution what stdin has now, logged; on a re-execution
+ * what the log holds for this count (stdin is not read).
+ */
+static int feed_input(struct rec *r)
+{
+    uint8_t buf[64];
+    size_t k, n = 0;
+    int e;
+
+    if (!r->board)
+        return 0;
+    if (r->icount < r->high_water) {
+        if (!r->nin)
+            return 0;
+        for (k = input_at(r, r->icount);
+             k < r->nin && r->in[k].icount == r->icount && n < sizeof(buf); k++)
+            buf[n++] = r->in[k].byte;
+    } else {
+        int got = board_take_input(r->board, buf, sizeof(buf));
+        if (got <= 0)
+            return 0;
+        n = (size_t)got;
+        if (r->nin + n > r->in_cap) {
+            size_t cap = r->in_cap ? r->in_cap * 2 : 256;
+            while (cap < r->nin + n)
+                cap *= 2;
+            struct rec_input *v = realloc(r->in, cap * sizeof(*v));
+            if (!v) {
+                errno = ENOMEM;
+                return fail(r, "allocate the keystroke log");
+            }
+            r->in = v;
+            r->in_cap = cap;
+        }
+        for (k = 0; k < n; k++)
+            r->in[r->nin++] = (struct rec_input){r->icount, buf[k]};
+        r->used += n * sizeof(*r->in);
+    }
+    if (n && (e = board_feed_input(r->board, buf, n)) < 0) {
+        errno = -e;
+        return fail(r, "KVM_IRQ_LINE (COM1)");
+    }
     return 0;
 }
 
@@ -478,7 +558,8 @@ static int step(struct rec *r, enum run_mode mode, struct run_result *res)
     int e;
 
     if ((e = vcpu_set_guest_debug(&r->m->vcpu[0], &dbg)) < 0 ||
-        (e = get_rip(r, &before)) < 0 || (e = advance(r)) < 0)
+        (e = get_rip(r, &before)) < 0 || (e = advance(r)) < 0 ||
+        (e = feed_input(r)) < 0)
         return e;
     uint64_t halts = r->runner->halts;
     if (r->con)

@@ -21,8 +21,10 @@
  * gives the PIT, the RTC and the ACPI PM timer the virtual time, so their
  * interrupts are raised (KVM_IRQ_LINE) between the same two instructions
  * on every re-execution; the in-kernel PICs and IOAPIC, the local APIC
- * and every device of ours are in each checkpoint. stdin is not given to
- * the guest. Not recorded: the local APIC timer and the time-stamp
+ * and every device of ours are in each checkpoint. Keystrokes: the
+ * recorder reads stdin between instructions into COM1 and logs each byte
+ * with the count; a re-execution feeds the log at the same counts and
+ * never reads stdin. Not recorded: the local APIC timer and the time-stamp
  * counter run on the host's clock inside KVM, and RDRAND: a guest using
  * them may replay differently. Each checkpoint's registers are hashed;
  * a re-execution that reaches a checkpoint count with other registers
@@ -46,8 +48,9 @@
 
 struct board;
 struct pio_console;
-struct rec_ckpt; /* private */
-struct rec_dev;  /* private */
+struct rec_ckpt;  /* private */
+struct rec_dev;   /* private */
+struct rec_input; /* private */
 
 /* Fields private. */
 struct rec {
@@ -75,6 +78,9 @@ struct rec {
     size_t nsig, sig_cap;
     uint64_t divergences, diverged_at; /* re-executions that differed */
     bool lapic_timer; /* the guest armed its local APIC timer */
+    /* Keystrokes (stdin into COM1), by instruction count, to high_water. */
+    struct rec_input *in;
+    size_t nin, in_cap;
 };
 
 /*

@@ -11,7 +11,8 @@
 # HLT is followed by the interrupt at once; reverse-continue to an
 # earlier breakpoint inside the handler and forward again to the same
 # states; a write watchpoint on the tick counter hit backwards shows the
-# old value; monitor record reports no divergence. Run from the
+# old value; monitor record reports no divergence; keystrokes on stdin
+# (COM1) are logged and re-fed, not read again. Run from the
 # repository root after `make`.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -166,6 +167,66 @@ kill"
         [ "$(echo "$wback" | awk '{print $2, $9}')" = "101 4" ] &&
         [ "$(get WFWD | awk '{print $2, $9}')" = "105 5" ] && echo 0 || echo 1)" \
         "wback '$wback' wfwd '$(get WFWD)'; $(why)"
+fi
+
+# --- keystrokes -------------------------------------------------------------
+
+# pc_uart.bin echoes every byte COM1 receives (IRQ 4) and exits with 33 on
+# a newline. Record mode reads stdin once and logs each byte with the
+# instruction count: going back and forward again re-feeds the log (stdin
+# is at its end by then), and the echo is written once.
+UART=$G/pc_uart.bin
+name="pc: keystrokes are inputs: reverse-continue and forward again see the same bytes from the log"
+if need "$name" "$UART" "$G/pc_uart.elf"; then
+    # The rx handler's `call putc`, with the byte read in AL.
+    at=$(printf '%x' $((0x$(nm "$G/pc_uart.elf" | awk '$3 == "rx_irq" {print $1}') + 14)))
+    printf 'xyz\n' >"$T_TMP/keys"
+    if VMM_STDIN=$T_TMP/keys vmm_gdb_start "${PC[@]}" "$UART"; then
+        K='printf "%x %x %x\n", $pc, $eax & 0xff, $esp'
+        gdb_script "break *0x$at
+continue
+printf \"HIT1 \"
+$K
+continue
+printf \"HIT2 \"
+$K
+continue
+printf \"HIT3 \"
+$K
+reverse-continue
+printf \"BACK2 \"
+$K
+reverse-continue
+printf \"BACK1 \"
+$K
+continue
+printf \"AGAIN2 \"
+$K
+continue
+printf \"AGAIN3 \"
+$K
+continue
+printf \"HIT4 \"
+$K
+delete
+continue"
+        vmm_wait_exit 10
+        get() { grep -E "^$1 " "$GDB_OUT" | cut -d' ' -f2-; }
+        if [ "$(get HIT1)" = "$at 78 6ff6" ] && [ "$(get HIT3)" = "$at 7a 6ff6" ] &&
+            [ "$(get BACK2)" = "$(get HIT2)" ] && [ "$(get BACK1)" = "$(get HIT1)" ] &&
+            [ "$(get AGAIN2)" = "$(get HIT2)" ] && [ "$(get AGAIN3)" = "$(get HIT3)" ] &&
+            [ "$(get HIT4)" = "$at a 6ff6" ]; then
+            t_pass "$name"
+        else
+            t_fail "$name" "hit1 '$(get HIT1)' hit2 '$(get HIT2)' back2 '$(get BACK2)' back1 '$(get BACK1)' again3 '$(get AGAIN3)' hit4 '$(get HIT4)'; $(why)"
+        fi
+        name="pc: the echo of the keystrokes is written once, and the guest exits with its status"
+        t_check "$name" "$([ "$(cat "$VOUT")" = "$(printf 'uart ok\nxyz')" ] &&
+            [ "${VRC:-}" = 33 ] && echo 0 || echo 1)" \
+            "stdout '$(od -c "$VOUT" | head -n 3 | tr '\n' '|')' rc '${VRC:-}'"
+    else
+        t_fail "$name" "the VMM did not start; $(why)"
+    fi
 fi
 
 # --- what record mode on the pc refuses ---------------------------------------
