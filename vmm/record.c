@@ -1,6 +1,7 @@
 #include "record.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,11 +26,20 @@ struct rec_input {
     uint8_t byte;
 };
 
-/* The devices' state, shared by the checkpoints it did not change in. */
+/*
+ * Part of the devices' state, shared by the checkpoints it did not change
+ * in. The state is kept in two parts: the pc-testdev's 64 KiB of iomem,
+ * which guests rarely touch, and everything else (a few hundred bytes).
+ */
 struct rec_dev {
     size_t refs;
-    struct board_state st;
+    size_t len;
+    uint8_t data[];
 };
+
+#define TD_OFF   offsetof(struct board_state, testdev)
+#define TD_LEN   sizeof(((struct board_state *)0)->testdev)
+#define REST_LEN (sizeof(struct board_state) - TD_LEN)
 
 struct rec_ckpt {
     uint64_t icount;
@@ -39,7 +49,7 @@ struct rec_ckpt {
      * IOAPIC (KVM_GET_IRQCHIP), our devices (NULL on the bare). */
     uint64_t idle_ns;
     struct kvm_irqchip *chip;
-    struct rec_dev *dev;
+    struct rec_dev *dev[2]; /* the rest, the testdev */
     /* The interval after this checkpoint: pages it dirtied, as they were
      * here (filled when the next checkpoint is taken). */
     uint32_t nundo;
@@ -64,9 +74,34 @@ static uint64_t ckpt_bytes(const struct rec_ckpt *c)
 static void dev_unref(struct rec *r, struct rec_dev *d)
 {
     if (d && --d->refs == 0) {
-        r->used -= sizeof(*d);
+        r->used -= sizeof(*d) + d->len;
         free(d);
     }
+}
+
+/*
+ * Part k of the devices' state, len bytes at p: the newest checkpoint's
+ * if equal, else a new copy. Returns it with a reference for the caller,
+ * or NULL (out of memory).
+ */
+static struct rec_dev *dev_share(struct rec *r, int k, const void *p,
+                                 size_t len)
+{
+    struct rec_dev *d = r->dev_last[k];
+
+    if (!d || d->len != len || memcmp(d->data, p, len)) {
+        d = malloc(sizeof(*d) + len);
+        if (!d)
+            return NULL;
+        d->refs = 1; /* dev_last's */
+        d->len = len;
+        memcpy(d->data, p, len);
+        r->used += sizeof(*d) + len;
+        dev_unref(r, r->dev_last[k]);
+        r->dev_last[k] = d;
+    }
+    d->refs++;
+    return d;
 }
 
 static void ckpt_free_undo(struct rec *r, struct rec_ckpt *c)
@@ -85,10 +120,12 @@ static void ckpt_free(struct rec *r, struct rec_ckpt *c)
     r->used -= ckpt_bytes(c);
     free(c->cpu);
     free(c->chip);
-    dev_unref(r, c->dev);
+    for (int k = 0; k < 2; k++) {
+        dev_unref(r, c->dev[k]);
+        c->dev[k] = NULL;
+    }
     c->cpu = NULL;
     c->chip = NULL;
-    c->dev = NULL;
 }
 
 /* The slots as mem.c registered them: slot 0 at 0, slot 1 at high_base. */
@@ -229,21 +266,15 @@ static int take_machine(struct rec *r, struct rec_ckpt *c)
             return fail(r, "KVM_GET_IRQCHIP");
     }
     board_save(r->board, r->dev_scratch);
-    if (!r->dev_last ||
-        memcmp(&r->dev_last->st, r->dev_scratch, sizeof(*r->dev_scratch))) {
-        struct rec_dev *d = malloc(sizeof(*d));
-        if (!d) {
-            errno = ENOMEM;
-            return fail(r, "allocate a checkpoint");
-        }
-        d->refs = 1; /* dev_last's */
-        memcpy(&d->st, r->dev_scratch, sizeof(d->st));
-        r->used += sizeof(*d);
-        dev_unref(r, r->dev_last);
-        r->dev_last = d;
+    const uint8_t *st = (const uint8_t *)r->dev_scratch;
+    memcpy(r->rest_scratch, st, TD_OFF);
+    memcpy(r->rest_scratch + TD_OFF, st + TD_OFF + TD_LEN, REST_LEN - TD_OFF);
+    c->dev[0] = dev_share(r, 0, r->rest_scratch, REST_LEN);
+    c->dev[1] = dev_share(r, 1, st + TD_OFF, TD_LEN);
+    if (!c->dev[0] || !c->dev[1]) {
+        errno = ENOMEM;
+        return fail(r, "allocate a checkpoint");
     }
-    c->dev = r->dev_last;
-    c->dev->refs++;
     /* Intel SDM vol. 3, "Local Vector Table": the timer interrupts when
      * the APIC is enabled (SVR bit 8), its LVT entry unmasked (bit 16)
      * and an initial count set. */
@@ -358,7 +389,8 @@ static int take_ckpt(struct rec *r)
             r->err_op = r->m->err_op;
         free(c->cpu);
         free(c->chip);
-        dev_unref(r, c->dev);
+        dev_unref(r, c->dev[0]);
+        dev_unref(r, c->dev[1]);
         return e;
     }
     check_sig(r, c->cpu);
@@ -385,7 +417,8 @@ int rec_init(struct rec *r, struct snap_machine *m, struct runner *runner,
     if (m->pc) {
         r->board = m->board;
         r->dev_scratch = malloc(sizeof(*r->dev_scratch));
-        if (!r->dev_scratch) {
+        r->rest_scratch = malloc(REST_LEN);
+        if (!r->dev_scratch || !r->rest_scratch) {
             errno = ENOMEM;
             return fail(r, "allocate the record state");
         }
@@ -440,10 +473,14 @@ void rec_destroy(struct rec *r)
     free(r->user_dirty);
     r->dirty = NULL;
     r->user_dirty = NULL;
-    dev_unref(r, r->dev_last);
-    r->dev_last = NULL;
+    for (int k = 0; k < 2; k++) {
+        dev_unref(r, r->dev_last[k]);
+        r->dev_last[k] = NULL;
+    }
     free(r->dev_scratch);
+    free(r->rest_scratch);
     r->dev_scratch = NULL;
+    r->rest_scratch = NULL;
     free(r->sig);
     r->sig = NULL;
     r->nsig = r->sig_cap = 0;
@@ -666,7 +703,11 @@ static int put_machine(struct rec *r, const struct rec_ckpt *c)
     if (!r->board)
         return 0;
     r->board->vtime_ns = rec_vtime_ns(r);
-    if ((e = board_load(r->board, &c->dev->st)) < 0) {
+    uint8_t *st = (uint8_t *)r->dev_scratch;
+    memcpy(st, c->dev[0]->data, TD_OFF);
+    memcpy(st + TD_OFF + TD_LEN, c->dev[0]->data + TD_OFF, REST_LEN - TD_OFF);
+    memcpy(st + TD_OFF, c->dev[1]->data, TD_LEN);
+    if ((e = board_load(r->board, r->dev_scratch)) < 0) {
         errno = -e;
         return fail(r, "record mode: device state");
     }

@@ -71,9 +71,10 @@ struct rec {
     const char *err_op;
     /* The pc machine (virtual time); NULL on the bare one. */
     struct board *board;
-    uint64_t idle_ns;         /* virtual time HLTs skipped */
-    struct rec_dev *dev_last; /* the newest checkpoint's devices */
+    uint64_t idle_ns;            /* virtual time HLTs skipped */
+    struct rec_dev *dev_last[2]; /* the newest checkpoint's devices */
     struct board_state *dev_scratch;
+    uint8_t *rest_scratch;
     uint64_t *sig; /* register hash at each checkpoint count, to high_water */
     size_t nsig, sig_cap;
     uint64_t divergences, diverged_at; /* re-executions that differed */
