@@ -234,15 +234,12 @@ def_row savevm "10d savevm, 64 MiB touched" ms lower mul 0.001
 def_row loadvm "10e loadvm, 64 MiB touched" ms lower mul 0.001
 # 10f/10g: the pc machine with its timer running: pc_rec.bin (PIT IRQ0
 # about every 100 instructions, a HLT every 16 rounds) from its start to
-# the PC_ROUNDS-th round under gdb, with --record (virtual time: the
-# instruction count is the same every run, monitor record in the log) and
-# without (KVM's PIT on the host's clock: its HLTs wait for real ticks).
-PC_ROUNDS=2000
-[ "$QUICK" = 1 ] && PC_ROUNDS=200
-def_row pc_rec "10f pc, IRQ0 on, $PC_ROUNDS rounds, --record" ms lower mul \
-    0.001
-def_row pc_norec "10g pc, IRQ0 on, $PC_ROUNDS rounds, no --record" ms lower \
-    mul 0.001
+# its exit after 4096 rounds (one breakpoint there) under gdb, with
+# --record (virtual time: the instruction count is the same every run;
+# monitor record's count goes to the log) and without (KVM's PIT on the
+# host's clock: its HLTs wait for real ticks).
+def_row pc_rec "10f pc_rec.bin, IRQ0 on, --record" ms lower mul 0.001
+def_row pc_norec "10g pc_rec.bin, IRQ0 on, no --record" ms lower mul 0.001
 
 def_row smp_intr "11a Ctrl-C to stop, 4 vCPUs spinning" us lower mul 1
 def_row smp_bp "11b break+continue, 4 vCPUs" trips/s higher rate \
@@ -746,23 +743,23 @@ else
     failed rev_stepi k "starting the target"
 fi
 TO=$ROW_TO
-say "10f/10g pc_rec.bin, $PC_ROUNDS rounds, with and without --record"
+say "10f/10g pc_rec.bin to its exit, with and without --record"
 PCREC=$BUILD/tests/guests/pc_rec.bin
 cat >"$T_TMP/pcrec.gdb" <<EOF
-break *0x40
-ignore 1 $((PC_ROUNDS - 1))
+break *0x70
 MARK
 continue
 MARK
+monitor record
+kill
 EOF
 ROW_REPS=$REPS
 [ "$QUICK" = 1 ] && REPS=1
 gdb_row pc_rec k "$PCREC" "$T_TMP/pcrec.gdb" --machine pc --record
 gdb_row pc_norec k "$PCREC" "$T_TMP/pcrec.gdb" --machine pc
 REPS=$ROW_REPS
-# The instructions those rounds take under --record (the same each run).
-printf 'break *0x40\nignore 1 %d\ncontinue\nmonitor record\nkill\n' \
-    $((PC_ROUNDS - 1)) >"$T_TMP/pcn.gdb"
+# The instructions that takes under --record (the same each run).
+sed 's/^MARK$//' "$T_TMP/pcrec.gdb" >"$T_TMP/pcn.gdb"
 if start_target k "$PCREC" --machine pc --record; then
     timeout -k 2 "$TO" "$GDB" -q -n -batch -ex 'set confirm off' \
         -ex 'set pagination off' -ex "target remote 127.0.0.1:$PORT" \

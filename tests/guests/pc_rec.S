@@ -6,10 +6,13 @@
  * record mode's 1000 ns per instruction), then loops with interrupts on.
  * Each round reads PIT counter 0 (latched) and the ACPI PM timer, so
  * the registers depend on the exact virtual time, and every 16th round
- * waits in `hlt` for the next tick.
+ * waits in `hlt` for the next tick. After 4096 rounds it writes 0x10 to
+ * isa-debug-exit (status 33).
  *
  * Fixed layout (tests/gdb/reverse_pc.sh relies on it):
  *   0x40   loop: the round's first instruction (inc %bx)
+ *   0x5f   the HLT; 0x60 the instruction after it
+ *   0x70   done: the exit after 4096 rounds
  *   0x100  tick: the IRQ0 handler; 0x101 incw ticks, 0x105 the EOI
  *   0x500  (data) ticks, 16 bits
  *   0x600  (data) the round counter, 16 bits
@@ -44,7 +47,15 @@ loop:
     test $15, %bx
     jnz loop
     hlt                /* until the next tick */
-    jmp loop
+    cmp $4096, %bx
+    jne loop
+    jmp done
+
+    .org 0x70
+done:                  /* after 4096 rounds: isa-debug-exit, status 33 */
+    mov $0x10, %al
+    out %al, $0xf4
+    jmp done
 
 init:
     mov $0x11, %al     /* ICW1: edge, cascade, ICW4 follows */
