@@ -310,6 +310,7 @@ static void check_sig(struct rec *r, const struct snap_vcpu *cpu)
     uint64_t h = regs_hash(&cpu->regs);
 
     if (i < r->nsig) {
+        r->compared++;
         if (r->sig[i] != h) {
             if (!r->divergences)
                 r->diverged_at = r->icount;
@@ -824,8 +825,8 @@ int rec_describe(const struct rec *r, char *out, size_t cap)
     else
         m = snprintf(out + n, cap - (size_t)n,
                      "replay: every re-execution matched at the checkpoints "
-                     "(%zu compared)\n",
-                     r->nsig);
+                     "(%llu compared)\n",
+                     (unsigned long long)r->compared);
     if (m < 0)
         return m;
     n += m;

@@ -78,6 +78,7 @@ struct rec {
     uint64_t *sig; /* register hash at each checkpoint count, to high_water */
     size_t nsig, sig_cap;
     uint64_t divergences, diverged_at; /* re-executions that differed */
+    uint64_t compared;                 /* re-executed checkpoints checked */
     bool lapic_timer; /* the guest armed its local APIC timer */
     /* Keystrokes (stdin into COM1), by instruction count, to high_water. */
     struct rec_input *in;

@@ -81,7 +81,7 @@ kill"
         "pcs: $(echo "$seq" | cut -c1-300)"
     name="pc: monitor record: virtual time, no divergence"
     t_check "$name" "$(gdb_has 'virtual time: [0-9]+ ns \(1000 ns an instruction' &&
-        gdb_has 'replay: every re-execution matched' && ! gdb_has DIVERGED &&
+        gdb_has 'replay: every re-execution matched at the checkpoints \([1-9][0-9]* compared' && ! gdb_has DIVERGED &&
         echo 0 || echo 1)" "$(why)"
     FWD1=$fwd
 fi
