@@ -10,7 +10,8 @@
  * bare: 0xf1 console, 0xf4-0xf7 isa-debug-exit.
  * pc:   the same, plus
  *   0x20-0x21, 0xa0-0xa1  8259 PICs       (in the kernel)
- *   0x40-0x43             8254 PIT        (in the kernel), IRQ 0
+ *   0x40-0x43             8254 PIT        (in the kernel), IRQ 0; with
+ *                         virtual_time ours (pit.h), 0x61 too
  *   0x60, 0x64            8042 keyboard controller (minimum: reset)
  *   0x70-0x71             MC146818 RTC and CMOS, IRQ 8
  *   0x92                  port 92 fast reset
