@@ -1,4 +1,4 @@
-#include "record.h"
+#include "record_int.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -16,48 +16,10 @@
 #include "vcpu.h"
 #include "vm.h"
 
-#define PAGE      4096ull
-#define DR6_BS    (1ull << 14)
-#define RFLAGS_IF (1ull << 9)
+#define PAGE   4096ull
+#define DR6_BS (1ull << 14)
 
-/* A keystroke: a byte stdin gave COM1 before instruction icount. */
-struct rec_input {
-    uint64_t icount;
-    uint8_t byte;
-};
-
-/*
- * Part of the devices' state, shared by the checkpoints it did not change
- * in. The state is kept in two parts: the pc-testdev's 64 KiB of iomem,
- * which guests rarely touch, and everything else (a few hundred bytes).
- */
-struct rec_dev {
-    size_t refs;
-    size_t len;
-    uint8_t data[];
-};
-
-#define TD_OFF   offsetof(struct board_state, testdev)
-#define TD_LEN   sizeof(((struct board_state *)0)->testdev)
-#define REST_LEN (sizeof(struct board_state) - TD_LEN)
-
-struct rec_ckpt {
-    uint64_t icount;
-    uint64_t halts;
-    struct snap_vcpu *cpu;
-    /* The pc machine: virtual time skipped, the in-kernel PICs and
-     * IOAPIC (KVM_GET_IRQCHIP), our devices (NULL on the bare). */
-    uint64_t idle_ns;
-    struct kvm_irqchip *chip;
-    struct rec_dev *dev[2]; /* the rest, the testdev */
-    /* The interval after this checkpoint: pages it dirtied, as they were
-     * here (filled when the next checkpoint is taken). */
-    uint32_t nundo;
-    uint32_t *undo_idx;
-    uint8_t *undo_data;
-};
-
-static int fail(struct rec *r, const char *op)
+int rec_fail(struct rec *r, const char *op)
 {
     int e = errno ? errno : EIO;
 
@@ -65,43 +27,10 @@ static int fail(struct rec *r, const char *op)
     return -e;
 }
 
+/* What a checkpoint holds but its undo log and pc part (see rec_pc_take). */
 static uint64_t ckpt_bytes(const struct rec_ckpt *c)
 {
-    return sizeof(*c) + sizeof(*c->cpu) + (uint64_t)c->nundo * (PAGE + 4) +
-           (c->chip ? 3 * sizeof(*c->chip) : 0);
-}
-
-static void dev_unref(struct rec *r, struct rec_dev *d)
-{
-    if (d && --d->refs == 0) {
-        r->used -= sizeof(*d) + d->len;
-        free(d);
-    }
-}
-
-/*
- * Part k of the devices' state, len bytes at p: the newest checkpoint's
- * if equal, else a new copy. Returns it with a reference for the caller,
- * or NULL (out of memory).
- */
-static struct rec_dev *dev_share(struct rec *r, int k, const void *p,
-                                 size_t len)
-{
-    struct rec_dev *d = r->dev_last[k];
-
-    if (!d || d->len != len || memcmp(d->data, p, len)) {
-        d = malloc(sizeof(*d) + len);
-        if (!d)
-            return NULL;
-        d->refs = 1; /* dev_last's */
-        d->len = len;
-        memcpy(d->data, p, len);
-        r->used += sizeof(*d) + len;
-        dev_unref(r, r->dev_last[k]);
-        r->dev_last[k] = d;
-    }
-    d->refs++;
-    return d;
+    return sizeof(*c) + sizeof(*c->cpu) + (uint64_t)c->nundo * (PAGE + 4);
 }
 
 static void ckpt_free_undo(struct rec *r, struct rec_ckpt *c)
@@ -118,14 +47,9 @@ static void ckpt_free(struct rec *r, struct rec_ckpt *c)
 {
     ckpt_free_undo(r, c);
     r->used -= ckpt_bytes(c);
+    rec_pc_free(r, c);
     free(c->cpu);
-    free(c->chip);
-    for (int k = 0; k < 2; k++) {
-        dev_unref(r, c->dev[k]);
-        c->dev[k] = NULL;
-    }
     c->cpu = NULL;
-    c->chip = NULL;
 }
 
 /* The slots as mem.c registered them: slot 0 at 0, slot 1 at high_base. */
@@ -148,7 +72,7 @@ static int set_logging(struct rec *r, bool on)
             .userspace_addr = (uintptr_t)(m->host + (s ? low : 0)),
         };
         if (ioctl(r->m->vm->fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
-            return fail(r, "KVM_SET_USER_MEMORY_REGION (dirty logging)");
+            return rec_fail(r, "KVM_SET_USER_MEMORY_REGION (dirty logging)");
     }
     return 0;
 }
@@ -173,7 +97,7 @@ static int take_dirty(struct rec *r, uint32_t **idx, uint32_t *n)
         memset(r->dirty, 0, ((pages + 63) / 64) * 8);
         log.dirty_bitmap = r->dirty;
         if (ioctl(r->m->vm->fd, KVM_GET_DIRTY_LOG, &log) < 0)
-            return fail(r, "KVM_GET_DIRTY_LOG");
+            return rec_fail(r, "KVM_GET_DIRTY_LOG");
         for (size_t i = 0; i < pages; i++)
             if (r->dirty[i / 64] & (1ull << (i % 64)))
                 r->user_dirty[(base + i) / 8] |=
@@ -186,7 +110,7 @@ static int take_dirty(struct rec *r, uint32_t **idx, uint32_t *n)
     *idx = malloc(cnt * sizeof(**idx));
     if (!*idx) {
         errno = ENOMEM;
-        return fail(r, "allocate the dirty page list");
+        return rec_fail(r, "allocate the dirty page list");
     }
     for (size_t i = 0; i < r->pages; i++) {
         if ((r->user_dirty[i / 8] >> (i % 8)) & 1)
@@ -194,21 +118,6 @@ static int take_dirty(struct rec *r, uint32_t **idx, uint32_t *n)
     }
     memset(r->user_dirty, 0, (r->pages + 7) / 8);
     return 0;
-}
-
-/* The first logged keystroke at or after count n. */
-static size_t input_at(const struct rec *r, uint64_t n)
-{
-    size_t lo = 0, hi = r->nin;
-
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (r->in[mid].icount < n)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
 }
 
 /* Drop the oldest checkpoints until the history fits the budget. */
@@ -222,71 +131,8 @@ static void enforce_budget(struct rec *r)
         r->n--;
         r->dropped++;
     }
-    if (r->n == was || !r->nin)
-        return;
-    /* Keystrokes before the oldest checkpoint are never fed again. */
-    size_t k = input_at(r, r->ck[0].icount);
-    memmove(r->in, r->in + k, (r->nin - k) * sizeof(*r->in));
-    r->nin -= k;
-    r->used -= k * sizeof(*r->in);
-}
-
-uint64_t rec_vtime_ns(const struct rec *r)
-{
-    return r->board ? r->icount * REC_NS_PER_INSN + r->idle_ns : 0;
-}
-
-/* The pc machine: its devices' clocks at this count, interrupts due. */
-static int advance(struct rec *r)
-{
-    int e;
-
-    if (!r->board)
-        return 0;
-    if ((e = board_advance(r->board, rec_vtime_ns(r))) < 0) {
-        errno = -e;
-        return fail(r, "KVM_IRQ_LINE (record mode timers)");
-    }
-    return 0;
-}
-
-/* The pc machine's part of a checkpoint: interrupt chips and devices. */
-static int take_machine(struct rec *r, struct rec_ckpt *c)
-{
-    if (!r->board)
-        return 0;
-    c->chip = calloc(3, sizeof(*c->chip));
-    if (!c->chip) {
-        errno = ENOMEM;
-        return fail(r, "allocate a checkpoint");
-    }
-    for (uint32_t i = 0; i < 3; i++) {
-        c->chip[i].chip_id = i; /* KVM_IRQCHIP_PIC_MASTER, _SLAVE, _IOAPIC */
-        if (ioctl(r->m->vm->fd, KVM_GET_IRQCHIP, &c->chip[i]) < 0)
-            return fail(r, "KVM_GET_IRQCHIP");
-    }
-    board_save(r->board, r->dev_scratch);
-    const uint8_t *st = (const uint8_t *)r->dev_scratch;
-    memcpy(r->rest_scratch, st, TD_OFF);
-    memcpy(r->rest_scratch + TD_OFF, st + TD_OFF + TD_LEN, REST_LEN - TD_OFF);
-    c->dev[0] = dev_share(r, 0, r->rest_scratch, REST_LEN);
-    c->dev[1] = dev_share(r, 1, st + TD_OFF, TD_LEN);
-    if (!c->dev[0] || !c->dev[1]) {
-        errno = ENOMEM;
-        return fail(r, "allocate a checkpoint");
-    }
-    /* Intel SDM vol. 3, "Local Vector Table": the timer interrupts when
-     * the APIC is enabled (SVR bit 8), its LVT entry unmasked (bit 16)
-     * and an initial count set. */
-    if (c->cpu->has_lapic) {
-        uint32_t svr, lvt, init;
-        memcpy(&svr, c->cpu->lapic.regs + 0xf0, 4);
-        memcpy(&lvt, c->cpu->lapic.regs + 0x320, 4);
-        memcpy(&init, c->cpu->lapic.regs + 0x380, 4);
-        if ((svr & 0x100) && !(lvt & 0x10000) && init)
-            r->lapic_timer = true;
-    }
-    return 0;
+    if (r->n != was)
+        rec_pc_trim_input(r);
 }
 
 /* FNV-1a over the general registers, flags and RIP. */
@@ -351,7 +197,7 @@ static int take_ckpt(struct rec *r)
             last->undo_idx = NULL;
             free(idx);
             errno = ENOMEM;
-            return fail(r, "allocate the undo log");
+            return rec_fail(r, "allocate the undo log");
         }
         last->nundo = n;
         for (uint32_t i = 0; i < n; i++) {
@@ -368,7 +214,7 @@ static int take_ckpt(struct rec *r)
         struct rec_ckpt *v = realloc(r->ck, cap * sizeof(*v));
         if (!v) {
             errno = ENOMEM;
-            return fail(r, "allocate a checkpoint");
+            return rec_fail(r, "allocate a checkpoint");
         }
         r->ck = v;
         r->cap = cap;
@@ -379,19 +225,17 @@ static int take_ckpt(struct rec *r)
     c->cpu = malloc(sizeof(*c->cpu));
     if (!c->cpu) {
         errno = ENOMEM;
-        return fail(r, "allocate a checkpoint");
+        return rec_fail(r, "allocate a checkpoint");
     }
     /* Interrupts due at this count are raised before the state is
      * taken, so a re-execution from here has them too. */
-    if ((e = advance(r)) < 0 ||
+    if ((e = rec_pc_advance(r)) < 0 ||
         (e = snap_vcpu_take(r->m, &r->m->vcpu[0], c->cpu)) < 0 ||
-        (e = take_machine(r, c)) < 0) {
+        (e = rec_pc_take(r, c)) < 0) {
         if (!r->err_op)
             r->err_op = r->m->err_op;
+        rec_pc_free(r, c);
         free(c->cpu);
-        free(c->chip);
-        dev_unref(r, c->dev[0]);
-        dev_unref(r, c->dev[1]);
         return e;
     }
     check_sig(r, c->cpu);
@@ -413,21 +257,15 @@ int rec_init(struct rec *r, struct snap_machine *m, struct runner *runner,
     if (budget < REC_MIN_BUDGET || m->nr_vcpus != 1 ||
         (m->pc && (!m->board || !m->board->virtual_time))) {
         errno = EINVAL;
-        return fail(r, "record mode setup");
+        return rec_fail(r, "record mode setup");
     }
-    if (m->pc) {
-        r->board = m->board;
-        r->dev_scratch = malloc(sizeof(*r->dev_scratch));
-        r->rest_scratch = malloc(REST_LEN);
-        if (!r->dev_scratch || !r->rest_scratch) {
-            errno = ENOMEM;
-            return fail(r, "allocate the record state");
-        }
-    }
+    r->board = m->pc ? m->board : NULL;
+    if ((e = rec_pc_init(r)) < 0)
+        return e;
     r->pages = mem->size / PAGE;
     if (r->pages > UINT32_MAX) {
         errno = EFBIG;
-        return fail(r, "record mode: RAM too large");
+        return rec_fail(r, "record mode: RAM too large");
     }
     r->shadow = mmap(NULL, mem->size, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -435,7 +273,7 @@ int rec_init(struct rec *r, struct snap_machine *m, struct runner *runner,
     r->user_dirty = calloc((r->pages + 7) / 8 + 1, 1);
     if (r->shadow == MAP_FAILED || !r->dirty || !r->user_dirty) {
         errno = ENOMEM;
-        return fail(r, "allocate the record shadow");
+        return rec_fail(r, "allocate the record shadow");
     }
     if ((e = set_logging(r, true)) < 0)
         return e;
@@ -443,11 +281,11 @@ int rec_init(struct rec *r, struct snap_machine *m, struct runner *runner,
     unsigned char *vec = malloc(r->pages ? r->pages : 1);
     if (!vec) {
         errno = ENOMEM;
-        return fail(r, "allocate the page vector");
+        return rec_fail(r, "allocate the page vector");
     }
     if (mincore(mem->host, mem->size, vec) < 0) {
         free(vec);
-        return fail(r, "mincore guest RAM");
+        return rec_fail(r, "mincore guest RAM");
     }
     for (size_t i = 0; i < r->pages; i++)
         if (vec[i] & 1)
@@ -474,20 +312,10 @@ void rec_destroy(struct rec *r)
     free(r->user_dirty);
     r->dirty = NULL;
     r->user_dirty = NULL;
-    for (int k = 0; k < 2; k++) {
-        dev_unref(r, r->dev_last[k]);
-        r->dev_last[k] = NULL;
-    }
-    free(r->dev_scratch);
-    free(r->rest_scratch);
-    r->dev_scratch = NULL;
-    r->rest_scratch = NULL;
+    rec_pc_destroy(r);
     free(r->sig);
     r->sig = NULL;
     r->nsig = r->sig_cap = 0;
-    free(r->in);
-    r->in = NULL;
-    r->nin = r->in_cap = 0;
 }
 
 static int get_rip(struct rec *r, uint64_t *rip)
@@ -503,89 +331,6 @@ static int get_rip(struct rec *r, uint64_t *rip)
     return 0;
 }
 
-/*
- * The pc machine's keystrokes before the instruction at r->icount: on
- * the first execution what stdin has now, logged; on a re-execution
- * what the log holds for this count (stdin is not read).
- */
-static int feed_input(struct rec *r)
-{
-    uint8_t buf[64];
-    size_t k, n = 0;
-    int e;
-
-    if (!r->board)
-        return 0;
-    if (r->icount < r->high_water) {
-        if (!r->nin)
-            return 0;
-        for (k = input_at(r, r->icount);
-             k < r->nin && r->in[k].icount == r->icount && n < sizeof(buf); k++)
-            buf[n++] = r->in[k].byte;
-    } else {
-        int got = board_take_input(r->board, buf, sizeof(buf));
-        if (got <= 0)
-            return 0;
-        n = (size_t)got;
-        if (r->nin + n > r->in_cap) {
-            size_t cap = r->in_cap ? r->in_cap * 2 : 256;
-            while (cap < r->nin + n)
-                cap *= 2;
-            struct rec_input *v = realloc(r->in, cap * sizeof(*v));
-            if (!v) {
-                errno = ENOMEM;
-                return fail(r, "allocate the keystroke log");
-            }
-            r->in = v;
-            r->in_cap = cap;
-        }
-        for (k = 0; k < n; k++)
-            r->in[r->nin++] = (struct rec_input){r->icount, buf[k]};
-        r->used += n * sizeof(*r->in);
-    }
-    if (n && (e = board_feed_input(r->board, buf, n)) < 0) {
-        errno = -e;
-        return fail(r, "KVM_IRQ_LINE (COM1)");
-    }
-    return 0;
-}
-
-/*
- * The pc machine: the VMM stepped over a HLT (run.c emulates it). With
- * interrupts on, the CPU would wait for one: virtual time skips to the
- * next timer interrupt, so that it comes right after the HLT. The STI
- * shadow a `sti; hlt` left ends with the HLT (Intel SDM vol. 2, STI).
- */
-static int hlt_wait(struct rec *r)
-{
-    struct vcpu *c = &r->m->vcpu[0];
-    struct kvm_regs *regs;
-    struct kvm_vcpu_events ev;
-    uint64_t ns;
-    int e;
-
-    if ((e = vcpu_get_regs(c, &regs)) < 0) {
-        r->err_op = r->m->vm->err_op;
-        return e;
-    }
-    if (!(regs->rflags & RFLAGS_IF))
-        return 0;
-    if (board_next_event_ns(r->board, &ns) == 1)
-        r->idle_ns += ns > REC_NS_PER_INSN ? ns - REC_NS_PER_INSN : 0;
-    errno = 0;
-    if (ioctl(c->fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
-        return fail(r, "KVM_GET_VCPU_EVENTS");
-    if (!ev.interrupt.shadow)
-        return 0;
-    ev.interrupt.shadow = 0;
-    ev.flags &= KVM_VCPUEVENT_VALID_NMI_PENDING |
-                KVM_VCPUEVENT_VALID_SIPI_VECTOR | KVM_VCPUEVENT_VALID_SMM;
-    ev.flags |= KVM_VCPUEVENT_VALID_SHADOW;
-    if (ioctl(c->fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
-        return fail(r, "KVM_SET_VCPU_EVENTS");
-    return 0;
-}
-
 /* One instruction, counted; a checkpoint every REC_INTERVAL. */
 static int step(struct rec *r, enum run_mode mode, struct run_result *res)
 {
@@ -596,8 +341,8 @@ static int step(struct rec *r, enum run_mode mode, struct run_result *res)
     int e;
 
     if ((e = vcpu_set_guest_debug(&r->m->vcpu[0], &dbg)) < 0 ||
-        (e = get_rip(r, &before)) < 0 || (e = advance(r)) < 0 ||
-        (e = feed_input(r)) < 0)
+        (e = get_rip(r, &before)) < 0 || (e = rec_pc_advance(r)) < 0 ||
+        (e = rec_pc_feed_input(r)) < 0)
         return e;
     uint64_t halts = r->runner->halts;
     if (r->con)
@@ -627,7 +372,7 @@ static int step(struct rec *r, enum run_mode mode, struct run_result *res)
     }
     if (!done)
         return 0;
-    if (r->board && r->runner->halts != halts && (e = hlt_wait(r)) < 0)
+    if (r->board && r->runner->halts != halts && (e = rec_pc_hlt_wait(r)) < 0)
         return e;
     r->icount++;
     if (r->icount > r->high_water)
@@ -692,33 +437,6 @@ static uint64_t now_ns(void)
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-/*
- * The pc machine's part of checkpoint c back: the devices on the clock
- * as it was (r->icount and idle_ns are c's by now), then the interrupt
- * chips, which the devices' lines must not change after.
- */
-static int put_machine(struct rec *r, const struct rec_ckpt *c)
-{
-    int e;
-
-    if (!r->board)
-        return 0;
-    r->board->vtime_ns = rec_vtime_ns(r);
-    uint8_t *st = (uint8_t *)r->dev_scratch;
-    memcpy(st, c->dev[0]->data, TD_OFF);
-    memcpy(st + TD_OFF + TD_LEN, c->dev[0]->data + TD_OFF, REST_LEN - TD_OFF);
-    memcpy(st + TD_OFF, c->dev[1]->data, TD_LEN);
-    if ((e = board_load(r->board, r->dev_scratch)) < 0) {
-        errno = -e;
-        return fail(r, "record mode: device state");
-    }
-    errno = 0;
-    for (int i = 0; i < 3; i++)
-        if (ioctl(r->m->vm->fd, KVM_SET_IRQCHIP, &c->chip[i]) < 0)
-            return fail(r, "KVM_SET_IRQCHIP");
-    return 0;
-}
-
 static int seek(struct rec *r, uint64_t n);
 
 int rec_seek(struct rec *r, uint64_t n)
@@ -749,7 +467,7 @@ static int seek(struct rec *r, uint64_t n)
             return e;
         r->icount = r->ck[k].icount;
         r->idle_ns = r->ck[k].idle_ns;
-        if ((e = put_machine(r, &r->ck[k])) < 0)
+        if ((e = rec_pc_put(r, &r->ck[k])) < 0)
             return e;
         if ((e = snap_vcpu_put(r->m, &r->m->vcpu[0], r->ck[k].cpu)) < 0) {
             r->err_op = r->m->err_op;
