@@ -178,6 +178,8 @@ need() {
 #                      the signals (t_cleanup kill -9s it too, as T_PIDS)
 #   VMM_START_WAIT=SECONDS  how long vmm_gdb_start waits (default 5)
 #   VMM_STDOUT=FILE    the VMM's stdout goes to FILE (e.g. a FIFO), VOUT too
+#   VMM_STDIN=FILE     the VMM's stdin (default /dev/null, as bash gives a
+#                      background job)
 VMM_WRAP=()
 VMM_BG_TO=
 T_VMM_N=0
@@ -189,7 +191,8 @@ vmm_bg() {
     VRC=
     VCHILD=
     if [ -n "$VMM_BG_TO" ]; then
-        timeout -s KILL "$VMM_BG_TO" "$VMM" "$@" >"$VOUT" 2>"$VERR" &
+        timeout -s KILL "$VMM_BG_TO" "$VMM" "$@" <"${VMM_STDIN:-/dev/null}" \
+            >"$VOUT" 2>"$VERR" &
         VPID=$!
         T_PIDS+=("$VPID")
         for ((c = 0; c < 100; c++)); do
@@ -200,7 +203,8 @@ vmm_bg() {
         done
         [ -n "$VCHILD" ] && T_PIDS+=("$VCHILD")
     else
-        (exec "${VMM_WRAP[@]}" "$VMM" "$@" >"$VOUT" 2>"$VERR") &
+        (exec "${VMM_WRAP[@]}" "$VMM" "$@" <"${VMM_STDIN:-/dev/null}" \
+            >"$VOUT" 2>"$VERR") &
         VPID=$!
         T_PIDS+=("$VPID")
     fi

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "boot/memmap.h"
@@ -76,6 +77,74 @@ static int rtc_port(void *ctx, uint16_t port, bool is_write, uint8_t size,
     return rtc_io(&b->rtc, port, is_write, size, count, data);
 }
 
+/* Record mode's clocks: virtual time, as the recorder set it. */
+static uint64_t vtime_clock(void *ctx)
+{
+    const struct board *b = ctx;
+
+    return b->vtime_ns;
+}
+
+static int64_t vtime_utc(void *ctx)
+{
+    const struct board *b = ctx;
+
+    return b->vtime_epoch + (int64_t)b->vtime_ns;
+}
+
+/*
+ * Record mode: the PIT is ours, and every clock a guest can read is
+ * virtual time. The RTC starts at the host's UTC time.
+ */
+static int wire_virtual_time(struct board *b, struct pio_bus *bus)
+{
+    struct timespec ts;
+    int e;
+
+    if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
+        return -errno;
+    b->vtime_ns = 0;
+    b->vtime_epoch = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    rtc_set_clock(&b->rtc, vtime_utc, b);
+    b->acpi.clock_ns = vtime_clock;
+    b->acpi.clock_ctx = b;
+    b->acpi.epoch_ns = 0;
+    if ((e = pit_init(&b->pit, &b->irq, vtime_clock, b)) < 0 ||
+        (e = pio_register(bus, PIT_PORT_BASE, PIT_NR_PORTS, pit_io, &b->pit)) <
+            0 ||
+        (e = pio_register(bus, PIT_PORT_61, 1, pit_port61_io, &b->pit)) < 0)
+        return e;
+    return 0;
+}
+
+int board_advance(struct board *b, uint64_t vtime_ns)
+{
+    int e;
+
+    if (!b->virtual_time)
+        return 0;
+    b->vtime_ns = vtime_ns;
+    if ((e = pit_advance(&b->pit)) < 0)
+        return e;
+    return rtc_tick(&b->rtc);
+}
+
+int board_next_event_ns(const struct board *b, uint64_t *ns)
+{
+    uint64_t p = 0;
+    int64_t r = 0;
+    int has_p, has_r;
+
+    if (!b->virtual_time)
+        return 0;
+    has_p = pit_next_event_ns(&b->pit, &p) == 1;
+    has_r = rtc_next_event_ns(&b->rtc, &r) == 1 && r >= 0;
+    if (!has_p && !has_r)
+        return 0;
+    *ns = has_p && (!has_r || p <= (uint64_t)r) ? p : (uint64_t)r;
+    return 1;
+}
+
 /* Firmware tables: ACPI in the reserved area below 1 MiB, fw_cfg keys. */
 static int write_tables(struct board *b, struct mem *mem,
                         const struct memmap *map)
@@ -125,7 +194,8 @@ int board_wire_pc(struct board *b, struct vm *vm, struct mem *mem,
         (e = acpi_pm_init(&b->acpi, ACPI_PM_BASE_DEFAULT, power, &b->irq,
                           ACPI_SCI_IRQ_DEFAULT)) < 0 ||
         (e = testdev_init(&b->testdev, &b->irq)) < 0 ||
-        (e = write_tables(b, mem, map)) < 0)
+        (e = write_tables(b, mem, map)) < 0 ||
+        (b->virtual_time && (e = wire_virtual_time(b, bus)) < 0))
         return e;
     /* QEMU's isa-debugcon and pc-testdev both claim 0xe9; the console
      * wins here, and the testdev's byte window keeps 0xe8, 0xea-0xeb. */
@@ -214,9 +284,43 @@ int board_attach_stdin(struct board *b, int signo)
     b->in_ready = true;
     if (b->has_bios)
         bios_set_input(&b->bios, fd);
-    else
+    else if (!b->virtual_time) /* record mode feeds COM1 itself */
         uart_set_input(&b->uart, fd);
     return 0;
+}
+
+int board_take_input(struct board *b, uint8_t *buf, size_t cap)
+{
+    size_t room = uart_rx_room(&b->uart);
+    ssize_t n;
+
+    if (!b->virtual_time || b->in_fd < 0 || !b->in_ready || !room)
+        return 0;
+    if (cap > room)
+        cap = room;
+    if (!is_readable(b->in_fd)) {
+        b->in_ready = false; /* the event signal says when there is more */
+        return 0;
+    }
+    do {
+        n = read(b->in_fd, buf, cap);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) {
+        /* Nothing after all, end of file, or a stdin that fails (as
+         * board_poll: the guest just gets no more). */
+        b->in_ready = false;
+        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+            close(b->in_fd);
+            b->in_fd = -1;
+        }
+        return 0;
+    }
+    return (int)n;
+}
+
+int board_feed_input(struct board *b, const uint8_t *buf, size_t n)
+{
+    return uart_receive(&b->uart, buf, n);
 }
 
 int board_start_timer(struct board *b, int signo)

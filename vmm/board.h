@@ -10,7 +10,8 @@
  * bare: 0xf1 console, 0xf4-0xf7 isa-debug-exit.
  * pc:   the same, plus
  *   0x20-0x21, 0xa0-0xa1  8259 PICs       (in the kernel)
- *   0x40-0x43             8254 PIT        (in the kernel), IRQ 0
+ *   0x40-0x43             8254 PIT        (in the kernel), IRQ 0; with
+ *                         virtual_time ours (pit.h), 0x61 too
  *   0x60, 0x64            8042 keyboard controller (minimum: reset)
  *   0x70-0x71             MC146818 RTC and CMOS, IRQ 8
  *   0x92                  port 92 fast reset
@@ -27,6 +28,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -37,6 +39,7 @@
 #include "hw/fwcfg.h"
 #include "hw/irq.h"
 #include "hw/pci.h"
+#include "hw/pit.h"
 #include "hw/reset.h"
 #include "hw/rtc.h"
 #include "hw/testdev.h"
@@ -80,6 +83,16 @@ struct board {
     struct pio_console *uart_con; /* COM1's output, NULL: the console */
     bool no_uart;                 /* no COM1 at all (reads all-ones) */
     struct bios bios;
+    /*
+     * Record mode (set virtual_time before board_wire_pc): the PIT is
+     * ours (pit, ports 0x40-0x43 and 0x61; the VM has no in-kernel PIT),
+     * and the PIT, the RTC and the ACPI PM timer run on vtime_ns, which
+     * the recorder moves (board_advance) instead of the host's clocks.
+     */
+    bool virtual_time;
+    uint64_t vtime_ns;   /* virtual nanoseconds since the machine began */
+    int64_t vtime_epoch; /* UTC nanoseconds at vtime 0 (the RTC's base) */
+    struct pit pit;
 };
 
 /* Set the board up empty (no fds), so board_destroy is safe. */
@@ -167,6 +180,31 @@ int board_mmio(void *ctx, uint64_t gpa, bool is_write, uint32_t len,
  */
 int board_sleep_enter(void *ctx, int64_t *wake_ns);
 int board_sleep_wake(void *ctx, uint16_t *cs, uint16_t *ip);
+
+/*
+ * Record mode (virtual_time): make vtime_ns the time, deliver the PIT's
+ * IRQ 0 edges and the RTC's interrupts due by then. Between two
+ * instructions only. Returns 0 or -errno (from KVM_IRQ_LINE).
+ */
+int board_advance(struct board *b, uint64_t vtime_ns);
+
+/*
+ * Record mode: the delay in virtual nanoseconds until the next timer
+ * interrupt (PIT counter 0 or the RTC), for a HLT to wait for. Returns 1
+ * with *ns (0: due now), or 0 if no timer will interrupt.
+ */
+int board_next_event_ns(const struct board *b, uint64_t *ns);
+
+/*
+ * Record mode's keystrokes: board_take_input reads what stdin has
+ * (without blocking), at most cap bytes and what COM1's receive FIFO has
+ * room for, for the recorder to log and then pass to board_feed_input,
+ * which puts them into COM1 as received (again when re-executing).
+ * board_take_input returns the byte count (0: none now, or stdin ended:
+ * then never again); board_feed_input 0 or -errno (the UART's line).
+ */
+int board_take_input(struct board *b, uint8_t *buf, size_t cap);
+int board_feed_input(struct board *b, const uint8_t *buf, size_t n);
 
 /* Close what the board opened and free device memory. Safe on a
  * half-built board. */

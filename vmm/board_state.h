@@ -12,6 +12,7 @@
 #include "hw/acpi.h"
 #include "hw/fwcfg.h"
 #include "hw/pci.h"
+#include "hw/pit.h"
 #include "hw/reset.h"
 #include "hw/rtc.h"
 #include "hw/testdev.h"
@@ -28,6 +29,7 @@ struct board_state {
     struct pci_state pci;
     struct acpi_pm_state acpi;
     struct testdev_state testdev;
+    struct pit_state pit; /* present only in record mode (virtual time) */
 };
 
 /* Copy every device's state out. */

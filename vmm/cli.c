@@ -140,8 +140,9 @@ const char *cli_usage(void)
            "(default auto)\n"
            "      --record[=SIZE]    record mode for reverse execution "
            "in gdb\n"
-           "                         (bare machine, with --gdb): SIZE of "
-           "history\n"
+           "                         (with --gdb; on the pc machine its "
+           "timers run on\n"
+           "                         virtual time): SIZE of history\n"
            "                         kept (default 256M)\n"
            "      --restore FILE     start from a snapshot file "
            "(monitor\n"
@@ -503,12 +504,17 @@ enum cli_action cli_parse_native(int argc, char **argv, struct cli_opts *o,
                            "replay of several would need one fixed "
                            "interleaving of their instructions)",
                            "", "");
-    if (o->record && o->machine == CLI_MACHINE_PC)
+    if (o->record && (o->kernel || o->drive || o->floppy || o->bios))
         return usage_error(err, errsz,
-                           "--record: the pc machine's timer interrupts and "
-                           "stdin are not recorded yet, so its replay would "
-                           "not be exact; record mode runs on the bare "
-                           "machine only",
+                           "--record on the pc machine runs an IMAGE: the "
+                           "BIOS's disks and keyboard are host inputs it "
+                           "does not record (not with --kernel, --drive, "
+                           "--floppy or --bios)",
+                           "", "");
+    if (o->record && pit_set)
+        return usage_error(err, errsz,
+                           "--pit-lost-ticks is for KVM's PIT; record mode "
+                           "has its own on virtual time",
                            "", "");
     if (o->record && o->mechanism != CLI_MECH_AUTO &&
         o->mechanism != CLI_MECH_STEP)

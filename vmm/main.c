@@ -296,7 +296,9 @@ static int build_machine(struct machine *m, const struct cli_opts *o,
     if (n >= 0) {
         if ((e = vm_open(&m->vm)) < 0)
             return fail_vm(&m->vm, e);
-        if (pc && (e = vm_create_pc_chips(&m->vm)) < 0)
+        /* Record mode models the PIT itself, on virtual time. */
+        if (pc && (e = o->record ? vm_create_irqchip(&m->vm)
+                                 : vm_create_pc_chips(&m->vm)) < 0)
             return fail_vm(&m->vm, e);
         if ((e = map_ram(m, o)) < 0)
             return fail_vm(&m->vm, e);
@@ -435,6 +437,7 @@ static int wire_machine(struct machine *m, const struct cli_opts *o,
         m->board.uart_con = &m->serial_con;
     }
     m->board.no_uart = o->serial_none;
+    m->board.virtual_time = pc && o->record;
     e = pc ? board_wire_pc(&m->board, &m->vm, &m->mem, &m->map, &m->bus,
                            &m->console, &m->power)
            : board_wire_bare(&m->board, &m->bus, &m->console, &m->power);
@@ -447,7 +450,12 @@ static int wire_machine(struct machine *m, const struct cli_opts *o,
                             o->drive ? &m->hd : NULL);
     if (e < 0)
         return fail_errno("wiring the devices", e);
-    if (pc && (e = board_start_timer(&m->board, m->event_sig)) < 0)
+    /*
+     * Record mode: the timers run on virtual time (board_advance), and
+     * the recorder takes stdin's bytes into COM1 itself (logged).
+     */
+    bool host_inputs = pc && !o->record;
+    if (host_inputs && (e = board_start_timer(&m->board, m->event_sig)) < 0)
         return fail_errno("timer_create", e);
     if (pc && (e = board_attach_stdin(&m->board, m->event_sig)) < 0)
         fprintf(stderr,
@@ -457,8 +465,13 @@ static int wire_machine(struct machine *m, const struct cli_opts *o,
     struct run_config rc = {.hlt_sleep_ms = o->hlt_sleep_ms,
                             .max_halts = o->max_halts,
                             .verbose = o->verbose,
-                            .kernel_hlt = pc,
+                            .kernel_hlt = host_inputs,
                             .power = &m->power};
+    if (pc && o->record) {
+        /* A HLT is stepped over by the VMM (record.h), never paused. */
+        rc.hlt_sleep_ms = 0;
+        rc.max_halts = 0;
+    }
     if (pc) {
         rc.events = (struct run_events){
             .signo = m->event_sig, .poll = board_poll, .ctx = &m->board};
@@ -1019,8 +1032,8 @@ int main(int argc, char **argv)
         if (o.machine == CLI_MACHINE_PC && o.mem_size < MEMMAP_PC_MIN_RAM)
             bad = "the snapshot is of a pc with less than 2M of RAM";
         if (o.machine == CLI_MACHINE_PC && o.record)
-            bad = "--record runs on the bare machine only; the snapshot is "
-                  "of a pc";
+            bad = "--record on the pc machine starts from an image (its "
+                  "PIT is not KVM's then); the snapshot is of a pc";
         /* The vCPU count comes from the file; --smp, if given, agrees. */
         char smp_why[128];
         if (o.smp_set && o.smp != restore.nr_vcpus) {

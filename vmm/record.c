@@ -1,6 +1,7 @@
-#include "record.h"
+#include "record_int.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "board.h"
 #include "mem.h"
 #include "pio.h"
 #include "vcpu.h"
@@ -17,18 +19,7 @@
 #define PAGE   4096ull
 #define DR6_BS (1ull << 14)
 
-struct rec_ckpt {
-    uint64_t icount;
-    uint64_t halts;
-    struct snap_vcpu *cpu;
-    /* The interval after this checkpoint: pages it dirtied, as they were
-     * here (filled when the next checkpoint is taken). */
-    uint32_t nundo;
-    uint32_t *undo_idx;
-    uint8_t *undo_data;
-};
-
-static int fail(struct rec *r, const char *op)
+int rec_fail(struct rec *r, const char *op)
 {
     int e = errno ? errno : EIO;
 
@@ -36,6 +27,7 @@ static int fail(struct rec *r, const char *op)
     return -e;
 }
 
+/* What a checkpoint holds but its undo log and pc part (see rec_pc_take). */
 static uint64_t ckpt_bytes(const struct rec_ckpt *c)
 {
     return sizeof(*c) + sizeof(*c->cpu) + (uint64_t)c->nundo * (PAGE + 4);
@@ -55,6 +47,7 @@ static void ckpt_free(struct rec *r, struct rec_ckpt *c)
 {
     ckpt_free_undo(r, c);
     r->used -= ckpt_bytes(c);
+    rec_pc_free(r, c);
     free(c->cpu);
     c->cpu = NULL;
 }
@@ -79,7 +72,7 @@ static int set_logging(struct rec *r, bool on)
             .userspace_addr = (uintptr_t)(m->host + (s ? low : 0)),
         };
         if (ioctl(r->m->vm->fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
-            return fail(r, "KVM_SET_USER_MEMORY_REGION (dirty logging)");
+            return rec_fail(r, "KVM_SET_USER_MEMORY_REGION (dirty logging)");
     }
     return 0;
 }
@@ -104,7 +97,7 @@ static int take_dirty(struct rec *r, uint32_t **idx, uint32_t *n)
         memset(r->dirty, 0, ((pages + 63) / 64) * 8);
         log.dirty_bitmap = r->dirty;
         if (ioctl(r->m->vm->fd, KVM_GET_DIRTY_LOG, &log) < 0)
-            return fail(r, "KVM_GET_DIRTY_LOG");
+            return rec_fail(r, "KVM_GET_DIRTY_LOG");
         for (size_t i = 0; i < pages; i++)
             if (r->dirty[i / 64] & (1ull << (i % 64)))
                 r->user_dirty[(base + i) / 8] |=
@@ -117,7 +110,7 @@ static int take_dirty(struct rec *r, uint32_t **idx, uint32_t *n)
     *idx = malloc(cnt * sizeof(**idx));
     if (!*idx) {
         errno = ENOMEM;
-        return fail(r, "allocate the dirty page list");
+        return rec_fail(r, "allocate the dirty page list");
     }
     for (size_t i = 0; i < r->pages; i++) {
         if ((r->user_dirty[i / 8] >> (i % 8)) & 1)
@@ -130,12 +123,61 @@ static int take_dirty(struct rec *r, uint32_t **idx, uint32_t *n)
 /* Drop the oldest checkpoints until the history fits the budget. */
 static void enforce_budget(struct rec *r)
 {
+    size_t was = r->n;
+
     while (r->used > r->budget && r->n > 1) {
         ckpt_free(r, &r->ck[0]);
         memmove(&r->ck[0], &r->ck[1], (r->n - 1) * sizeof(r->ck[0]));
         r->n--;
         r->dropped++;
     }
+    if (r->n != was)
+        rec_pc_trim_input(r);
+}
+
+/* FNV-1a over the general registers, flags and RIP. */
+static uint64_t regs_hash(const struct kvm_regs *regs)
+{
+    const uint8_t *p = (const uint8_t *)regs;
+    uint64_t h = 0xcbf29ce484222325ull;
+
+    for (size_t i = 0; i < sizeof(*regs); i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/*
+ * Compare a checkpoint's registers with those the first execution had
+ * at the same count (a re-execution must have the same), or note them.
+ */
+static void check_sig(struct rec *r, const struct snap_vcpu *cpu)
+{
+    size_t i = (size_t)(r->icount / REC_INTERVAL);
+    uint64_t h = regs_hash(&cpu->regs);
+
+    if (i < r->nsig) {
+        r->compared++;
+        if (r->sig[i] != h) {
+            if (!r->divergences)
+                r->diverged_at = r->icount;
+            r->divergences++;
+            r->sig[i] = h;
+        }
+        return;
+    }
+    if (i >= r->sig_cap) {
+        size_t cap = r->sig_cap ? r->sig_cap * 2 : 1024;
+        while (cap <= i)
+            cap *= 2;
+        uint64_t *v = realloc(r->sig, cap * sizeof(*v));
+        if (!v)
+            return; /* no comparison past here: not an error */
+        r->sig = v;
+        r->sig_cap = cap;
+    }
+    while (r->nsig < i)
+        r->sig[r->nsig++] = 0;
+    r->sig[r->nsig++] = h;
 }
 
 static int take_ckpt(struct rec *r)
@@ -155,7 +197,7 @@ static int take_ckpt(struct rec *r)
             last->undo_idx = NULL;
             free(idx);
             errno = ENOMEM;
-            return fail(r, "allocate the undo log");
+            return rec_fail(r, "allocate the undo log");
         }
         last->nundo = n;
         for (uint32_t i = 0; i < n; i++) {
@@ -172,23 +214,31 @@ static int take_ckpt(struct rec *r)
         struct rec_ckpt *v = realloc(r->ck, cap * sizeof(*v));
         if (!v) {
             errno = ENOMEM;
-            return fail(r, "allocate a checkpoint");
+            return rec_fail(r, "allocate a checkpoint");
         }
         r->ck = v;
         r->cap = cap;
     }
     struct rec_ckpt *c = &r->ck[r->n];
-    *c = (struct rec_ckpt){.icount = r->icount, .halts = r->runner->halts};
+    *c = (struct rec_ckpt){
+        .icount = r->icount, .halts = r->runner->halts, .idle_ns = r->idle_ns};
     c->cpu = malloc(sizeof(*c->cpu));
     if (!c->cpu) {
         errno = ENOMEM;
-        return fail(r, "allocate a checkpoint");
+        return rec_fail(r, "allocate a checkpoint");
     }
-    if ((e = snap_vcpu_take(r->m, &r->m->vcpu[0], c->cpu)) < 0) {
+    /* Interrupts due at this count are raised before the state is
+     * taken, so a re-execution from here has them too. */
+    if ((e = rec_pc_advance(r)) < 0 ||
+        (e = snap_vcpu_take(r->m, &r->m->vcpu[0], c->cpu)) < 0 ||
+        (e = rec_pc_take(r, c)) < 0) {
+        if (!r->err_op)
+            r->err_op = r->m->err_op;
+        rec_pc_free(r, c);
         free(c->cpu);
-        r->err_op = r->m->err_op;
         return e;
     }
+    check_sig(r, c->cpu);
     r->n++;
     r->used += ckpt_bytes(c);
     enforce_budget(r);
@@ -204,14 +254,18 @@ int rec_init(struct rec *r, struct snap_machine *m, struct runner *runner,
     *r = (struct rec){.m = m, .runner = runner, .con = con, .budget = budget};
     r->shadow = MAP_FAILED;
     errno = 0;
-    if (budget < REC_MIN_BUDGET || m->nr_vcpus != 1) {
+    if (budget < REC_MIN_BUDGET || m->nr_vcpus != 1 ||
+        (m->pc && (!m->board || !m->board->virtual_time))) {
         errno = EINVAL;
-        return fail(r, "record mode setup");
+        return rec_fail(r, "record mode setup");
     }
+    r->board = m->pc ? m->board : NULL;
+    if ((e = rec_pc_init(r)) < 0)
+        return e;
     r->pages = mem->size / PAGE;
     if (r->pages > UINT32_MAX) {
         errno = EFBIG;
-        return fail(r, "record mode: RAM too large");
+        return rec_fail(r, "record mode: RAM too large");
     }
     r->shadow = mmap(NULL, mem->size, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -219,7 +273,7 @@ int rec_init(struct rec *r, struct snap_machine *m, struct runner *runner,
     r->user_dirty = calloc((r->pages + 7) / 8 + 1, 1);
     if (r->shadow == MAP_FAILED || !r->dirty || !r->user_dirty) {
         errno = ENOMEM;
-        return fail(r, "allocate the record shadow");
+        return rec_fail(r, "allocate the record shadow");
     }
     if ((e = set_logging(r, true)) < 0)
         return e;
@@ -227,11 +281,11 @@ int rec_init(struct rec *r, struct snap_machine *m, struct runner *runner,
     unsigned char *vec = malloc(r->pages ? r->pages : 1);
     if (!vec) {
         errno = ENOMEM;
-        return fail(r, "allocate the page vector");
+        return rec_fail(r, "allocate the page vector");
     }
     if (mincore(mem->host, mem->size, vec) < 0) {
         free(vec);
-        return fail(r, "mincore guest RAM");
+        return rec_fail(r, "mincore guest RAM");
     }
     for (size_t i = 0; i < r->pages; i++)
         if (vec[i] & 1)
@@ -258,6 +312,10 @@ void rec_destroy(struct rec *r)
     free(r->user_dirty);
     r->dirty = NULL;
     r->user_dirty = NULL;
+    rec_pc_destroy(r);
+    free(r->sig);
+    r->sig = NULL;
+    r->nsig = r->sig_cap = 0;
 }
 
 static int get_rip(struct rec *r, uint64_t *rip)
@@ -283,8 +341,10 @@ static int step(struct rec *r, enum run_mode mode, struct run_result *res)
     int e;
 
     if ((e = vcpu_set_guest_debug(&r->m->vcpu[0], &dbg)) < 0 ||
-        (e = get_rip(r, &before)) < 0)
+        (e = get_rip(r, &before)) < 0 || (e = rec_pc_advance(r)) < 0 ||
+        (e = rec_pc_feed_input(r)) < 0)
         return e;
+    uint64_t halts = r->runner->halts;
     if (r->con)
         r->con->mute = replay;
     e = run_vcpu(r->runner, replay ? RUN_STEP : mode, res);
@@ -312,6 +372,8 @@ static int step(struct rec *r, enum run_mode mode, struct run_result *res)
     }
     if (!done)
         return 0;
+    if (r->board && r->runner->halts != halts && (e = rec_pc_hlt_wait(r)) < 0)
+        return e;
     r->icount++;
     if (r->icount > r->high_water)
         r->high_water = r->icount;
@@ -403,13 +465,16 @@ static int seek(struct rec *r, uint64_t n)
                 break;
         if ((e = rewind_ram(r, k)) < 0)
             return e;
+        r->icount = r->ck[k].icount;
+        r->idle_ns = r->ck[k].idle_ns;
+        if ((e = rec_pc_put(r, &r->ck[k])) < 0)
+            return e;
         if ((e = snap_vcpu_put(r->m, &r->m->vcpu[0], r->ck[k].cpu)) < 0) {
             r->err_op = r->m->err_op;
             return e;
         }
         r->runner->halts = r->ck[k].halts;
         r->runner->sleep_pending = false;
-        r->icount = r->ck[k].icount;
     }
     while (r->icount < n) {
         uint64_t was = r->icount;
@@ -427,6 +492,9 @@ void rec_note_write(struct rec *r, uint64_t gpa, size_t len)
 
     if (!len)
         return;
+    /* The guest's future changed: nothing to compare it with. */
+    if (r->nsig > r->icount / REC_INTERVAL + 1)
+        r->nsig = (size_t)(r->icount / REC_INTERVAL + 1);
     for (uint64_t p = gpa & ~(PAGE - 1); p < gpa + len; p += PAGE) {
         const uint8_t *h = mem_gpa_to_hva(m, p, 1);
         if (!h)
@@ -439,9 +507,10 @@ void rec_note_write(struct rec *r, uint64_t gpa, size_t len)
 int rec_describe(const struct rec *r, char *out, size_t cap)
 {
     uint64_t first, now;
+    int n, m;
 
     rec_history(r, &first, &now);
-    return snprintf(
+    n = snprintf(
         out, cap,
         "recording: instructions %llu..%llu (%llu of history)\n"
         "checkpoints: %zu every %u instructions, %llu dropped\n"
@@ -451,4 +520,41 @@ int rec_describe(const struct rec *r, char *out, size_t cap)
         (unsigned long long)(now - first), r->n, (unsigned)REC_INTERVAL,
         (unsigned long long)r->dropped, (unsigned long long)(r->used >> 10),
         (unsigned long long)(r->budget >> 10), (double)r->last_seek_ns / 1e6);
+    if (n < 0 || (size_t)n >= cap)
+        return n;
+    if (r->board) {
+        m = snprintf(out + n, cap - (size_t)n,
+                     "virtual time: %llu ns (%u ns an instruction, %llu ns "
+                     "skipped in HLT)\n",
+                     (unsigned long long)rec_vtime_ns(r), REC_NS_PER_INSN,
+                     (unsigned long long)r->idle_ns);
+        if (m < 0)
+            return m;
+        n += m;
+        if ((size_t)n >= cap)
+            return n;
+    }
+    if (r->divergences)
+        m = snprintf(out + n, cap - (size_t)n,
+                     "replay: DIVERGED %llu time(s), first at instruction "
+                     "%llu: the guest read something not recorded\n",
+                     (unsigned long long)r->divergences,
+                     (unsigned long long)r->diverged_at);
+    else
+        m = snprintf(out + n, cap - (size_t)n,
+                     "replay: every re-execution matched at the checkpoints "
+                     "(%llu compared)\n",
+                     (unsigned long long)r->compared);
+    if (m < 0)
+        return m;
+    n += m;
+    if (r->lapic_timer && (size_t)n < cap) {
+        m = snprintf(out + n, cap - (size_t)n,
+                     "warning: the guest armed its local APIC timer, which "
+                     "runs on the host's clock: replay may not be exact\n");
+        if (m < 0)
+            return m;
+        n += m;
+    }
+    return n;
 }

@@ -12,11 +12,23 @@
  * checkpoints go first.
  *
  * Exactness rests on the machine having no inputs but the guest's own
- * state: on the bare machine port and MMIO reads return constants and
- * there are no interrupts. The pc machine has a free-running timer and
- * stdin: record mode refuses it (main.c). Time-stamp counter reads and
- * RDRAND are not inputs recorded: a guest using them may replay
- * differently.
+ * state and what the recorder feeds it at known instruction counts. On
+ * the bare machine port and MMIO reads return constants and there are no
+ * interrupts. On the pc machine (board->virtual_time) time is virtual:
+ * REC_NS_PER_INSN nanoseconds per instruction, plus the time a HLT with
+ * interrupts on skips to the next timer interrupt. The PIT is the
+ * VMM's (no in-kernel PIT), and before every instruction board_advance
+ * gives the PIT, the RTC and the ACPI PM timer the virtual time, so their
+ * interrupts are raised (KVM_IRQ_LINE) between the same two instructions
+ * on every re-execution; the in-kernel PICs and IOAPIC, the local APIC
+ * and every device of ours are in each checkpoint. Keystrokes: the
+ * recorder reads stdin between instructions into COM1 and logs each byte
+ * with the count; a re-execution feeds the log at the same counts and
+ * never reads stdin. Not recorded: the local APIC timer and the time-stamp
+ * counter run on the host's clock inside KVM, and RDRAND: a guest using
+ * them may replay differently. Each checkpoint's registers are hashed;
+ * a re-execution that reaches a checkpoint count with other registers
+ * is counted as a divergence (rec_describe says so).
  *
  * One vCPU; one thread.
  */
@@ -31,9 +43,14 @@
 #define REC_DEFAULT_BUDGET (256ull << 20) /* bytes of history */
 #define REC_MIN_BUDGET     (1ull << 20)
 #define REC_INTERVAL       128 /* instructions between checkpoints */
+/* The pc machine's virtual time per instruction: a 1 MHz guest. */
+#define REC_NS_PER_INSN 1000u
 
+struct board;
 struct pio_console;
-struct rec_ckpt; /* private */
+struct rec_ckpt;  /* private */
+struct rec_dev;   /* private */
+struct rec_input; /* private */
 
 /* Fields private. */
 struct rec {
@@ -52,6 +69,20 @@ struct rec {
     uint64_t dropped;      /* checkpoints dropped for the budget */
     uint64_t last_seek_ns; /* how long the last rec_seek took */
     const char *err_op;
+    /* The pc machine (virtual time); NULL on the bare one. */
+    struct board *board;
+    uint64_t idle_ns;            /* virtual time HLTs skipped */
+    struct rec_dev *dev_last[2]; /* the newest checkpoint's devices */
+    struct board_state *dev_scratch;
+    uint8_t *rest_scratch;
+    uint64_t *sig; /* register hash at each checkpoint count, to high_water */
+    size_t nsig, sig_cap;
+    uint64_t divergences, diverged_at; /* re-executions that differed */
+    uint64_t compared;                 /* re-executed checkpoints checked */
+    bool lapic_timer; /* the guest armed its local APIC timer */
+    /* Keystrokes (stdin into COM1), by instruction count, to high_water. */
+    struct rec_input *in;
+    size_t nin, in_cap;
 };
 
 /*
@@ -92,6 +123,9 @@ int rec_seek(struct rec *r, uint64_t n);
  * does not see such writes.
  */
 void rec_note_write(struct rec *r, uint64_t gpa, size_t len);
+
+/* The pc machine's virtual time now, in nanoseconds (0 on the bare). */
+uint64_t rec_vtime_ns(const struct rec *r);
 
 /* Text for `monitor record`: history, checkpoints, memory. */
 int rec_describe(const struct rec *r, char *out, size_t cap);

@@ -428,7 +428,8 @@ int snap_take_reuse(struct snap_machine *m, struct snap *s, struct snap *old)
                 goto err;
             }
         }
-        if (ioctl(m->vm->fd, KVM_GET_PIT2, &s->pit) < 0) {
+        /* Record mode's PIT is ours: it is in the device state. */
+        if (m->vm->pit && ioctl(m->vm->fd, KVM_GET_PIT2, &s->pit) < 0) {
             e = fail(m, "KVM_GET_PIT2");
             goto err;
         }
@@ -520,7 +521,7 @@ int snap_restore(struct snap_machine *m, const struct snap *s)
         for (int i = 0; i < 3; i++)
             if (ioctl(m->vm->fd, KVM_SET_IRQCHIP, &s->chip[i]) < 0)
                 return fail(m, "KVM_SET_IRQCHIP");
-        if (ioctl(m->vm->fd, KVM_SET_PIT2, &s->pit) < 0)
+        if (m->vm->pit && ioctl(m->vm->fd, KVM_SET_PIT2, &s->pit) < 0)
             return fail(m, "KVM_SET_PIT2");
         /* The clock alone; KVM_CLOCK_TSC_STABLE and friends are outputs. */
         struct kvm_clock_data clk = {.clock = s->clock.clock};

@@ -95,7 +95,7 @@ void vm_close(struct vm *vm)
     vm->kvm_fd = -1;
 }
 
-int vm_create_pc_chips(struct vm *vm)
+static int create_chips(struct vm *vm, bool with_pit)
 {
     static const struct {
         long cap;
@@ -105,7 +105,7 @@ int vm_create_pc_chips(struct vm *vm)
         {KVM_CAP_PIT2, "KVM_CAP_PIT2"},
     };
 
-    for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+    for (size_t i = 0; i < (with_pit ? 2u : 1u); i++) {
         if (!vm_check_cap(vm, need[i].cap)) {
             vm->missing_cap = need[i].name;
             errno = ENOSYS;
@@ -115,11 +115,24 @@ int vm_create_pc_chips(struct vm *vm)
     if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0)
         return vm_fail(vm, "KVM_CREATE_IRQCHIP");
     vm->irqchip = true;
+    if (!with_pit)
+        return 0;
     /* KVM_PIT_SPEAKER_DUMMY: the kernel claims no speaker port (0x61). */
     struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
     if (ioctl(vm->fd, KVM_CREATE_PIT2, &pit) < 0)
         return vm_fail(vm, "KVM_CREATE_PIT2");
+    vm->pit = true;
     return 0;
+}
+
+int vm_create_pc_chips(struct vm *vm)
+{
+    return create_chips(vm, true);
+}
+
+int vm_create_irqchip(struct vm *vm)
+{
+    return create_chips(vm, false);
 }
 
 int vm_irq_line(struct vm *vm, uint32_t gsi, int level)

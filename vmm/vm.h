@@ -27,6 +27,7 @@ struct vm {
     const char *err_op;      /* what failed last, for main.c to print */
     const char *missing_cap; /* name of a required capability missing */
     bool irqchip;            /* in-kernel PIC, IOAPIC and local APIC */
+    bool pit;                /* in-kernel PIT (KVM_CREATE_PIT2) */
     /*
      * Set before creating vCPUs to keep them off KVM_CAP_SYNC_REGS (main.c:
      * KVMSTUB_NO_SYNC_REGS=1, a test and bench knob).
@@ -59,6 +60,13 @@ int vm_fail(struct vm *vm, const char *op);
  * when KVM lacks one).
  */
 int vm_create_pc_chips(struct vm *vm);
+
+/*
+ * vm_create_pc_chips without the PIT: the PICs, IOAPIC and local APICs
+ * alone, for a machine that models its PIT in user space (record mode).
+ * Returns 0 or -errno as vm_create_pc_chips.
+ */
+int vm_create_irqchip(struct vm *vm);
 
 /*
  * KVM_REINJECT_CONTROL: whether PIT ticks the guest could not take are

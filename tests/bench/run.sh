@@ -248,6 +248,14 @@ def_row rev_stepi "10c reverse-stepi, $((REV_PASSES * 22008)) insns of history" 
     ms lower mul 0.001
 def_row savevm "10d savevm, 64 MiB touched" ms lower mul 0.001
 def_row loadvm "10e loadvm, 64 MiB touched" ms lower mul 0.001
+# 10f/10g: the pc machine with its timer running: pc_rec.bin (PIT IRQ0
+# about every 100 instructions, a HLT every 16 rounds) from its start to
+# its exit after 4096 rounds (one breakpoint there) under gdb, with
+# --record (virtual time: the instruction count is the same every run;
+# monitor record's count goes to the log) and without (KVM's PIT on the
+# host's clock: its HLTs wait for real ticks).
+def_row pc_rec "10f pc_rec.bin, IRQ0 on, --record" ms lower mul 0.001
+def_row pc_norec "10g pc_rec.bin, IRQ0 on, no --record" ms lower mul 0.001
 
 def_row smp_intr "11a Ctrl-C to stop, 4 vCPUs spinning" us lower mul 1
 def_row smp_bp "11b break+continue, 4 vCPUs" trips/s higher rate \
@@ -280,8 +288,8 @@ for r in stepi_own stepi_share stepi_ioctls stepi_wall0 stepi_own0 \
     [ "$HAVE_QEMU" = 1 ] && note "$r" q "n/a"
 done
 for r in cold_gdb mem_dump mem_restore intr_spin intr_hlt rec_speed \
-    norec_speed rev_stepi savevm loadvm smp_intr smp_bp watch_page \
-    watch_step next_range next_stepi; do
+    norec_speed rev_stepi savevm loadvm pc_rec pc_norec smp_intr smp_bp \
+    watch_page watch_step next_range next_stepi; do
     note "$r" f "n/a"
 done
 for r in "${ROWS[@]}"; do
@@ -289,8 +297,8 @@ for r in "${ROWS[@]}"; do
 done
 if [ "$HAVE_QEMU" = 1 ]; then
     # QEMU's record/replay and savevm need its TCG CPU or a disk image.
-    for r in rec_speed norec_speed rev_stepi savevm loadvm watch_page \
-        watch_step; do
+    for r in rec_speed norec_speed rev_stepi savevm loadvm pc_rec pc_norec \
+        watch_page watch_step; do
         note "$r" q "n/a"
     done
     # HELLO's HLT (IF=0) never wakes under QEMU: after one pass, nothing.
@@ -867,6 +875,30 @@ else
     failed rev_stepi k "starting the target"
 fi
 TO=$ROW_TO
+say "10f/10g pc_rec.bin to its exit, with and without --record"
+PCREC=$BUILD/tests/guests/pc_rec.bin
+cat >"$T_TMP/pcrec.gdb" <<EOF
+break *0x70
+MARK
+continue
+MARK
+monitor record
+kill
+EOF
+ROW_REPS=$REPS
+[ "$QUICK" = 1 ] && REPS=1
+gdb_row pc_rec k "$PCREC" "$T_TMP/pcrec.gdb" --machine pc --record
+gdb_row pc_norec k "$PCREC" "$T_TMP/pcrec.gdb" --machine pc
+REPS=$ROW_REPS
+# The instructions that takes under --record (the same each run).
+sed 's/^MARK$//' "$T_TMP/pcrec.gdb" >"$T_TMP/pcn.gdb"
+if start_target k "$PCREC" --machine pc --record; then
+    timeout -k 2 "$TO" "$GDB" -q -n -batch -ex 'set confirm off' \
+        -ex 'set pagination off' -ex "target remote 127.0.0.1:$PORT" \
+        -x "$T_TMP/pcn.gdb" 2>&1 | grep -E '^(recording|virtual)' |
+        sed 's/^/pc_rec: /' | tee -a "$LOG" >&2
+    stop "$BG"
+fi
 say "10d/10e savevm and loadvm, 64 MiB touched ($REPS each)"
 {
     echo 'hbreak *0x80'

@@ -13,7 +13,7 @@ ROWS=(cold_first_byte cold_gdb pio_rate stepi stepi_wall stepi_cpu stepi_own
     stepi_share stepi_ioctls stepi_wall0 stepi_own0 stepi_share0 stepi_ioctls0
     bp_dr bp_step bp_int3 bp_loop
     mem_dump mem_restore intr_spin intr_hlt rss_1m hwm_1m rss_1g hwm_1g
-    mb_first_byte kut_both boot_first_byte rec_speed norec_speed rev_stepi savevm loadvm smp_intr smp_bp
+    mb_first_byte kut_both boot_first_byte rec_speed norec_speed rev_stepi savevm loadvm pc_rec pc_norec smp_intr smp_bp
     watch_page watch_step next_range next_stepi)
 # Rows whose kvmstub cell may say why it is empty ("n/a: no --kernel",
 # "n/a: quick run", ...): they need a Multiboot kernel or kvm-unit-tests.

@@ -167,10 +167,10 @@ kill'
     t_check "$name" "$(gdb_has "Target remote does not support this direction|does not support" && echo 0 || echo 1)" "$(why)"
 fi
 
-name="--record with the pc machine, without --gdb, or with --debug-mechanism dr: exit 2"
+name="--record with --kernel, without --gdb, or with --debug-mechanism dr: exit 2"
 if need "$name" "$REC"; then
     ok=0
-    for args in "--record --machine pc --gdb 1 $REC" "--record $REC" \
+    for args in "--record --kernel $REC --gdb 1" "--record $REC" \
         "--record --debug-mechanism dr --gdb 1 $REC" "--record=10 --gdb 1 $REC"; do
         # shellcheck disable=SC2086 # word splitting wanted
         timeout 10 "$VMM" $args >/dev/null 2>"$T_TMP/err"

@@ -157,7 +157,7 @@ kill"
     name="--record on a pc snapshot: exit 2"
     timeout 10 "$VMM" --restore "$PSNAP" --record --gdb 1 >/dev/null 2>"$T_TMP/err"
     rc=$?
-    t_check "$name" "$([ "$rc" -eq 2 ] && grep -q 'bare machine' "$T_TMP/err" && echo 0 || echo 1)" "rc $rc"
+    t_check "$name" "$([ "$rc" -eq 2 ] && grep -q 'record on the pc machine starts from an image' "$T_TMP/err" && echo 0 || echo 1)" "rc $rc"
 fi
 
 # --- bad files ----------------------------------------------------------------

@@ -377,6 +377,22 @@ int uart_poll_input(struct uart *u)
     return e < 0 ? e : (int)n;
 }
 
+size_t uart_rx_room(const struct uart *u)
+{
+    if (u->s.mcr & MCR_LOOP)
+        return 0;
+    return rx_capacity(&u->s) - u->s.rx_count;
+}
+
+int uart_receive(struct uart *u, const uint8_t *buf, size_t n)
+{
+    if (!n || (u->s.mcr & MCR_LOOP))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        rx_push(&u->s, buf[i]);
+    return update_irq(u);
+}
+
 void uart_save(const struct uart *u, struct uart_state *st)
 {
     *st = u->s;

@@ -47,6 +47,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vmm/hw/irq.h"
@@ -142,6 +143,16 @@ int uart_poll_input(struct uart *u);
  * again after each of them.
  */
 bool uart_wants_input(const struct uart *u);
+
+/*
+ * Record mode feeds received bytes itself (logged with the instruction
+ * count): room in the receive FIFO (0 in loopback), and n bytes put in
+ * as if they had arrived on the line (past the room they overrun, as
+ * rx_push says), LSR.DR and the interrupt updated. uart_receive returns
+ * 0 or irq_set's -errno.
+ */
+size_t uart_rx_room(const struct uart *u);
+int uart_receive(struct uart *u, const uint8_t *buf, size_t n);
 
 /* Copy the device state out for a snapshot. */
 void uart_save(const struct uart *u, struct uart_state *st);
