@@ -300,4 +300,3 @@ int rec_pc_put(struct rec *r, const struct rec_ckpt *c)
             return rec_fail(r, "KVM_SET_IRQCHIP");
     return 0;
 }
-
