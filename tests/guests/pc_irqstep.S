@@ -7,6 +7,7 @@
  * "irq ok\n" on port 0xe9 and writes 0x10 to isa-debug-exit (status 33).
  * While a debugger steps it, a tick is always pending.
  */
+    .include "tests/guests/pic_pit.inc"
     .code16
     .text
     .globl _start
@@ -23,23 +24,9 @@ start:
     movw $0, 0x22      /* IVT[8] segment */
     movw $0, count
 
-    mov $0x11, %al     /* ICW1: edge, cascade, ICW4 follows */
-    out %al, $0x20
-    mov $0x08, %al     /* ICW2: IRQ0-7 -> vectors 8-15 */
-    out %al, $0x21
-    mov $0x04, %al     /* ICW3: slave on IRQ2 */
-    out %al, $0x21
-    mov $0x01, %al     /* ICW4: 8086 mode */
-    out %al, $0x21
-    mov $0xfe, %al     /* OCW1: only IRQ0 */
-    out %al, $0x21
+    pic_irq0_only
 
-    mov $0x34, %al     /* PIT: channel 0, lobyte/hibyte, mode 2 */
-    out %al, $0x43
-    mov $1193 & 0xff, %al
-    out %al, $0x40
-    mov $1193 >> 8, %al
-    out %al, $0x40
+    pit0_rate 1193
 
     sti
     .globl spin

@@ -6,6 +6,7 @@
  * ticks prints "pit ok\n" on port 0xe9 and writes 0x10 to isa-debug-exit
  * (status 33). `hlt` here only returns because an interrupt came.
  */
+    .include "tests/guests/pic_pit.inc"
     .code16
     .text
     .globl _start
@@ -22,23 +23,9 @@ start:
     movw $0, 0x22      /* IVT[8] segment */
     movw $0, count
 
-    mov $0x11, %al     /* ICW1: edge, cascade, ICW4 follows */
-    out %al, $0x20
-    mov $0x08, %al     /* ICW2: IRQ0-7 -> vectors 8-15 */
-    out %al, $0x21
-    mov $0x04, %al     /* ICW3: slave on IRQ2 */
-    out %al, $0x21
-    mov $0x01, %al     /* ICW4: 8086 mode */
-    out %al, $0x21
-    mov $0xfe, %al     /* OCW1: only IRQ0 */
-    out %al, $0x21
+    pic_irq0_only
 
-    mov $0x34, %al     /* PIT: channel 0, lobyte/hibyte, mode 2 */
-    out %al, $0x43
-    mov $11932 & 0xff, %al
-    out %al, $0x40
-    mov $11932 >> 8, %al
-    out %al, $0x40
+    pit0_rate 11932
 
     sti
 wait:

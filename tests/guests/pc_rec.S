@@ -17,6 +17,7 @@
  *   0x500  (data) ticks, 16 bits
  *   0x600  (data) the round counter, 16 bits
  */
+    .include "tests/guests/pic_pit.inc"
     .code16
     .text
     .globl _start
@@ -58,16 +59,7 @@ done:                  /* after 4096 rounds: isa-debug-exit, status 33 */
     jmp done
 
 init:
-    mov $0x11, %al     /* ICW1: edge, cascade, ICW4 follows */
-    out %al, $0x20
-    mov $0x08, %al     /* ICW2: IRQ0-7 -> vectors 8-15 */
-    out %al, $0x21
-    mov $0x04, %al     /* ICW3: slave on IRQ2 */
-    out %al, $0x21
-    mov $0x01, %al     /* ICW4: 8086 mode */
-    out %al, $0x21
-    mov $0xfe, %al     /* OCW1: only IRQ0 */
-    out %al, $0x21
+    pic_irq0_only
     mov $0x34, %al     /* PIT: channel 0, lobyte/hibyte, mode 2 */
     out %al, $0x43
     mov $120, %al

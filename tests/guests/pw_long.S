@@ -32,27 +32,7 @@ lm_loop:
     hlt
     jmp lm_loop
 
-    .p2align 3
-gdt:
-    .quad 0                         /* null */
-    .quad 0x00cf9a000000ffff        /* 0x08: code, 32-bit, base 0, 4 GiB */
-    .quad 0x00cf92000000ffff        /* 0x10: data, base 0, 4 GiB */
-    .quad 0x00af9a000000ffff        /* 0x18: code, 64-bit (L=1, D=0) */
-gdt_end:
-gdt_desc:
-    .word gdt_end - gdt - 1
-    .long gdt
-
-    .p2align 12
-pml4:
-    .long pdpt + 0x3, 0             /* present, writable */
-    .fill 511, 8, 0
-pdpt:
-    .long pd + 0x3, 0
-    .fill 511, 8, 0
-pd:
-    .long 0x83, 0                   /* 2 MiB page at 0: present, RW, PS */
-    .fill 511, 8, 0
+    .include "tests/guests/long_tables.inc"
 
     .org 0x5000
 data:
