@@ -15,25 +15,7 @@
     .text
     .globl _start
 _start:
-    cli
-    xor %ax, %ax
-    mov %ax, %ds
-    mov %ax, %ss
-    mov $0x7000, %sp
-    mov $0x510, %dx /* fw_cfg selector: FW_CFG_NB_CPUS */
-    mov $0x05, %ax
-    out %ax, %dx
-    mov $0x511, %dx
-    inb %dx, %al
-    mov %al, %bl
-    inb %dx, %al
-    mov %al, %bh
-    mov %bx, ncpus
-    lgdtl gdtr
-    mov %cr0, %eax
-    or $1, %eax
-    mov %eax, %cr0
-    ljmpl $0x08, $pm32
+    .include "tests/guests/smp_bsp.inc"
 
 /* Real-mode AP code, entered from the trampoline with CS = 0. */
 ap_main:
