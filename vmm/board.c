@@ -112,7 +112,7 @@ static int wire_virtual_time(struct board *b, struct pio_bus *bus)
     if ((e = pit_init(&b->pit, &b->irq, vtime_clock, b)) < 0 ||
         (e = pio_register(bus, PIT_PORT_BASE, PIT_NR_PORTS, pit_io, &b->pit)) <
             0 ||
-        (e = pio_register(bus, PIT_PORT_61, 1, pit_port61_io, &b->pit)) < 0)
+        (e = pio_register(bus, PIT_PORT_61, 1, pit_io, &b->pit)) < 0)
         return e;
     return 0;
 }

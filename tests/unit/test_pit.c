@@ -42,20 +42,14 @@ static void setup(struct pit *p)
 
 static void outb(struct pit *p, uint16_t port, uint8_t v)
 {
-    if (port == PIT_PORT_61)
-        CHECK_OK(pit_port61_io(p, port, true, 1, 1, &v));
-    else
-        CHECK_OK(pit_io(p, port, true, 1, 1, &v));
+    CHECK_OK(pit_io(p, port, true, 1, 1, &v));
 }
 
 static uint8_t inb(struct pit *p, uint16_t port)
 {
     uint8_t v = 0x5a;
 
-    if (port == PIT_PORT_61)
-        CHECK_OK(pit_port61_io(p, port, false, 1, 1, &v));
-    else
-        CHECK_OK(pit_io(p, port, false, 1, 1, &v));
+    CHECK_OK(pit_io(p, port, false, 1, 1, &v));
     return v;
 }
 

@@ -246,37 +246,6 @@ static uint8_t read_data(struct pit_counter *c, uint64_t now)
     return hi ? (uint8_t)(v >> 8) : (uint8_t)v;
 }
 
-int pit_io(void *ctx, uint16_t port, bool is_write, uint8_t size,
-           uint32_t count, uint8_t *data)
-{
-    struct pit *p = ctx;
-    uint64_t now = now_of(p);
-
-    for (uint32_t k = 0; k < count; k++) {
-        for (unsigned j = 0; j < size; j++) {
-            uint8_t *b = &data[(size_t)k * size + j];
-            unsigned at = (unsigned)port + j;
-            if (at < PIT_PORT_BASE || at >= PIT_PORT_BASE + PIT_NR_PORTS) {
-                if (!is_write)
-                    *b = 0xff;
-                continue;
-            }
-            unsigned i = at - PIT_PORT_BASE;
-            if (i == 3) {
-                if (is_write)
-                    write_control(p, *b, now);
-                else
-                    *b = 0xff; /* the control word is write-only */
-            } else if (is_write) {
-                write_data(&p->s.c[i], *b, now);
-            } else {
-                *b = read_data(&p->s.c[i], now);
-            }
-        }
-    }
-    return 0;
-}
-
 static void set_gate2(struct pit *p, int gate, uint64_t now)
 {
     struct pit_counter *c = &p->s.c[2];
@@ -293,29 +262,43 @@ static void set_gate2(struct pit *p, int gate, uint64_t now)
     c->gate = (uint8_t)(gate != 0);
 }
 
-int pit_port61_io(void *ctx, uint16_t port, bool is_write, uint8_t size,
-                  uint32_t count, uint8_t *data)
+/* One byte at port `at`: a counter, the control word, port 0x61 or not ours. */
+static void pit_byte(struct pit *p, unsigned at, bool is_write, uint8_t *b,
+                     uint64_t now)
+{
+    if (at == PIT_PORT_61) {
+        if (is_write) {
+            p->s.port61 = *b & 0x0f;
+            set_gate2(p, *b & 1, now);
+        } else {
+            *b = (uint8_t)(p->s.port61 | ((now / REFRESH_NS) & 1) << 4 |
+                           out_of(&p->s.c[2], now) << 5);
+        }
+    } else if (at < PIT_PORT_BASE || at >= PIT_PORT_BASE + PIT_NR_PORTS) {
+        if (!is_write)
+            *b = 0xff;
+    } else if (at == PIT_PORT_BASE + 3) {
+        if (is_write)
+            write_control(p, *b, now);
+        else
+            *b = 0xff; /* the control word is write-only */
+    } else if (is_write) {
+        write_data(&p->s.c[at - PIT_PORT_BASE], *b, now);
+    } else {
+        *b = read_data(&p->s.c[at - PIT_PORT_BASE], now);
+    }
+}
+
+int pit_io(void *ctx, uint16_t port, bool is_write, uint8_t size,
+           uint32_t count, uint8_t *data)
 {
     struct pit *p = ctx;
     uint64_t now = now_of(p);
 
-    for (uint32_t k = 0; k < count; k++) {
-        for (unsigned j = 0; j < size; j++) {
-            uint8_t *b = &data[(size_t)k * size + j];
-            if ((unsigned)port + j != PIT_PORT_61) {
-                if (!is_write)
-                    *b = 0xff;
-                continue;
-            }
-            if (is_write) {
-                p->s.port61 = *b & 0x0f;
-                set_gate2(p, *b & 1, now);
-            } else {
-                *b = (uint8_t)(p->s.port61 | ((now / REFRESH_NS) & 1) << 4 |
-                               out_of(&p->s.c[2], now) << 5);
-            }
-        }
-    }
+    for (uint32_t k = 0; k < count; k++)
+        for (unsigned j = 0; j < size; j++)
+            pit_byte(p, (unsigned)port + j, is_write,
+                     &data[(size_t)k * size + j], now);
     return 0;
 }
 

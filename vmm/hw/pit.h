@@ -10,7 +10,7 @@
  * machine without --record uses KVM's in-kernel PIT instead.
  *
  * Ports 0x40-0x42 (counters 0-2), 0x43 (control word, write-only: reads
- * give 0xff) and 0x61 (pit_port61_io: bit 0 gate of counter 2, bit 1
+ * give 0xff) and 0x61 (bit 0 gate of counter 2, bit 1
  * speaker data and bits 2-3 stored as written, bit 4 the refresh toggle
  * every 15.085 us, bit 5 OUT of counter 2). Counter 0's OUT drives
  * IRQ 0: each rising edge is raised and lowered on the line
@@ -91,15 +91,13 @@ int pit_init(struct pit *p, const struct irq_line *irq, pit_clock_fn clock,
              void *ctx);
 
 /*
- * pio_handlers; ctx is a struct pit *. pit_io: ports 0x40-0x43, a byte
- * each (the bytes of a wider access go to consecutive ports; past 0x43
- * they are dropped and read as 0xff). pit_port61_io: port 0x61. Return
- * 0 (they never fail).
+ * The pio_handler for ports 0x40-0x43 and 0x61 (register it for both);
+ * ctx is a struct pit *. A byte each: the bytes of a wider access go to
+ * consecutive ports, and those that are neither are dropped and read as
+ * 0xff. Returns 0 (it never fails).
  */
 int pit_io(void *ctx, uint16_t port, bool is_write, uint8_t size,
            uint32_t count, uint8_t *data);
-int pit_port61_io(void *ctx, uint16_t port, bool is_write, uint8_t size,
-                  uint32_t count, uint8_t *data);
 
 /*
  * Deliver counter 0's rising edges up to the clock's now: if one (or
