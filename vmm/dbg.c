@@ -849,7 +849,30 @@ static int range_goes_on(struct dbg *d, const struct gdb_resume *how,
            !is_stop_at(how, now.pc);
 }
 
-static int set_page_watch(struct dbg *d, const struct gdb_resume *how);
+/* The stub's watch ranges, translated and laid out for this resume. */
+static int set_page_watch(struct dbg *d, const struct gdb_resume *how)
+{
+    struct pagewatch_range r[PAGEWATCH_MAX_RANGES];
+
+    if (how->nr_watch > PAGEWATCH_MAX_RANGES || (how->nr_watch && !how->watch))
+        return -EINVAL;
+    for (size_t i = 0; i < how->nr_watch; i++)
+        r[i] = (struct pagewatch_range){
+            .addr = how->watch[i].addr,
+            .len = how->watch[i].len,
+            .kind = (enum pagewatch_kind)how->watch[i].kind};
+    return pagewatch_set(d->pw, d->runner->vcpu, r, how->nr_watch);
+}
+
+/*
+ * Run the selected vCPU once in mode m, through the page watcher when
+ * watchpoints are done by page protection.
+ */
+static int run_sel(struct dbg *d, enum run_mode m)
+{
+    return d->pw ? pagewatch_run(d->pw, d->runner, m, &d->last)
+                 : run_vcpu(d->runner, m, &d->last);
+}
 
 /*
  * GDB_RESUME_RANGE on the selected vCPU: KVM single-steps it here, one
@@ -863,18 +886,15 @@ static int resume_range(struct dbg *d, const struct gdb_resume *how,
     struct range_at start;
     int inject = how->inject, e;
 
-    if ((e = range_where(d, &start)) < 0)
+    if ((e = range_where(d, &start)) < 0 ||
+        (d->pw && (e = set_page_watch(d, how)) < 0))
         return e;
     d->range_resumes++;
-    for (bool first = true;; first = false) {
+    for (;;) {
         if ((e = prep(d, how, GDB_RESUME_RANGE, inject)) < 0)
             return e;
         bool tf = d->tf || inject; /* an exception entered its handler */
-        if (d->pw && first && (e = set_page_watch(d, how)) < 0)
-            return e;
-        e = d->pw ? pagewatch_run(d->pw, d->runner, RUN_STEP, &d->last)
-                  : run_vcpu(d->runner, RUN_STEP, &d->last);
-        if (e < 0)
+        if ((e = run_sel(d, RUN_STEP)) < 0)
             return e;
         post(d, stop);
         inject = 0;
@@ -956,21 +976,6 @@ static int smp_round(struct dbg *d, const struct gdb_resume *how,
     return 0;
 }
 
-/* The stub's watch ranges, translated and laid out for this resume. */
-static int set_page_watch(struct dbg *d, const struct gdb_resume *how)
-{
-    struct pagewatch_range r[PAGEWATCH_MAX_RANGES];
-
-    if (how->nr_watch > PAGEWATCH_MAX_RANGES || (how->nr_watch && !how->watch))
-        return -EINVAL;
-    for (size_t i = 0; i < how->nr_watch; i++)
-        r[i] = (struct pagewatch_range){
-            .addr = how->watch[i].addr,
-            .len = how->watch[i].len,
-            .kind = (enum pagewatch_kind)how->watch[i].kind};
-    return pagewatch_set(d->pw, d->runner->vcpu, r, how->nr_watch);
-}
-
 /*
  * Several vCPUs, one of them (the first in GDB_RESUME_RANGE) range
  * stepping: rounds of smp_round, the others running as how says in each,
@@ -1044,15 +1049,11 @@ static int resume(void *ctx, const struct gdb_resume *how,
         if (e == 0)
             d->cpu[d->sel].stop = *stop;
         return e;
-    } else if (d->pw) {
-        if ((e = prep(d, how, how->mode, how->inject)) < 0 ||
-            (e = set_page_watch(d, how)) < 0)
-            return e;
-        e = pagewatch_run(d->pw, d->runner, modes[how->mode], &d->last);
     } else {
-        if ((e = prep(d, how, how->mode, how->inject)) < 0)
+        if ((e = prep(d, how, how->mode, how->inject)) < 0 ||
+            (d->pw && (e = set_page_watch(d, how)) < 0))
             return e;
-        e = run_vcpu(d->runner, modes[how->mode], &d->last);
+        e = run_sel(d, modes[how->mode]);
     }
     if (e < 0)
         return e;
