@@ -466,9 +466,10 @@ static int con_flush_some(struct gdb_srv *s)
 
 size_t gdb_srv_console_write(void *arg, const uint8_t *buf, size_t len)
 {
-    static const char hex[] = "0123456789abcdef";
+    enum { CHUNK = 1024 }; /* guest bytes a packet */
     struct gdb_srv *s = arg;
     size_t taken = 0;
+    char pay[1 + 2 * CHUNK];
 
     /* Never wait: the server holds the lock only while it sends. */
     if (!s->con_lock_ok || pthread_mutex_trylock(&s->con_lock) != 0)
@@ -476,37 +477,27 @@ size_t gdb_srv_console_write(void *arg, const uint8_t *buf, size_t len)
     if (!s->con_armed || s->client_fd < 0 || !s->con_buf)
         goto out;
     if (con_flush_some(s) < 0)
-        goto out; /* the server sees the error at its next send */
-    if (s->con_off && s->con_off == s->con_len)
-        s->con_off = s->con_len = 0;
+        goto out;     /* the server sees the error at its next send */
     if (s->con_off) { /* make room at the end */
         memmove(s->con_buf, s->con_buf + s->con_off, s->con_len - s->con_off);
         s->con_len -= s->con_off;
         s->con_off = 0;
     }
     while (taken < len) {
-        /* "$O" + 2 hex digits a byte + "#xx", at most 2 KiB a packet */
+        /* "$O" + 2 hex digits a byte + "#xx": a frame is never longer */
         size_t room = GDB_SRV_CONSOLE_BUF - s->con_len, chunk = len - taken;
         if (room < 7)
             break;
         if (chunk > (room - 5) / 2)
             chunk = (room - 5) / 2;
-        if (chunk > 1024)
-            chunk = 1024;
-        uint8_t *f = s->con_buf + s->con_len;
-        unsigned sum = 'O';
-        f[0] = '$';
-        f[1] = 'O';
-        for (size_t i = 0; i < chunk; i++) {
-            uint8_t b = buf[taken + i];
-            f[2 + 2 * i] = (uint8_t)hex[b >> 4];
-            f[3 + 2 * i] = (uint8_t)hex[b & 15];
-            sum += (unsigned)hex[b >> 4] + (unsigned)hex[b & 15];
-        }
-        f[2 + 2 * chunk] = '#';
-        f[3 + 2 * chunk] = (uint8_t)hex[(sum >> 4) & 15];
-        f[4 + 2 * chunk] = (uint8_t)hex[sum & 15];
-        s->con_len += 2 * chunk + 5;
+        if (chunk > CHUNK)
+            chunk = CHUNK;
+        pay[0] = 'O';
+        rsp_hex_encode(buf + taken, chunk, pay + 1);
+        size_t n = rsp_frame(pay, 1 + 2 * chunk, s->con_buf + s->con_len, room);
+        if (n == 0)
+            break;
+        s->con_len += n;
         taken += chunk;
     }
     (void)con_flush_some(s);
