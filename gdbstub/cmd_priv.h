@@ -113,6 +113,18 @@ void gdb_cmd_regs_from_gdb(const struct gdb_cmd *s, struct gdb_x86_regs *v,
 bool gdb_cmd_parse_hex(const char **p, const char *end, uint64_t *v);
 
 /*
+ * qXfer reads: "OFFSET,LENGTH" (hex) from *p to end, LENGTH not 0 (a
+ * 0 would make gdb ask forever); then the reply for that window of the
+ * document doc (dlen bytes): 'm' and the bytes while more follow, 'l'
+ * and the last ones (or nothing, past the end).
+ */
+bool gdb_cmd_parse_xfer(const char *p, const char *end, uint64_t *off,
+                        uint64_t *n);
+enum gdb_cmd_result gdb_cmd_xfer_reply(const char *doc, size_t dlen,
+                                       uint64_t off, uint64_t n, char *reply,
+                                       size_t cap, size_t *len);
+
+/*
  * Append register regno's value in hex (wire order) to out, which has room
  * for 32 characters. Returns the characters written (0 if no such reg).
  */

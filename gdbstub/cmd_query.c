@@ -107,22 +107,34 @@ static enum gdb_cmd_result xfer_features(struct gdb_cmd *s, const char *p,
     if ((size_t)(colon + 1 - p) != strlen(annex) ||
         memcmp(p, annex, strlen(annex)) != 0)
         return gdb_cmd_reply_str("E00", reply, cap, len);
-    p = colon + 1;
-    if (!gdb_cmd_parse_hex(&p, end, &off) || p == end || *p++ != ',' ||
-        !gdb_cmd_parse_hex(&p, end, &n) || p != end || n == 0)
-        return gdb_cmd_reply_err(1, reply, cap, len); /* 0: "m" would loop */
+    if (!gdb_cmd_parse_xfer(colon + 1, end, &off, &n))
+        return gdb_cmd_reply_err(1, reply, cap, len);
     /* This is where gdb learns the layout: fix it for the session. */
     if ((r = gdb_cmd_fix_arch(s)) < 0)
         return gdb_cmd_reply_err(r, reply, cap, len);
     xml = gdb_arch_target_xml(s->arch, &xlen);
-    if (off >= xlen)
+    return gdb_cmd_xfer_reply(xml, xlen, off, n, reply, cap, len);
+}
+
+bool gdb_cmd_parse_xfer(const char *p, const char *end, uint64_t *off,
+                        uint64_t *n)
+{
+    return gdb_cmd_parse_hex(&p, end, off) && p != end && *p++ == ',' &&
+           gdb_cmd_parse_hex(&p, end, n) && p == end && *n != 0;
+}
+
+enum gdb_cmd_result gdb_cmd_xfer_reply(const char *doc, size_t dlen,
+                                       uint64_t off, uint64_t n, char *reply,
+                                       size_t cap, size_t *len)
+{
+    if (off >= dlen)
         return gdb_cmd_reply_str("l", reply, cap, len);
     if (n > cap - 1)
         n = cap - 1;
-    if (n > xlen - off)
-        n = xlen - off;
-    reply[0] = off + n < xlen ? 'm' : 'l';
-    memcpy(reply + 1, xml + off, n);
+    if (n > dlen - off)
+        n = dlen - off;
+    reply[0] = off + n < dlen ? 'm' : 'l';
+    memcpy(reply + 1, doc + off, n);
     *len = n + 1;
     return GDB_CMD_REPLY;
 }

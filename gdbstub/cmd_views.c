@@ -89,22 +89,12 @@ enum gdb_cmd_result gdb_cmd_xfer_memory_map(struct gdb_cmd *s, const char *p,
         return gdb_cmd_reply_str("", reply, cap, len);
     if (p == end || *p++ != ':')
         return gdb_cmd_reply_str("E00", reply, cap, len); /* an annex */
-    if (!gdb_cmd_parse_hex(&p, end, &off) || p == end || *p++ != ',' ||
-        !gdb_cmd_parse_hex(&p, end, &n) || p != end || n == 0)
+    if (!gdb_cmd_parse_xfer(p, end, &off, &n))
         return gdb_cmd_reply_err(1, reply, cap, len);
     xlen = map_xml(s, s->text, RSP_MAX_PACKET / 2 + 1);
     if (xlen < 0)
         return gdb_cmd_reply_err(xlen, reply, cap, len);
-    if (off >= (uint64_t)xlen)
-        return gdb_cmd_reply_str("l", reply, cap, len);
-    if (n > cap - 1)
-        n = cap - 1;
-    if (n > (uint64_t)xlen - off)
-        n = (uint64_t)xlen - off;
-    reply[0] = off + n < (uint64_t)xlen ? 'm' : 'l';
-    memcpy(reply + 1, s->text + off, n);
-    *len = n + 1;
-    return GDB_CMD_REPLY;
+    return gdb_cmd_xfer_reply(s->text, (size_t)xlen, off, n, reply, cap, len);
 }
 
 /*
