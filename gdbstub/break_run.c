@@ -406,11 +406,10 @@ static int run_range(struct gdb_bp *b, struct gdb_bp_stop *stop)
     struct gdb_stop st;
     int r, redo = 0;
 
-    if (by_target && (r = build_stop_at(b)) < 0)
+    if ((by_target && (r = build_stop_at(b)) < 0) ||
+        (r = gdb_target_core_regs(b->ops, b->ctx, &regs)) < 0)
         return r;
     for (;;) {
-        if ((r = gdb_target_core_regs(b->ops, b->ctx, &regs)) < 0)
-            return r;
         uint64_t pc = gdb_x86_linear_pc(&regs);
         bool tf = (regs.rflags & RFLAGS_TF) != 0;
         if ((r = step_once(b, mode, pc, false, &how, &st)) < 0)
@@ -418,16 +417,16 @@ static int run_range(struct gdb_bp *b, struct gdb_bp_stop *stop)
         if (!by_target)
             b->range_stub_steps++;
         r = judge(b, &how, &st, pc, tf, stop);
-        if (r == REDO) {
-            if (++redo > MAX_REDO)
-                return range_done(b, 0);
-            continue; /* the guest's exception first, then on */
-        }
-        if (r < 0 || by_target || stop->ev != GDB_BP_EV_TRAP || b->inject)
+        bool again = r == REDO; /* the guest's exception first, then on */
+        if (again && ++redo > MAX_REDO)
+            return range_done(b, 0);
+        if (!again &&
+            (r < 0 || by_target || stop->ev != GDB_BP_EV_TRAP || b->inject))
             return range_done(b, r);
+        /* Where the step left it: the next step starts from these. */
         if ((r = gdb_target_core_regs(b->ops, b->ctx, &regs)) < 0)
             return r;
-        if (!in_range(b, &regs))
+        if (!again && !in_range(b, &regs))
             return range_done(b, 0);
     }
 }
